@@ -1,0 +1,88 @@
+/* The INI configuration (SPEC section 2): parsing, defaults, validation.
+ * Table-driven: every key has a type, a default and bounds; errors name the
+ * file, line and key. Keys beyond the SPEC are documented in README.md. */
+#ifndef CW_CONFIG_H
+#define CW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "actions.h"
+#include "errlist.h"
+#include "rules.h"
+
+#define CW_MAX_INPUT_TOPICS 16
+#define CW_WEEKS_KEPT_MAX 15
+#define CW_RULES_VERSION_SIZE 17 /* 16 hex digits + NUL */
+
+/* A [kafka] property.<name> line, passed to librdkafka unchanged. */
+typedef struct cw_kafka_prop {
+    char *name;    /* without "property." */
+    char *value;
+    int line;      /* for errors librdkafka reports later */
+} cw_kafka_prop_t;
+
+typedef struct cw_config {
+    char *path;                   /* the file as given */
+    /* [kafka] */
+    char *brokers;
+    char *group_id;
+    char **input_topics;
+    size_t input_topic_count;
+    char *alert_topic;
+    char *dlq_topic;
+    cw_kafka_prop_t *kafka_props;
+    size_t kafka_prop_count;
+    int64_t max_in_flight;        /* records held in memory before consumption pauses */
+    /* [redis] */
+    char *redis_host;
+    int64_t redis_port;
+    char *redis_password;         /* NULL when not set */
+    char *redis_password_file;    /* resolved path, NULL when not set */
+    char *redis_user;             /* NULL when not set */
+    char *key_prefix;
+    int64_t redis_timeout_ms;     /* a command unanswered this long drops the connection */
+    /* [time] */
+    int32_t utc_offset_s;
+    int64_t late_grace_ms;
+    int64_t max_future_ms;
+    int64_t idle_close_ms;
+    int64_t weeks_kept;
+    /* [numbers]; paths resolved against the config file's folder, NULL when
+     * the value is empty (no such file) */
+    char *country_code;
+    char *rival_prefixes_path;
+    char *own_prefixes_path;
+    char *ported_numbers_path;
+    char **rival_service_numbers;  /* normalised */
+    size_t rival_service_number_count;
+    char *rival_staff_numbers_path;
+    /* [rules], [actions] */
+    cw_rules_t rules;
+    cw_actions_t actions;
+    char rules_version[CW_RULES_VERSION_SIZE]; /* hash of the effective [rules] values */
+    /* [http] */
+    char *http_listen;            /* "host:port" */
+} cw_config_t;
+
+/* Reads and parses the file. On success returns 0 and a new config in *out
+ * (free with cw_config_free). On failure returns the number of errors (> 0),
+ * every one added to errs as "path:line: [section] key: message" (line 0 for
+ * a file that cannot be read or a required key that is missing), and *out
+ * is NULL. -1 only when out of memory. */
+int cw_config_load(const char *path, cw_config_t **out, cw_errlist_t *errs);
+/* The same from bytes already read; `path` names them in errors and anchors
+ * relative paths. */
+int cw_config_parse(const char *text, size_t len, const char *path, cw_config_t **out,
+                    cw_errlist_t *errs);
+void cw_config_free(cw_config_t *config);
+
+/* Parses a duration with an optional ms/s/m/h/d suffix (no suffix = seconds)
+ * into milliseconds. Returns 0 or -1. */
+int cw_config_parse_duration(const char *text, int64_t *ms);
+/* Parses "+HH:MM", "-HH:MM", "+HH" or "Z" into seconds east of UTC
+ * (-12:00..+14:00). Returns 0 or -1. */
+int cw_config_parse_utc_offset(const char *text, int32_t *seconds);
+
+#endif

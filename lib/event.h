@@ -1,0 +1,104 @@
+/* Input events (SPEC section 3): parsing and validation of one Kafka record's
+ * JSON value into a cw_event_t, or the DLQ reason (SPEC section 8) why not. */
+#ifndef CW_EVENT_H
+#define CW_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "number.h"
+
+#define CW_EVENT_MAX_BYTES 65536 /* larger values are too_large */
+#define CW_EVENT_ID_MAX_CHARS 64
+#define CW_DETAIL_SIZE 160       /* DLQ detail text, NUL included */
+
+/* Upper bounds of numeric fields; above them a value is bad_field ("out of
+ * range"). They keep weekly sums far from int64 overflow. */
+#define CW_MAX_DURATION_S (31LL * 86400)
+#define CW_MAX_FEN 100000000000LL          /* 1 000 000 000 yuan */
+#define CW_MAX_BYTES 1000000000000000LL    /* 1 PB */
+#define CW_MAX_TS_MS 253402300799999LL     /* 9999-12-31T23:59:59.999Z */
+
+typedef enum {
+    CW_EV_VOICE = 0,
+    CW_EV_SMS,
+    CW_EV_DATA,
+    CW_EV_CHARGE,
+    CW_EV_PLAN_CHANGE,
+    CW_EV_COMPLAINT,
+    CW_EV_PROFILE,
+    CW_EV__COUNT
+} cw_event_type_t;
+
+typedef enum { CW_DIR_MO = 0, CW_DIR_MT, CW_DIR_FWD } cw_direction_t;
+
+/* Profile tier; UNKNOWN for a subscriber with no profile event yet. */
+typedef enum { CW_TIER_UNKNOWN = 0, CW_TIER_LOW, CW_TIER_MID, CW_TIER_HIGH, CW_TIER__COUNT } cw_tier_t;
+
+typedef enum {
+    CW_DLQ_NONE = 0,
+    CW_DLQ_INVALID_JSON,
+    CW_DLQ_NOT_OBJECT,
+    CW_DLQ_MISSING_FIELD,
+    CW_DLQ_BAD_FIELD,
+    CW_DLQ_UNKNOWN_TYPE,
+    CW_DLQ_BAD_MSISDN,
+    CW_DLQ_FUTURE_TS,
+    CW_DLQ_TOO_OLD,
+    CW_DLQ_TOO_LARGE,
+    CW_DLQ__COUNT
+} cw_dlq_reason_t;
+
+typedef struct cw_event {
+    cw_event_type_t type;
+    char msisdn[CW_NUMBER_SIZE]; /* normalised */
+    int64_t ts_ms;               /* epoch ms UTC */
+    /* voice, sms */
+    cw_direction_t direction;
+    char peer[CW_NUMBER_SIZE];   /* normalised */
+    int64_t duration_s;          /* voice */
+    int64_t charge_fen;          /* voice, sms, data, charge; 0 when absent */
+    int64_t bytes;               /* data */
+    int64_t from_fee_fen;        /* plan_change */
+    int64_t to_fee_fen;
+    bool serious;                /* complaint: severity == "serious" */
+    bool overdue;                /* complaint */
+    /* profile: the has_* flags say which fields the event carried; a field
+     * present as null sets the date to CW_DAY_NONE */
+    bool has_tier, has_subsidy_end, has_contract_end;
+    cw_tier_t tier;
+    int32_t subsidy_end;         /* day number or CW_DAY_NONE */
+    int32_t contract_end;
+} cw_event_t;
+
+/* Names exactly as the SPEC writes them ("voice", "bad_msisdn", "high"). */
+const char *cw_event_type_name(cw_event_type_t type);
+const char *cw_dlq_reason_name(cw_dlq_reason_t reason);
+const char *cw_tier_name(cw_tier_t tier);
+/* Parses a tier name ("high", "mid", "low", "unknown"); -1 when none. */
+int cw_tier_parse(const char *name, cw_tier_t *tier);
+
+/* Parses and validates one record value (len bytes, not NUL-terminated, may
+ * hold any bytes). On success fills *event and returns CW_DLQ_NONE; otherwise
+ * returns the reason and writes a one-line explanation naming the field into
+ * detail (never the MSISDN's digits). Checks, first failure wins: size
+ * (too_large), JSON syntax incl. invalid UTF-8, NUL, duplicate keys and
+ * integer overflow (invalid_json), top level (not_object), the common fields
+ * event_id, type, msisdn, ts present (missing_field), type known
+ * (unknown_type; a non-string type is bad_field), event_id a string of
+ * 1..64 characters (bad_field), msisdn (bad_msisdn), ts (bad_field), then the
+ * type's own fields (missing_field / bad_field). Unknown fields are ignored. */
+cw_dlq_reason_t cw_event_parse(const char *value, size_t len, const char *country_code,
+                               cw_event_t *event, char *detail, size_t detail_size);
+
+/* The time checks that need the daemon's clocks (SPEC sections 2 and 8):
+ * future_ts when ts_ms > now_ms + max_future_ms; too_old when the event's
+ * week is older than stream_week - (weeks_kept - 1). stream_week is the
+ * partition's stream-time week, or INT32_MIN when it has none yet. */
+cw_dlq_reason_t cw_event_check_time(const cw_event_t *event, int64_t now_ms,
+                                    int64_t max_future_ms, int32_t stream_week,
+                                    int weeks_kept, int32_t utc_offset_s,
+                                    char *detail, size_t detail_size);
+
+#endif

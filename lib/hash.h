@@ -1,0 +1,16 @@
+/* Stable, portable 64-bit hashing for ids that must not change between runs
+ * or machines (alert_id, rules_version). Not a cryptographic hash. */
+#ifndef CW_HASH_H
+#define CW_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* FNV-1a over the bytes, then a splitmix64 finaliser; `seed` selects an
+ * independent-looking hash family member. */
+uint64_t cw_hash64(const void *data, size_t len, uint64_t seed);
+
+/* Writes 16 lowercase hex digits and a NUL into out[17]. */
+void cw_hash_hex(uint64_t value, char out[17]);
+
+#endif

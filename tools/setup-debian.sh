@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package cdrwarn needs to build, run and test.
+# Idempotent: safe to run again; run as root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  librdkafka-dev libevent-dev libhiredis-dev libjansson-dev check libsystemd-dev
+  redis-server redis-tools
+  clang libclang-rt-14-dev valgrind
+  systemd
+  python3
+  kafkacat
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup-debian.sh: run as root (it installs Debian packages)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# The packaged redis-server starts a system instance on 6379 where systemd
+# runs; cdrwarn's demo and tests start their own on free ports and need none.
