@@ -4,6 +4,7 @@
 #ifndef CW_WEEK_H
 #define CW_WEEK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define CW_WEEK_LABEL_SIZE 9 /* "2026-W47" + NUL */
