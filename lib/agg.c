@@ -1,1 +1,135 @@
-/* placeholder */
+/* Applies validated events to a subscriber's rolling weekly aggregates (SPEC
+ * section 4): the step between a parsed record and the rules that read the
+ * weeks. Pure state changes; storing the state is the codec's and daemon's. */
+#include "agg.h"
+
+#include <string.h>
+
+#include "date.h"
+#include "week.h"
+
+void cw_sub_init(cw_sub_t *sub)
+{
+    memset(sub, 0, sizeof *sub);
+    sub->tier = CW_TIER_UNKNOWN;
+    sub->subsidy_end = CW_DAY_NONE;
+    sub->contract_end = CW_DAY_NONE;
+}
+
+const cw_week_agg_t *cw_sub_find_week(const cw_sub_t *sub, int32_t week)
+{
+    for (int i = 0; i < sub->week_count; i++) {
+        if (sub->weeks[i].week == week)
+            return &sub->weeks[i];
+        if (sub->weeks[i].week < week)
+            break;
+    }
+    return NULL;
+}
+
+cw_week_agg_t *cw_sub_get_week(cw_sub_t *sub, int32_t week)
+{
+    int i = 0;
+    while (i < sub->week_count && sub->weeks[i].week > week)
+        i++;
+    if (i < sub->week_count && sub->weeks[i].week == week)
+        return &sub->weeks[i];
+    if (sub->week_count == CW_WEEKS_MAX) {
+        if (i == CW_WEEKS_MAX)
+            return NULL;
+        sub->week_count--; /* the oldest makes room */
+    }
+    memmove(&sub->weeks[i + 1], &sub->weeks[i],
+            (size_t)(sub->week_count - i) * sizeof sub->weeks[0]);
+    memset(&sub->weeks[i], 0, sizeof sub->weeks[i]);
+    sub->weeks[i].week = week;
+    sub->week_count++;
+    return &sub->weeks[i];
+}
+
+void cw_sub_drop_before(cw_sub_t *sub, int32_t oldest_week)
+{
+    while (sub->week_count > 0 && sub->weeks[sub->week_count - 1].week < oldest_week)
+        sub->week_count--;
+    memset(&sub->weeks[sub->week_count], 0,
+           (size_t)(CW_WEEKS_MAX - sub->week_count) * sizeof sub->weeks[0]);
+}
+
+/* Sums saturate instead of wrapping: a runaway source must not turn a large
+ * spend into a negative one (or into undefined behaviour). */
+static void add_sat64(int64_t *sum, int64_t n)
+{
+    if (__builtin_add_overflow(*sum, n, sum))
+        *sum = n < 0 ? INT64_MIN : INT64_MAX;
+}
+
+static void inc_sat32(uint32_t *count)
+{
+    if (*count < UINT32_MAX)
+        (*count)++;
+}
+
+cw_week_agg_t *cw_sub_apply(cw_sub_t *sub, const cw_event_t *event,
+                            const cw_numplan_t *plan, int32_t utc_offset_s)
+{
+    int32_t day = cw_week_local_day(event->ts_ms, utc_offset_s);
+    cw_week_agg_t *agg = cw_sub_get_week(sub, cw_week_of_day(day));
+    /* refused before anything changes, so the caller can send the record to
+     * the DLQ and keep the state as it was */
+    if (agg == NULL)
+        return NULL;
+
+    if (event->type == CW_EV_PROFILE) {
+        /* by arrival: CRM sends a subscriber's profile changes in order on
+         * one partition */
+        if (event->has_tier)
+            sub->tier = event->tier;
+        if (event->has_subsidy_end)
+            sub->subsidy_end = event->subsidy_end;
+        if (event->has_contract_end)
+            sub->contract_end = event->contract_end;
+    }
+
+    add_sat64(&agg->spend_fen, event->charge_fen);
+    switch (event->type) {
+    case CW_EV_VOICE:
+        if (event->direction == CW_DIR_FWD) {
+            /* a forward is not a call of the subscriber's: only its target
+             * counts, and only by local day */
+            if (cw_numplan_owner(plan, event->peer) == CW_OWNER_RIVAL)
+                agg->fwd_rival_days |= (uint8_t)(1u << cw_date_weekday(day));
+        } else {
+            add_sat64(&agg->voice_s, event->duration_s);
+            inc_sat32(&agg->calls);
+            if (cw_numplan_is_rival_service(plan, event->peer))
+                inc_sat32(&agg->rival_service_calls);
+        }
+        break;
+    case CW_EV_PLAN_CHANGE:
+        if (event->to_fee_fen < event->from_fee_fen) {
+            agg->plan_downgrade = true;
+            agg->downgrade_from_fen = event->from_fee_fen;
+            agg->downgrade_to_fen = event->to_fee_fen;
+        }
+        break;
+    case CW_EV_COMPLAINT:
+        inc_sat32(&agg->complaints);
+        if (event->serious)
+            inc_sat32(&agg->serious_complaints);
+        if (event->overdue)
+            inc_sat32(&agg->overdue_complaints);
+        break;
+    case CW_EV_SMS:
+    case CW_EV_DATA:
+    case CW_EV_CHARGE:
+    case CW_EV_PROFILE:
+    case CW_EV__COUNT:
+        break;
+    }
+    return agg;
+}
+
+int cw_week_fwd_day_count(const cw_week_agg_t *agg)
+{
+    return __builtin_popcount(agg->fwd_rival_days);
+}

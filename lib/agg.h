@@ -47,7 +47,8 @@ void cw_sub_init(cw_sub_t *sub);
 const cw_week_agg_t *cw_sub_find_week(const cw_sub_t *sub, int32_t week);
 /* The week's aggregates, created zeroed when missing. When the state is full,
  * the oldest week makes room; returns NULL only when `week` is older than
- * every held week of a full state. */
+ * every held week of a full state. Inserting moves the weeks array: a
+ * pointer from an earlier call is stale after this one. */
 cw_week_agg_t *cw_sub_get_week(cw_sub_t *sub, int32_t week);
 /* Drops every week older than oldest_week. */
 void cw_sub_drop_before(cw_sub_t *sub, int32_t oldest_week);

@@ -1,1 +1,526 @@
-/* placeholder */
+/* Turns one Kafka record value into a validated cw_event_t, or into the DLQ
+ * reason and a one-line detail saying why not: the first step of every
+ * record's way through the daemon. */
+#include "event.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "date.h"
+#include "week.h"
+
+static const char *const type_names[CW_EV__COUNT] = {
+    "voice", "sms", "data", "charge", "plan_change", "complaint", "profile",
+};
+
+static const char *const reason_names[CW_DLQ__COUNT] = {
+    "none",         "invalid_json", "not_object", "missing_field", "bad_field",
+    "unknown_type", "bad_msisdn",   "future_ts",  "too_old",       "too_large",
+};
+
+static const char *const tier_names[CW_TIER__COUNT] = {"unknown", "low", "mid", "high"};
+
+const char *cw_event_type_name(cw_event_type_t type)
+{
+    return (unsigned)type < CW_EV__COUNT ? type_names[type] : "unknown";
+}
+
+const char *cw_dlq_reason_name(cw_dlq_reason_t reason)
+{
+    return (unsigned)reason < CW_DLQ__COUNT ? reason_names[reason] : "unknown";
+}
+
+const char *cw_tier_name(cw_tier_t tier)
+{
+    return (unsigned)tier < CW_TIER__COUNT ? tier_names[tier] : "unknown";
+}
+
+int cw_tier_parse(const char *name, cw_tier_t *tier)
+{
+    if (name == NULL)
+        return -1;
+    for (int t = 0; t < CW_TIER__COUNT; t++) {
+        if (strcmp(name, tier_names[t]) == 0) {
+            *tier = (cw_tier_t)t;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* What one parse needs to report a failure: the record's object and where
+ * the detail goes. Keeps the field helpers' argument lists short. */
+typedef struct {
+    const json_t *obj;
+    char *detail;
+    size_t detail_size;
+} parse_ctx_t;
+
+static cw_dlq_reason_t fail(char *detail, size_t size, cw_dlq_reason_t reason,
+                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static cw_dlq_reason_t fail(char *detail, size_t size, cw_dlq_reason_t reason,
+                            const char *fmt, ...)
+{
+    if (detail != NULL && size > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, size, fmt, ap);
+        va_end(ap);
+    }
+    return reason;
+}
+
+/* How a detail names what it found instead of the expected value: the JSON
+ * kind only, never the value, which may be personal data. */
+static const char *json_kind(const json_t *value)
+{
+    switch (json_typeof(value)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a real number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "an unknown value";
+}
+
+static cw_dlq_reason_t missing(parse_ctx_t *ctx, const char *field, const char *type)
+{
+    return fail(ctx->detail, ctx->detail_size, CW_DLQ_MISSING_FIELD,
+                "%s: missing (required for type %s)", field, type);
+}
+
+static cw_dlq_reason_t get_int(parse_ctx_t *ctx, const char *field, const char *type,
+                               int64_t max, bool required, int64_t *out)
+{
+    const json_t *value = json_object_get(ctx->obj, field);
+    if (value == NULL) {
+        *out = 0;
+        return required ? missing(ctx, field, type) : CW_DLQ_NONE;
+    }
+    if (!json_is_integer(value))
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "%s: expected an integer 0..%" PRId64 ", got %s", field, max,
+                    json_kind(value));
+    json_int_t n = json_integer_value(value);
+    if (n < 0 || n > max)
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "%s: expected an integer 0..%" PRId64 ", got %s", field, max,
+                    n < 0 ? "a negative integer" : "a larger integer");
+    *out = (int64_t)n;
+    return CW_DLQ_NONE;
+}
+
+/* Looks a required string field up; on success the text is borrowed from
+ * the JSON tree. */
+static cw_dlq_reason_t get_string(parse_ctx_t *ctx, const char *field, const char *type,
+                                  const char *expected, const char **text, size_t *len)
+{
+    const json_t *value = json_object_get(ctx->obj, field);
+    if (value == NULL)
+        return missing(ctx, field, type);
+    if (!json_is_string(value))
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "%s: expected %s, got %s", field, expected, json_kind(value));
+    *text = json_string_value(value);
+    *len = json_string_length(value);
+    return CW_DLQ_NONE;
+}
+
+static bool text_is(const char *text, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    return len == n && memcmp(text, word, n) == 0;
+}
+
+static cw_dlq_reason_t get_direction(parse_ctx_t *ctx, const char *type, bool fwd_ok,
+                                     cw_direction_t *direction)
+{
+    const char *expected = fwd_ok ? "\"mo\", \"mt\" or \"fwd\"" : "\"mo\" or \"mt\"";
+    const char *text;
+    size_t len;
+    cw_dlq_reason_t r = get_string(ctx, "direction", type, expected, &text, &len);
+    if (r != CW_DLQ_NONE)
+        return r;
+    if (text_is(text, len, "mo"))
+        *direction = CW_DIR_MO;
+    else if (text_is(text, len, "mt"))
+        *direction = CW_DIR_MT;
+    else if (fwd_ok && text_is(text, len, "fwd"))
+        *direction = CW_DIR_FWD;
+    else
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "direction: expected %s, got another string", expected);
+    return CW_DLQ_NONE;
+}
+
+static cw_dlq_reason_t get_peer(parse_ctx_t *ctx, const char *type,
+                                const char *country_code, char peer[CW_NUMBER_SIZE])
+{
+    static const char expected[] = "a number of 3..15 digits";
+    const char *text;
+    size_t len;
+    cw_dlq_reason_t r = get_string(ctx, "peer", type, expected, &text, &len);
+    if (r != CW_DLQ_NONE)
+        return r;
+    if (cw_number_normalise(text, len, country_code, peer) < 0)
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "peer: expected %s, got a string that is not one", expected);
+    return CW_DLQ_NONE;
+}
+
+/* Optional profile date: absent leaves *has false, null means "no date". */
+static cw_dlq_reason_t get_date(parse_ctx_t *ctx, const char *field, bool *has,
+                                int32_t *day)
+{
+    const json_t *value = json_object_get(ctx->obj, field);
+    *day = CW_DAY_NONE;
+    if (value == NULL)
+        return CW_DLQ_NONE;
+    *has = true;
+    if (json_is_null(value))
+        return CW_DLQ_NONE;
+    if (!json_is_string(value))
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "%s: expected a date YYYY-MM-DD or null, got %s", field,
+                    json_kind(value));
+    if (cw_date_parse_ymd(json_string_value(value), json_string_length(value), day) != 0)
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "%s: expected a date YYYY-MM-DD or null, got a string that is not a "
+                    "real date",
+                    field);
+    return CW_DLQ_NONE;
+}
+
+static cw_dlq_reason_t parse_voice(parse_ctx_t *ctx, const char *cc, cw_event_t *ev)
+{
+    cw_dlq_reason_t r;
+    if ((r = get_direction(ctx, "voice", true, &ev->direction)) != CW_DLQ_NONE)
+        return r;
+    if ((r = get_peer(ctx, "voice", cc, ev->peer)) != CW_DLQ_NONE)
+        return r;
+    if ((r = get_int(ctx, "duration_s", "voice", CW_MAX_DURATION_S, true,
+                     &ev->duration_s)) != CW_DLQ_NONE)
+        return r;
+    return get_int(ctx, "charge_fen", "voice", CW_MAX_FEN, false, &ev->charge_fen);
+}
+
+static cw_dlq_reason_t parse_sms(parse_ctx_t *ctx, const char *cc, cw_event_t *ev)
+{
+    cw_dlq_reason_t r;
+    if ((r = get_direction(ctx, "sms", false, &ev->direction)) != CW_DLQ_NONE)
+        return r;
+    if ((r = get_peer(ctx, "sms", cc, ev->peer)) != CW_DLQ_NONE)
+        return r;
+    return get_int(ctx, "charge_fen", "sms", CW_MAX_FEN, false, &ev->charge_fen);
+}
+
+static cw_dlq_reason_t parse_data(parse_ctx_t *ctx, cw_event_t *ev)
+{
+    cw_dlq_reason_t r = get_int(ctx, "bytes", "data", CW_MAX_BYTES, true, &ev->bytes);
+    if (r != CW_DLQ_NONE)
+        return r;
+    return get_int(ctx, "charge_fen", "data", CW_MAX_FEN, false, &ev->charge_fen);
+}
+
+static cw_dlq_reason_t parse_charge(parse_ctx_t *ctx, cw_event_t *ev)
+{
+    cw_dlq_reason_t r =
+        get_int(ctx, "charge_fen", "charge", CW_MAX_FEN, true, &ev->charge_fen);
+    if (r != CW_DLQ_NONE)
+        return r;
+    const json_t *item = json_object_get(ctx->obj, "item");
+    if (item != NULL && !json_is_string(item))
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "item: expected a string, got %s", json_kind(item));
+    return CW_DLQ_NONE;
+}
+
+static cw_dlq_reason_t parse_plan_change(parse_ctx_t *ctx, cw_event_t *ev)
+{
+    cw_dlq_reason_t r =
+        get_int(ctx, "from_fee_fen", "plan_change", CW_MAX_FEN, true, &ev->from_fee_fen);
+    if (r != CW_DLQ_NONE)
+        return r;
+    return get_int(ctx, "to_fee_fen", "plan_change", CW_MAX_FEN, true, &ev->to_fee_fen);
+}
+
+static cw_dlq_reason_t parse_complaint(parse_ctx_t *ctx, cw_event_t *ev)
+{
+    static const char expected[] = "\"normal\" or \"serious\"";
+    const char *text;
+    size_t len;
+    cw_dlq_reason_t r = get_string(ctx, "severity", "complaint", expected, &text, &len);
+    if (r != CW_DLQ_NONE)
+        return r;
+    if (text_is(text, len, "serious"))
+        ev->serious = true;
+    else if (!text_is(text, len, "normal"))
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "severity: expected %s, got another string", expected);
+    const json_t *overdue = json_object_get(ctx->obj, "overdue");
+    if (overdue != NULL) {
+        if (!json_is_boolean(overdue))
+            return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                        "overdue: expected a boolean, got %s", json_kind(overdue));
+        ev->overdue = json_is_true(overdue);
+    }
+    return CW_DLQ_NONE;
+}
+
+static cw_dlq_reason_t parse_profile(parse_ctx_t *ctx, cw_event_t *ev)
+{
+    static const char expected[] = "\"high\", \"mid\" or \"low\"";
+    const json_t *tier = json_object_get(ctx->obj, "tier");
+    if (tier != NULL) {
+        if (!json_is_string(tier))
+            return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                        "tier: expected %s, got %s", expected, json_kind(tier));
+        const char *text = json_string_value(tier);
+        size_t len = json_string_length(tier);
+        /* "unknown" is the state before any profile, not something CRM may say */
+        if (text_is(text, len, "high"))
+            ev->tier = CW_TIER_HIGH;
+        else if (text_is(text, len, "mid"))
+            ev->tier = CW_TIER_MID;
+        else if (text_is(text, len, "low"))
+            ev->tier = CW_TIER_LOW;
+        else
+            return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                        "tier: expected %s, got another string", expected);
+        ev->has_tier = true;
+    }
+    cw_dlq_reason_t r =
+        get_date(ctx, "subsidy_end", &ev->has_subsidy_end, &ev->subsidy_end);
+    if (r != CW_DLQ_NONE)
+        return r;
+    return get_date(ctx, "contract_end", &ev->has_contract_end, &ev->contract_end);
+}
+
+/* Maps the type string by length first, so most records cost one memcmp. */
+static int type_from_text(const char *text, size_t len)
+{
+    switch (len) {
+    case 3:
+        return memcmp(text, "sms", 3) == 0 ? CW_EV_SMS : -1;
+    case 4:
+        return memcmp(text, "data", 4) == 0 ? CW_EV_DATA : -1;
+    case 5:
+        return memcmp(text, "voice", 5) == 0 ? CW_EV_VOICE : -1;
+    case 6:
+        return memcmp(text, "charge", 6) == 0 ? CW_EV_CHARGE : -1;
+    case 7:
+        return memcmp(text, "profile", 7) == 0 ? CW_EV_PROFILE : -1;
+    case 9:
+        return memcmp(text, "complaint", 9) == 0 ? CW_EV_COMPLAINT : -1;
+    case 11:
+        return memcmp(text, "plan_change", 11) == 0 ? CW_EV_PLAN_CHANGE : -1;
+    default:
+        return -1;
+    }
+}
+
+/* UTF-8 code points: every byte that is not a continuation byte starts one.
+ * jansson has already rejected invalid UTF-8. */
+static size_t utf8_chars(const char *text, size_t len)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++)
+        chars += ((unsigned char)text[i] & 0xC0) != 0x80;
+    return chars;
+}
+
+static cw_dlq_reason_t parse_ts(parse_ctx_t *ctx, const json_t *value, int64_t *ts_ms)
+{
+    static const char expected[] =
+        "epoch milliseconds 0..253402300799999 or an RFC 3339 string with offset";
+    int64_t ms;
+    if (json_is_integer(value)) {
+        ms = (int64_t)json_integer_value(value);
+        if (ms < 0 || ms > CW_MAX_TS_MS)
+            return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                        "ts: expected %s, got an integer out of range", expected);
+    } else if (json_is_string(value)) {
+        if (cw_date_parse_rfc3339(json_string_value(value), json_string_length(value),
+                                  &ms) != 0)
+            return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                        "ts: expected %s, got a string that is not one", expected);
+        if (ms < 0 || ms > CW_MAX_TS_MS)
+            return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                        "ts: expected %s, got a time out of range", expected);
+    } else {
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "ts: expected %s, got %s", expected, json_kind(value));
+    }
+    *ts_ms = ms;
+    return CW_DLQ_NONE;
+}
+
+/* jansson's message without its " near '<text>'" context, which quotes the
+ * record and so may carry a phone number; control bytes become '?' so the
+ * detail stays one line. */
+static cw_dlq_reason_t json_error_detail(const json_error_t *err, char *detail,
+                                         size_t size)
+{
+    if (json_error_code(err) == json_error_numeric_overflow) {
+        bool integer = strncmp(err->text, "real", 4) != 0;
+        return fail(detail, size, CW_DLQ_BAD_FIELD, "%s out of range at position %d",
+                    integer ? "integer" : "number", err->position);
+    }
+    char text[JSON_ERROR_TEXT_LENGTH];
+    snprintf(text, sizeof text, "%s", err->text);
+    char *near = strstr(text, " near '");
+    if (near != NULL)
+        *near = '\0';
+    for (char *p = text; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return fail(detail, size, CW_DLQ_INVALID_JSON, "%s at position %d",
+                text[0] != '\0' ? text : "malformed JSON", err->position);
+}
+
+static cw_dlq_reason_t parse_object(parse_ctx_t *ctx, const char *country_code,
+                                    cw_event_t *ev)
+{
+    static const char *const common[] = {"event_id", "type", "msisdn", "ts"};
+    const json_t *values[4];
+    for (int i = 0; i < 4; i++) {
+        values[i] = json_object_get(ctx->obj, common[i]);
+        if (values[i] == NULL)
+            return fail(ctx->detail, ctx->detail_size, CW_DLQ_MISSING_FIELD,
+                        "%s: missing (required for every event)", common[i]);
+    }
+    const json_t *event_id = values[0], *type = values[1], *msisdn = values[2],
+                 *ts = values[3];
+
+    if (!json_is_string(type))
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "type: expected a string, got %s", json_kind(type));
+    int t = type_from_text(json_string_value(type), json_string_length(type));
+    if (t < 0)
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_UNKNOWN_TYPE,
+                    "type: expected voice, sms, data, charge, plan_change, complaint or "
+                    "profile, got another string");
+    ev->type = (cw_event_type_t)t;
+
+    if (!json_is_string(event_id))
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "event_id: expected a string of 1..%d characters, got %s",
+                    CW_EVENT_ID_MAX_CHARS, json_kind(event_id));
+    size_t chars = utf8_chars(json_string_value(event_id), json_string_length(event_id));
+    if (chars < 1 || chars > CW_EVENT_ID_MAX_CHARS)
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "event_id: expected a string of 1..%d characters, got %s",
+                    CW_EVENT_ID_MAX_CHARS,
+                    chars == 0 ? "an empty string" : "a longer string");
+
+    if (!json_is_string(msisdn))
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_MSISDN,
+                    "msisdn: expected a number of 3..15 digits, got %s",
+                    json_kind(msisdn));
+    if (cw_number_normalise(json_string_value(msisdn), json_string_length(msisdn),
+                            country_code, ev->msisdn) < 0)
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_MSISDN,
+                    "msisdn: expected a number of 3..15 digits, got a string that is not "
+                    "one");
+
+    cw_dlq_reason_t r = parse_ts(ctx, ts, &ev->ts_ms);
+    if (r != CW_DLQ_NONE)
+        return r;
+
+    switch (ev->type) {
+    case CW_EV_VOICE:
+        return parse_voice(ctx, country_code, ev);
+    case CW_EV_SMS:
+        return parse_sms(ctx, country_code, ev);
+    case CW_EV_DATA:
+        return parse_data(ctx, ev);
+    case CW_EV_CHARGE:
+        return parse_charge(ctx, ev);
+    case CW_EV_PLAN_CHANGE:
+        return parse_plan_change(ctx, ev);
+    case CW_EV_COMPLAINT:
+        return parse_complaint(ctx, ev);
+    case CW_EV_PROFILE:
+        return parse_profile(ctx, ev);
+    case CW_EV__COUNT:
+        break;
+    }
+    return CW_DLQ_NONE;
+}
+
+cw_dlq_reason_t cw_event_parse(const char *value, size_t len, const char *country_code,
+                               cw_event_t *event, char *detail, size_t detail_size)
+{
+    memset(event, 0, sizeof *event);
+    event->subsidy_end = CW_DAY_NONE;
+    event->contract_end = CW_DAY_NONE;
+    if (detail != NULL && detail_size > 0)
+        detail[0] = '\0';
+
+    if (len > CW_EVENT_MAX_BYTES)
+        return fail(detail, detail_size, CW_DLQ_TOO_LARGE,
+                    "value: expected at most %d bytes, got more", CW_EVENT_MAX_BYTES);
+    if (value == NULL) {
+        value = "";
+        len = 0;
+    }
+
+    json_error_t err;
+    /* DECODE_ANY so that a bare scalar is valid JSON and reported as
+     * not_object rather than invalid_json */
+    json_t *root = json_loadb(value, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+    if (root == NULL)
+        return json_error_detail(&err, detail, detail_size);
+
+    cw_dlq_reason_t r;
+    if (!json_is_object(root)) {
+        r = fail(detail, detail_size, CW_DLQ_NOT_OBJECT,
+                 "value: expected an object, got %s", json_kind(root));
+    } else {
+        parse_ctx_t ctx = {root, detail, detail_size};
+        r = parse_object(&ctx, country_code, event);
+    }
+    json_decref(root);
+    return r;
+}
+
+cw_dlq_reason_t cw_event_check_time(const cw_event_t *event, int64_t now_ms,
+                                    int64_t max_future_ms, int32_t stream_week,
+                                    int weeks_kept, int32_t utc_offset_s, char *detail,
+                                    size_t detail_size)
+{
+    if (detail != NULL && detail_size > 0)
+        detail[0] = '\0';
+    if (event->ts_ms - now_ms > max_future_ms)
+        return fail(detail, detail_size, CW_DLQ_FUTURE_TS,
+                    "ts: expected at most %" PRId64
+                    " ms ahead of the wall clock, got later",
+                    max_future_ms);
+    if (stream_week != INT32_MIN) {
+        int64_t oldest = (int64_t)stream_week - (weeks_kept - 1);
+        if (cw_week_of_ms(event->ts_ms, utc_offset_s) < oldest) {
+            char label[CW_WEEK_LABEL_SIZE];
+            cw_week_label((int32_t)oldest, label);
+            return fail(
+                detail, detail_size, CW_DLQ_TOO_OLD,
+                "ts: expected week %s or later (weeks_kept %d), got an older week", label,
+                weeks_kept);
+        }
+    }
+    return CW_DLQ_NONE;
+}

@@ -83,8 +83,9 @@ int cw_tier_parse(const char *name, cw_tier_t *tier);
  * hold any bytes). On success fills *event and returns CW_DLQ_NONE; otherwise
  * returns the reason and writes a one-line explanation naming the field into
  * detail (never the MSISDN's digits). Checks, first failure wins: size
- * (too_large), JSON syntax incl. invalid UTF-8, NUL, duplicate keys and
- * integer overflow (invalid_json), top level (not_object), the common fields
+ * (too_large), JSON syntax incl. invalid UTF-8, NUL and duplicate keys
+ * (invalid_json; a number too large for int64 or double is bad_field
+ * "integer out of range"), top level (not_object), the common fields
  * event_id, type, msisdn, ts present (missing_field), type known
  * (unknown_type; a non-string type is bad_field), event_id a string of
  * 1..64 characters (bad_field), msisdn (bad_msisdn), ts (bad_field), then the

@@ -1,0 +1,319 @@
+/* Consumer-group member for the input topics, driven by the event loop. */
+#include "consumer.h"
+
+#include <event2/event.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "kafka_conf.h"
+#include "log.h"
+
+#define DRAIN_BATCH 1000
+
+struct cw_consumer {
+    rd_kafka_t *rk;
+    rd_kafka_queue_t *queue;
+    const cw_config_t *config;   /* borrowed: topic names (kept across reloads) */
+    char **topics;               /* owned copies, in input_topics order */
+    size_t topic_count;
+    int32_t partition_count;
+    cw_consumer_handlers_t handlers;
+    cw_metrics_t *metrics;
+    int wake_pipe[2];
+    struct event *wake_event;
+    struct event *poll_timer;
+    rd_kafka_message_t *batch[DRAIN_BATCH];
+};
+
+static int topic_index_of(const cw_consumer_t *consumer, const char *name)
+{
+    for (size_t i = 0; i < consumer->topic_count; i++)
+        if (strcmp(consumer->topics[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* The distinct partition numbers of a list, for the daemon's per-partition
+ * state: partition p of every input topic belongs to the same owner. */
+static int distinct_partitions(const rd_kafka_topic_partition_list_t *list, int32_t *out)
+{
+    int count = 0;
+    for (int i = 0; i < list->cnt; i++) {
+        int32_t p = list->elems[i].partition;
+        int seen = 0;
+        for (int j = 0; j < count && !seen; j++)
+            seen = out[j] == p;
+        if (!seen)
+            out[count++] = p;
+    }
+    return count;
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *list, void *opaque)
+{
+    cw_consumer_t *consumer = opaque;
+    int32_t *partitions = cw_calloc((size_t)list->cnt + 1, sizeof *partitions);
+    int count = partitions ? distinct_partitions(list, partitions) : 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        cw_log(LOG_INFO, "kafka: assigned %d partition number(s) of %zu topic(s)", count,
+               consumer->topic_count);
+        rd_kafka_assign(rk, list);
+        consumer->metrics->consumer_joined = 1;
+        consumer->handlers.assigned(partitions, count, consumer->handlers.arg);
+    } else {
+        cw_log(LOG_INFO, "kafka: revoked %d partition number(s)%s", count,
+               rd_kafka_assignment_lost(rk) ? " (lost)" : "");
+        consumer->handlers.revoked(partitions, count, consumer->handlers.arg);
+        rd_kafka_assign(rk, NULL);
+    }
+    cw_free(partitions);
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    cw_log(LOG_WARNING, "kafka consumer: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err),
+           reason);
+}
+
+void cw_consumer_drain(cw_consumer_t *consumer)
+{
+    while (!consumer->handlers.full(consumer->handlers.arg)) {
+        ssize_t n = rd_kafka_consume_batch_queue(consumer->queue, 0, consumer->batch, DRAIN_BATCH);
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n; i++) {
+            rd_kafka_message_t *msg = consumer->batch[i];
+            if (msg->err) {
+                if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    cw_log(LOG_WARNING, "kafka consumer: %s",
+                           rd_kafka_message_errstr(msg));
+                rd_kafka_message_destroy(msg);
+                continue;
+            }
+            int index = topic_index_of(consumer, rd_kafka_topic_name(msg->rkt));
+            if (index < 0) {
+                rd_kafka_message_destroy(msg);
+                continue;
+            }
+            consumer->metrics->records_consumed++;
+            consumer->handlers.record(msg, index, consumer->handlers.arg);
+        }
+    }
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    char drain[64];
+    while (read(fd, drain, sizeof drain) > 0)
+        ;
+    cw_consumer_drain(arg);
+}
+
+static void on_poll_timer(evutil_socket_t fd, short what, void *arg)
+{
+    /* a safety net: the io event only fires when the queue becomes non-empty */
+    cw_consumer_drain(arg);
+}
+
+/* Fetches metadata until every input topic exists, then compares partition
+ * counts: the co-partitioning the SPEC requires (section 3). */
+static int check_topics(cw_consumer_t *consumer, int wait_ms, cw_errlist_t *errs)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    char missing[256] = "";
+    for (;;) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t err = rd_kafka_metadata(consumer->rk, 1, NULL, &md, 5000);
+        missing[0] = '\0';
+        int counts[CW_MAX_INPUT_TOPICS] = {0};
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            for (size_t i = 0; i < consumer->topic_count; i++) {
+                counts[i] = -1;
+                for (int t = 0; t < md->topic_cnt; t++)
+                    if (strcmp(md->topics[t].topic, consumer->topics[i]) == 0 &&
+                        md->topics[t].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+                        counts[i] = md->topics[t].partition_cnt;
+                if (counts[i] <= 0)
+                    snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
+                             missing[0] ? ", " : "", consumer->topics[i]);
+            }
+            rd_kafka_metadata_destroy(md);
+        } else {
+            snprintf(missing, sizeof missing, "(no metadata: %s)", rd_kafka_err2str(err));
+        }
+        if (missing[0] == '\0') {
+            for (size_t i = 1; i < consumer->topic_count; i++) {
+                if (counts[i] != counts[0]) {
+                    cw_errlist_add(errs,
+                                   "input topics are not co-partitioned: %s has %d partitions "
+                                   "but %s has %d; every input topic must have the same "
+                                   "partition count (SPEC section 3)",
+                                   consumer->topics[0], counts[0], consumer->topics[i],
+                                   counts[i]);
+                    return -1;
+                }
+            }
+            consumer->partition_count = counts[0];
+            return 0;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (waited >= wait_ms) {
+            cw_errlist_add(errs, "input topics not available from %s after %d s: %s",
+                           consumer->config->brokers, wait_ms / 1000, missing);
+            return -1;
+        }
+        cw_log(LOG_NOTICE, "kafka: waiting for input topics: %s", missing);
+        usleep(500 * 1000);
+    }
+}
+
+cw_consumer_t *cw_consumer_new(struct event_base *base, const cw_config_t *config,
+                               const cw_consumer_handlers_t *handlers, cw_metrics_t *metrics,
+                               int wait_ms, cw_errlist_t *errs)
+{
+    cw_consumer_t *consumer = cw_calloc(1, sizeof *consumer);
+    if (consumer == NULL)
+        return NULL;
+    consumer->config = config;
+    consumer->handlers = *handlers;
+    consumer->metrics = metrics;
+    consumer->wake_pipe[0] = consumer->wake_pipe[1] = -1;
+    consumer->topics = cw_calloc(config->input_topic_count, sizeof(char *));
+    if (consumer->topics == NULL)
+        goto fail;
+    for (size_t i = 0; i < config->input_topic_count; i++) {
+        consumer->topics[i] = cw_strdup(config->input_topics[i]);
+        if (consumer->topics[i] == NULL)
+            goto fail;
+        consumer->topic_count++;
+    }
+
+    /* defaults an operator may override with property.*; the prefetch queue
+     * is kept small because records wait in the daemon's own queues */
+    static const char *const defaults[] = {"queued.max.messages.kbytes", "16384",
+                                           "auto.offset.reset", "earliest",
+                                           "client.id", "cdrwarnd",
+                                           NULL};
+    rd_kafka_conf_t *conf = cw_kafka_conf_new(config, defaults, errs);
+    if (conf == NULL)
+        goto fail;
+    /* what exactly-once and co-partitioning rest on: not overridable. The
+     * range assignor gives partition p of every input topic to one member. */
+    cw_kafka_conf_set(conf, "group.id", config->group_id, errs);
+    cw_kafka_conf_set(conf, "partition.assignment.strategy", "range", errs);
+    cw_kafka_conf_set(conf, "enable.auto.offset.store", "false", errs);
+    cw_kafka_conf_set(conf, "enable.auto.commit", "true", errs);
+    cw_kafka_conf_set(conf, "auto.commit.interval.ms", "1000", errs);
+    cw_kafka_conf_set(conf, "enable.partition.eof", "false", errs);
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    rd_kafka_conf_set_opaque(conf, consumer);
+
+    char errstr[512];
+    consumer->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (consumer->rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        cw_errlist_add(errs, "kafka consumer: %s", errstr);
+        goto fail;
+    }
+    rd_kafka_poll_set_consumer(consumer->rk);
+    if (check_topics(consumer, wait_ms, errs) != 0)
+        goto fail;
+
+    rd_kafka_topic_partition_list_t *subscription =
+        rd_kafka_topic_partition_list_new((int)consumer->topic_count);
+    for (size_t i = 0; i < consumer->topic_count; i++)
+        rd_kafka_topic_partition_list_add(subscription, consumer->topics[i],
+                                          RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer->rk, subscription);
+    rd_kafka_topic_partition_list_destroy(subscription);
+    if (err) {
+        cw_errlist_add(errs, "kafka: cannot subscribe: %s", rd_kafka_err2str(err));
+        goto fail;
+    }
+
+    if (pipe2(consumer->wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+        cw_errlist_add(errs, "kafka consumer: pipe: %m");
+        goto fail;
+    }
+    consumer->queue = rd_kafka_queue_get_consumer(consumer->rk);
+    rd_kafka_queue_io_event_enable(consumer->queue, consumer->wake_pipe[1], "1", 1);
+    consumer->wake_event =
+        event_new(base, consumer->wake_pipe[0], EV_READ | EV_PERSIST, on_wake, consumer);
+    consumer->poll_timer = event_new(base, -1, EV_PERSIST, on_poll_timer, consumer);
+    if (consumer->wake_event == NULL || consumer->poll_timer == NULL)
+        goto fail;
+    event_add(consumer->wake_event, NULL);
+    struct timeval tick = {0, 100 * 1000};
+    event_add(consumer->poll_timer, &tick);
+    return consumer;
+fail:
+    cw_consumer_free(consumer);
+    return NULL;
+}
+
+void cw_consumer_store_offset(cw_consumer_t *consumer, int topic_index, int32_t partition,
+                              int64_t next_offset)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, consumer->topics[topic_index], partition)->offset =
+        next_offset;
+    /* fails harmlessly for a partition no longer assigned */
+    rd_kafka_offsets_store(consumer->rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+void cw_consumer_commit(cw_consumer_t *consumer)
+{
+    rd_kafka_resp_err_t err = rd_kafka_commit(consumer->rk, NULL, 0);
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        cw_log(LOG_WARNING, "kafka: final offset commit failed: %s", rd_kafka_err2str(err));
+}
+
+int32_t cw_consumer_partition_count(const cw_consumer_t *consumer)
+{
+    return consumer->partition_count;
+}
+
+int64_t cw_consumer_high_watermark(cw_consumer_t *consumer, int topic_index, int32_t partition)
+{
+    int64_t low, high;
+    if (rd_kafka_get_watermark_offsets(consumer->rk, consumer->topics[topic_index], partition,
+                                       &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return -1;
+    return high;
+}
+
+void cw_consumer_free(cw_consumer_t *consumer)
+{
+    if (consumer == NULL)
+        return;
+    if (consumer->wake_event)
+        event_free(consumer->wake_event);
+    if (consumer->poll_timer)
+        event_free(consumer->poll_timer);
+    if (consumer->queue) {
+        rd_kafka_queue_io_event_enable(consumer->queue, -1, NULL, 0);
+        rd_kafka_queue_destroy(consumer->queue);
+    }
+    if (consumer->rk) {
+        rd_kafka_consumer_close(consumer->rk);
+        rd_kafka_destroy(consumer->rk);
+    }
+    if (consumer->wake_pipe[0] >= 0)
+        close(consumer->wake_pipe[0]);
+    if (consumer->wake_pipe[1] >= 0)
+        close(consumer->wake_pipe[1]);
+    for (size_t i = 0; i < consumer->topic_count; i++)
+        cw_free(consumer->topics[i]);
+    cw_free(consumer->topics);
+    cw_free(consumer);
+}

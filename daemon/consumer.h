@@ -1,0 +1,55 @@
+/* The Kafka consumer-group member for the input topics. librdkafka's threads
+ * fetch; the event loop is woken through the queue's io event and drains it in
+ * batches while the daemon has room (backpressure = not draining). Offsets
+ * are stored only when the daemon says a record is safely applied; librdkafka
+ * commits stored offsets every second. */
+#ifndef CW_CONSUMER_H
+#define CW_CONSUMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "config.h"
+#include "errlist.h"
+#include "metrics.h"
+
+struct event_base;
+typedef struct cw_consumer cw_consumer_t;
+
+typedef struct cw_consumer_handlers {
+    /* partition numbers gained / lost (each number once, whatever the topic
+     * count: the input topics are co-partitioned) */
+    void (*assigned)(const int32_t *partitions, int count, void *arg);
+    void (*revoked)(const int32_t *partitions, int count, void *arg);
+    /* one record; ownership passes to the handler (destroy when done).
+     * topic_index is the position of its topic in input_topics. */
+    void (*record)(rd_kafka_message_t *msg, int topic_index, void *arg);
+    /* true while the daemon cannot take more records */
+    bool (*full)(void *arg);
+    void *arg;
+} cw_consumer_handlers_t;
+
+/* Connects, checks that the input topics exist and have equal partition
+ * counts (waiting up to wait_ms for them to appear), subscribes. NULL with
+ * the reason in errs. */
+cw_consumer_t *cw_consumer_new(struct event_base *base, const cw_config_t *config,
+                               const cw_consumer_handlers_t *handlers, cw_metrics_t *metrics,
+                               int wait_ms, cw_errlist_t *errs);
+/* Commits stored offsets, leaves the group, frees. */
+void cw_consumer_free(cw_consumer_t *consumer);
+
+/* Drains queued records now (call when room frees up after being full). */
+void cw_consumer_drain(cw_consumer_t *consumer);
+/* Marks everything below `next_offset` of a topic partition as processed. */
+void cw_consumer_store_offset(cw_consumer_t *consumer, int topic_index, int32_t partition,
+                              int64_t next_offset);
+/* Commits stored offsets synchronously (shutdown). */
+void cw_consumer_commit(cw_consumer_t *consumer);
+/* The partition count shared by the input topics. */
+int32_t cw_consumer_partition_count(const cw_consumer_t *consumer);
+/* The broker's high watermark as last seen by fetches; -1 when unknown. */
+int64_t cw_consumer_high_watermark(cw_consumer_t *consumer, int topic_index, int32_t partition);
+
+#endif

@@ -1,0 +1,24 @@
+/* Redis key names. Every key of partition p carries the hash tag {p<p>}, so
+ * one partition's keys live in one Redis Cluster slot and the commit script
+ * may touch them together; partitions spread over the cluster's nodes.
+ *   <prefix>{p<p>}:meta          hash: seq (fence), o:<topic> next offsets,
+ *                                stream time, closed week, sweep cursor
+ *   <prefix>{p<p>}:outbox        hash: alert_id -> "<msisdn> <alert json>"
+ *   <prefix>{p<p>}:s:<msisdn>    string: the subscriber's encoded state
+ *   <prefix>{p<p>}:seen:<week>   string: "<msisdn>\n" per subscriber with an
+ *                                event in that week (the week-close sweep list) */
+#ifndef CW_KEYS_H
+#define CW_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CW_KEY_SIZE 160
+
+/* Each writes a NUL-terminated key into out[CW_KEY_SIZE]; returns its length. */
+size_t cw_key_meta(char *out, const char *prefix, int32_t partition);
+size_t cw_key_outbox(char *out, const char *prefix, int32_t partition);
+size_t cw_key_sub(char *out, const char *prefix, int32_t partition, const char *msisdn);
+size_t cw_key_seen(char *out, const char *prefix, int32_t partition, int32_t week);
+
+#endif

@@ -1,0 +1,119 @@
+/* Prometheus text exposition of the daemon's metrics. */
+#include "metrics.h"
+
+#include <event2/buffer.h>
+
+static const double latency_bounds[CW_LATENCY_BUCKETS] = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
+
+void cw_histogram_observe(cw_histogram_t *histogram, double seconds)
+{
+    for (int i = 0; i < CW_LATENCY_BUCKETS; i++) {
+        if (seconds <= latency_bounds[i]) {
+            histogram->buckets[i]++;
+            break;
+        }
+    }
+    histogram->count++;
+    histogram->sum_s += seconds;
+}
+
+static void family(struct evbuffer *out, const char *name, const char *type, const char *help)
+{
+    evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void scalar(struct evbuffer *out, const char *name, const char *type, const char *help,
+                   double value)
+{
+    family(out, name, type, help);
+    evbuffer_add_printf(out, "%s %.17g\n", name, value);
+}
+
+static void histogram(struct evbuffer *out, const char *name, const char *help,
+                      const cw_histogram_t *h)
+{
+    family(out, name, "histogram", help);
+    uint64_t cumulative = 0;
+    for (int i = 0; i < CW_LATENCY_BUCKETS; i++) {
+        cumulative += h->buckets[i];
+        evbuffer_add_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, latency_bounds[i],
+                            (unsigned long long)cumulative);
+    }
+    evbuffer_add_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)h->count);
+    evbuffer_add_printf(out, "%s_sum %.9f\n%s_count %llu\n", name, h->sum_s, name,
+                        (unsigned long long)h->count);
+}
+
+void cw_metrics_render(const cw_metrics_t *m, struct evbuffer *out,
+                       void (*per_partition)(struct evbuffer *out, void *arg), void *arg)
+{
+    family(out, "cdrwarn_build_info", "gauge", "Version of the running cdrwarnd.");
+    evbuffer_add_printf(out, "cdrwarn_build_info{version=\"%s\"} 1\n", CW_VERSION);
+    scalar(out, "cdrwarn_start_time_seconds", "gauge", "Start time of the daemon (epoch seconds).",
+           (double)m->started_at_ms / 1000.0);
+
+    scalar(out, "cdrwarn_records_consumed_total", "counter",
+           "Kafka records taken from the input topics.", (double)m->records_consumed);
+    scalar(out, "cdrwarn_records_replayed_total", "counter",
+           "Records delivered again that had already been applied (skipped).",
+           (double)m->records_replayed);
+
+    family(out, "cdrwarn_events_total", "counter", "Events applied to the aggregates, by type.");
+    for (int t = 0; t < CW_EV__COUNT; t++)
+        evbuffer_add_printf(out, "cdrwarn_events_total{type=\"%s\"} %llu\n",
+                            cw_event_type_name((cw_event_type_t)t),
+                            (unsigned long long)m->events[t]);
+
+    family(out, "cdrwarn_dlq_records_total", "counter",
+           "Records sent to the dead-letter topic, by reason.");
+    for (int r = 1; r < CW_DLQ__COUNT; r++)
+        evbuffer_add_printf(out, "cdrwarn_dlq_records_total{reason=\"%s\"} %llu\n",
+                            cw_dlq_reason_name((cw_dlq_reason_t)r), (unsigned long long)m->dlq[r]);
+
+    family(out, "cdrwarn_alerts_total", "counter", "Alerts decided and stored for publishing, by level.");
+    for (int l = CW_LEVEL_BLUE; l < CW_LEVEL__COUNT; l++)
+        evbuffer_add_printf(out, "cdrwarn_alerts_total{level=\"%s\"} %llu\n",
+                            cw_level_name((cw_level_t)l), (unsigned long long)m->alerts[l]);
+    scalar(out, "cdrwarn_alerts_delivered_total", "counter",
+           "Alerts acknowledged by the Kafka alert topic.", (double)m->alerts_delivered);
+    scalar(out, "cdrwarn_outbox_pending", "gauge",
+           "Alerts sent to Kafka and not yet acknowledged.", (double)m->outbox_pending);
+
+    scalar(out, "cdrwarn_batches_total", "counter",
+           "Batches of records applied and committed to Redis.", (double)m->batches);
+    histogram(out, "cdrwarn_batch_latency_seconds",
+              "Time from taking a batch to Redis acknowledging its commit.", &m->batch_latency);
+
+    scalar(out, "cdrwarn_redis_roundtrips_total", "counter", "Redis commands answered.",
+           (double)m->redis_roundtrips);
+    scalar(out, "cdrwarn_redis_errors_total", "counter",
+           "Redis commands that failed (error reply, timeout or lost connection).",
+           (double)m->redis_errors);
+    scalar(out, "cdrwarn_redis_reconnects_total", "counter", "Redis connections re-established.",
+           (double)m->redis_reconnects);
+    scalar(out, "cdrwarn_redis_fenced_total", "counter",
+           "Commits refused because another owner of the partition wrote first.",
+           (double)m->redis_fenced);
+    scalar(out, "cdrwarn_redis_up", "gauge", "1 when the Redis connection is ready.",
+           (double)m->redis_up);
+
+    scalar(out, "cdrwarn_week_closes_total", "counter", "Week-close sweeps completed per partition.",
+           (double)m->week_closes);
+    scalar(out, "cdrwarn_produce_errors_total", "counter",
+           "Kafka produce attempts that failed (alerts and DLQ records are retried).",
+           (double)m->produce_errors);
+    scalar(out, "cdrwarn_consumer_joined", "gauge", "1 once the consumer has joined its group.",
+           (double)m->consumer_joined);
+    scalar(out, "cdrwarn_partitions_assigned", "gauge", "Input partition numbers owned.",
+           (double)m->partitions_assigned);
+
+    family(out, "cdrwarn_reloads_total", "counter", "Configuration reloads (SIGHUP), by result.");
+    evbuffer_add_printf(out, "cdrwarn_reloads_total{result=\"ok\"} %llu\n",
+                        (unsigned long long)m->reloads_ok);
+    evbuffer_add_printf(out, "cdrwarn_reloads_total{result=\"failed\"} %llu\n",
+                        (unsigned long long)m->reloads_failed);
+
+    if (per_partition != NULL)
+        per_partition(out, arg);
+}

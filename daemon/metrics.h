@@ -1,0 +1,53 @@
+/* The daemon's counters and gauges, and their Prometheus text rendering
+ * (SPEC section 9). Counters only grow; the event loop is the only writer. */
+#ifndef CW_METRICS_H
+#define CW_METRICS_H
+
+#include <stdint.h>
+
+#include "event.h"
+#include "rules.h"
+
+struct evbuffer;
+
+#define CW_LATENCY_BUCKETS 12
+
+typedef struct cw_histogram {
+    uint64_t buckets[CW_LATENCY_BUCKETS]; /* cumulative counts are built when rendering */
+    uint64_t count;
+    double sum_s;
+} cw_histogram_t;
+
+typedef struct cw_metrics {
+    uint64_t records_consumed;
+    uint64_t records_replayed;             /* skipped: already applied before */
+    uint64_t events[CW_EV__COUNT];         /* applied, by type */
+    uint64_t dlq[CW_DLQ__COUNT];           /* by reason */
+    uint64_t alerts[CW_LEVEL__COUNT];      /* written to the outbox, by level */
+    uint64_t alerts_delivered;             /* acknowledged by Kafka */
+    uint64_t batches;
+    cw_histogram_t batch_latency;          /* first record taken to Redis commit acknowledged */
+    uint64_t redis_roundtrips;
+    uint64_t redis_errors;
+    uint64_t redis_reconnects;
+    uint64_t redis_fenced;                 /* commits refused: another owner wrote first */
+    uint64_t week_closes;
+    uint64_t produce_errors;
+    uint64_t reloads_ok;
+    uint64_t reloads_failed;
+    int64_t outbox_pending;                /* alerts produced but not yet acknowledged */
+    int redis_up;
+    int consumer_joined;
+    int partitions_assigned;
+    int64_t started_at_ms;
+} cw_metrics_t;
+
+void cw_histogram_observe(cw_histogram_t *histogram, double seconds);
+
+/* Renders every family with HELP and TYPE lines. `per_partition` adds the
+ * families whose labels are only known at run time (consumer lag, stream
+ * time); it may be NULL. */
+void cw_metrics_render(const cw_metrics_t *metrics, struct evbuffer *out,
+                       void (*per_partition)(struct evbuffer *out, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,56 @@
+/* Builder for the commit script's arguments (see commit.lua): keys and
+ * operations collected while a step is worked out, then handed to Redis in
+ * one EVALSHA. Copies everything into one arena, so callers can pass
+ * temporaries. */
+#ifndef CW_OPS_H
+#define CW_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct cw_ops_item {
+    size_t offset; /* into the arena */
+    size_t len;
+} cw_ops_item_t;
+
+typedef struct cw_ops {
+    char *arena;
+    size_t used, cap;
+    cw_ops_item_t *keys;
+    size_t key_count, key_cap;
+    cw_ops_item_t *args;
+    size_t arg_count, arg_cap;
+    int op_count;            /* operations added (not counting the fence) */
+    bool failed;             /* out of memory somewhere: do not send */
+    /* filled by cw_ops_build */
+    const char **argv;
+    size_t *argvlen;
+} cw_ops_t;
+
+/* Starts with KEYS[1] = meta, KEYS[2] = outbox and ARGV[1] = expected seq. */
+void cw_ops_init(cw_ops_t *ops, const char *meta_key, const char *outbox_key,
+                 const char *expected_seq);
+void cw_ops_free(cw_ops_t *ops);
+
+/* Adds a key and returns its KEYS index (1-based) as text in out[16]. */
+void cw_ops_key(cw_ops_t *ops, const char *key, char out[16]);
+/* Adds one argument (bytes copied). */
+void cw_ops_arg(cw_ops_t *ops, const void *data, size_t len);
+void cw_ops_str(cw_ops_t *ops, const char *text);
+void cw_ops_int(cw_ops_t *ops, long long value);
+
+/* The operations of commit.lua. */
+void cw_ops_set(cw_ops_t *ops, const char *key, const void *value, size_t len, long long expire_at_ms);
+void cw_ops_append(cw_ops_t *ops, const char *key, const void *value, size_t len,
+                   long long expire_at_ms);
+void cw_ops_del(cw_ops_t *ops, const char *key);
+void cw_ops_meta_set(cw_ops_t *ops, const char *field, const char *value);
+void cw_ops_meta_int(cw_ops_t *ops, const char *field, long long value);
+void cw_ops_meta_del(cw_ops_t *ops, const char *field);
+void cw_ops_outbox_add(cw_ops_t *ops, const char *field, const void *value, size_t len);
+
+/* Builds argv = [numkeys, keys..., args...] pointing into the arena (valid
+ * until the next change or free). Returns the count, or -1 if failed. */
+int cw_ops_build(cw_ops_t *ops);
+
+#endif
