@@ -13,6 +13,7 @@
 #include "log.h"
 
 #define DRAIN_BATCH 1000
+#define CLOSE_TIMEOUT_MS 10000
 
 struct cw_consumer {
     rd_kafka_t *rk;
@@ -271,13 +272,6 @@ void cw_consumer_store_offset(cw_consumer_t *consumer, int topic_index, int32_t 
     rd_kafka_topic_partition_list_destroy(list);
 }
 
-void cw_consumer_commit(cw_consumer_t *consumer)
-{
-    rd_kafka_resp_err_t err = rd_kafka_commit(consumer->rk, NULL, 0);
-    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-        cw_log(LOG_WARNING, "kafka: final offset commit failed: %s", rd_kafka_err2str(err));
-}
-
 int32_t cw_consumer_partition_count(const cw_consumer_t *consumer)
 {
     return consumer->partition_count;
@@ -290,6 +284,41 @@ int64_t cw_consumer_high_watermark(cw_consumer_t *consumer, int topic_index, int
                                        &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR)
         return -1;
     return high;
+}
+
+/* Leaves the group and commits stored offsets, but never waits longer than
+ * timeout_ms: with the broker down rd_kafka_consumer_close() would wait for
+ * ever, and a stop must be bounded. Offsets not committed here are only
+ * replays later: Redis holds what was applied. */
+static void close_bounded(cw_consumer_t *consumer, int timeout_ms)
+{
+    rd_kafka_queue_t *queue = rd_kafka_queue_new(consumer->rk);
+    rd_kafka_error_t *error = rd_kafka_consumer_close_queue(consumer->rk, queue);
+    if (error != NULL) {
+        cw_log(LOG_WARNING, "kafka: closing the consumer: %s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else {
+        struct timespec start, now;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (;;) {
+            rd_kafka_event_t *event = rd_kafka_queue_poll(queue, 100);
+            if (event != NULL && rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE)
+                on_rebalance(consumer->rk, rd_kafka_event_error(event),
+                             rd_kafka_event_topic_partition_list(event), consumer);
+            if (event != NULL)
+                rd_kafka_event_destroy(event);
+            if (rd_kafka_consumer_closed(consumer->rk))
+                break;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
+                timeout_ms) {
+                cw_log(LOG_WARNING, "kafka: the consumer did not close within %d s (broker "
+                                    "unreachable?); leaving without it", timeout_ms / 1000);
+                break;
+            }
+        }
+    }
+    rd_kafka_queue_destroy(queue);
 }
 
 void cw_consumer_free(cw_consumer_t *consumer)
@@ -305,8 +334,8 @@ void cw_consumer_free(cw_consumer_t *consumer)
         rd_kafka_queue_destroy(consumer->queue);
     }
     if (consumer->rk) {
-        rd_kafka_consumer_close(consumer->rk);
-        rd_kafka_destroy(consumer->rk);
+        close_bounded(consumer, CLOSE_TIMEOUT_MS);
+        rd_kafka_destroy_flags(consumer->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     if (consumer->wake_pipe[0] >= 0)
         close(consumer->wake_pipe[0]);

@@ -37,7 +37,8 @@ typedef struct cw_consumer_handlers {
 cw_consumer_t *cw_consumer_new(struct event_base *base, const cw_config_t *config,
                                const cw_consumer_handlers_t *handlers, cw_metrics_t *metrics,
                                int wait_ms, cw_errlist_t *errs);
-/* Commits stored offsets, leaves the group, frees. */
+/* Commits stored offsets and leaves the group (waiting at most 10 s for the
+ * broker), then frees. */
 void cw_consumer_free(cw_consumer_t *consumer);
 
 /* Drains queued records now (call when room frees up after being full). */
@@ -45,8 +46,6 @@ void cw_consumer_drain(cw_consumer_t *consumer);
 /* Marks everything below `next_offset` of a topic partition as processed. */
 void cw_consumer_store_offset(cw_consumer_t *consumer, int topic_index, int32_t partition,
                               int64_t next_offset);
-/* Commits stored offsets synchronously (shutdown). */
-void cw_consumer_commit(cw_consumer_t *consumer);
 /* The partition count shared by the input topics. */
 int32_t cw_consumer_partition_count(const cw_consumer_t *consumer);
 /* The broker's high watermark as last seen by fetches; -1 when unknown. */

@@ -405,9 +405,8 @@ static int start(cw_daemon_t *daemon, cw_errlist_t *errs)
 
 static void stop(cw_daemon_t *daemon)
 {
-    if (daemon->consumer != NULL)
-        cw_consumer_commit(daemon->consumer);
-    /* closing the consumer revokes its partitions through the handlers */
+    /* closing the consumer commits the stored offsets and revokes its
+     * partitions through the handlers */
     cw_consumer_free(daemon->consumer);
     daemon->consumer = NULL;
     if (daemon->producer != NULL) {
