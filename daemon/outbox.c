@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "keys.h"
 #include "log.h"
+#include "part.h"
 #include "producer.h"
 #include "store.h"
 
@@ -20,6 +21,13 @@ typedef struct published {
 static void on_removed(redisReply *reply, void *arg)
 {
     /* a failed HDEL only means the alert may be sent once more later */
+}
+
+/* The alert is still in the outbox: reloading the partition sends it again. */
+static void retry_later(cw_daemon_t *daemon, int32_t partition)
+{
+    if (partition < daemon->part_count && daemon->parts[partition] != NULL)
+        cw_part_invalidate(daemon->parts[partition]);
 }
 
 static void on_delivered(rd_kafka_resp_err_t err, void *arg)
@@ -38,8 +46,8 @@ static void on_delivered(rd_kafka_resp_err_t err, void *arg)
             cw_store_send(daemon->store, on_removed, NULL, 3, argv, argvlen);
         }
     }
-    /* on failure the alert stays in the outbox and is sent again when the
-     * partition's bookkeeping is next loaded */
+    else
+        retry_later(daemon, p->partition);
     cw_free(p);
 }
 
@@ -47,8 +55,10 @@ void cw_outbox_publish(cw_daemon_t *daemon, int32_t partition, const char *alert
                        const char *msisdn, const char *json, size_t json_len)
 {
     published_t *p = cw_malloc(sizeof *p);
-    if (p == NULL)
-        return; /* still in the outbox: sent at the next load */
+    if (p == NULL) {
+        retry_later(daemon, partition);
+        return;
+    }
     p->daemon = daemon;
     p->partition = partition;
     snprintf(p->alert_id, sizeof p->alert_id, "%s", alert_id);
@@ -59,6 +69,7 @@ void cw_outbox_publish(cw_daemon_t *daemon, int32_t partition, const char *alert
                          json_len, headers, on_delivered, p) != 0) {
         rd_kafka_headers_destroy(headers);
         cw_free(p);
+        retry_later(daemon, partition);
         return;
     }
     daemon->metrics.outbox_pending++;

@@ -11,7 +11,9 @@
 #include "daemon.h"
 
 /* Produces the alert (key = msisdn, value = json) to the alert topic; on
- * acknowledgement removes it from the partition's outbox. */
+ * acknowledgement removes it from the partition's outbox. When the producer
+ * refuses it, or it fails for good, the partition is marked for a reload,
+ * which sends its whole outbox again. */
 void cw_outbox_publish(cw_daemon_t *daemon, int32_t partition, const char *alert_id,
                        const char *msisdn, const char *json, size_t json_len);
 

@@ -152,6 +152,12 @@ void cw_part_tick(cw_part_t *part, int64_t wall_ms)
 void cw_part_invalidate(cw_part_t *part)
 {
     part->loaded = false;
+    if (!part->backing_off && part->step == NULL) {
+        /* not at once: the caller may be in the middle of a step's end */
+        struct timeval tv = {0, 50 * 1000};
+        evtimer_add(part->backoff_timer, &tv);
+        part->backing_off = true;
+    }
 }
 
 bool cw_part_idle(const cw_part_t *part)

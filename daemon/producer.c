@@ -74,6 +74,7 @@ cw_producer_t *cw_producer_new(struct event_base *base, const cw_config_t *confi
     producer->wake_pipe[0] = producer->wake_pipe[1] = -1;
     /* DLQ records carry input values unchanged, up to the broker's own limit */
     static const char *const defaults[] = {"linger.ms", "5", "message.max.bytes", "16777216",
+                                           "queue.buffering.max.messages", "1000000",
                                            "client.id", "cdrwarnd-producer", NULL};
     rd_kafka_conf_t *conf = cw_kafka_conf_new(config, defaults, errs);
     if (conf == NULL)

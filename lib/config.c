@@ -513,7 +513,7 @@ static int set_value(parser_t *p, const directive_t *d, const char *value, int l
 {
     char buf[FOUND_SIZE];
     const char *what = found_str(value, buf);
-    int64_t num;
+    int64_t num = 0;
     switch (d->type) {
     case T_STRING:
         if (value[0] == '\0') {

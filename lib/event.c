@@ -151,8 +151,8 @@ static cw_dlq_reason_t get_direction(parse_ctx_t *ctx, const char *type, bool fw
                                      cw_direction_t *direction)
 {
     const char *expected = fwd_ok ? "\"mo\", \"mt\" or \"fwd\"" : "\"mo\" or \"mt\"";
-    const char *text;
-    size_t len;
+    const char *text = NULL;
+    size_t len = 0;
     cw_dlq_reason_t r = get_string(ctx, "direction", type, expected, &text, &len);
     if (r != CW_DLQ_NONE)
         return r;
@@ -172,8 +172,8 @@ static cw_dlq_reason_t get_peer(parse_ctx_t *ctx, const char *type,
                                 const char *country_code, char peer[CW_NUMBER_SIZE])
 {
     static const char expected[] = "a number of 3..15 digits";
-    const char *text;
-    size_t len;
+    const char *text = NULL;
+    size_t len = 0;
     cw_dlq_reason_t r = get_string(ctx, "peer", type, expected, &text, &len);
     if (r != CW_DLQ_NONE)
         return r;
@@ -262,8 +262,8 @@ static cw_dlq_reason_t parse_plan_change(parse_ctx_t *ctx, cw_event_t *ev)
 static cw_dlq_reason_t parse_complaint(parse_ctx_t *ctx, cw_event_t *ev)
 {
     static const char expected[] = "\"normal\" or \"serious\"";
-    const char *text;
-    size_t len;
+    const char *text = NULL;
+    size_t len = 0;
     cw_dlq_reason_t r = get_string(ctx, "severity", "complaint", expected, &text, &len);
     if (r != CW_DLQ_NONE)
         return r;

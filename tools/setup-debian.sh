@@ -9,7 +9,7 @@ packages=(
   redis-server redis-tools
   clang libclang-rt-14-dev valgrind
   systemd
-  python3
+  python3 curl
   kafkacat
 )
 

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The demo: installs what cdrwarn needs, builds it, starts redis-server, the
+# development Kafka broker, cdrwarnd and the traffic generator on loopback,
+# and shows alerts as they arrive, coloured by level. Ctrl-C stops it all.
+# Run as root on Debian 12:  bash tools/demo.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+bash tools/setup-debian.sh
+cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release -DCW_BUILD_TESTS=OFF >/dev/null
+cmake --build build/demo -j"$(nproc)" >/dev/null
+bin=$repo/build/demo
+
+work=$(mktemp -d /tmp/cdrwarn-demo.XXXXXX)
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo
+  echo "stopping..."
+  # newest first: the daemon stops while its broker and Redis are still up
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    pid=${pids[i]}
+    kill -TERM "$pid" 2>/dev/null || continue
+    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  echo "logs kept in $work"
+}
+trap cleanup INT TERM EXIT
+
+free_port() {
+  local port
+  for _ in $(seq 200); do
+    port=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  return 1
+}
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local seconds=$1 what=$2
+  shift 2
+  for _ in $(seq $((seconds * 10))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  echo "demo: $what did not happen within ${seconds}s; logs in $work" >&2
+  exit 1
+}
+
+redis_port=$(free_port)
+http_port=$(free_port)
+
+# each child in its own session: Ctrl-C reaches only this script, which
+# then stops them in order
+setsid redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --appendonly yes \
+  --save '' >"$work/redis.log" 2>&1 &
+pids+=($!)
+wait_for 10 "redis-server start" redis-cli -p "$redis_port" ping
+
+setsid "$bin/tools/cdrwarn-devbroker" --port 0 --topic cdr:8 --topic billing:8 --topic crm:8 \
+  --topic churn-alerts:8 --topic cdrwarn-dlq:8 >"$work/broker.out" 2>"$work/broker.log" \
+  </dev/null &
+pids+=($!)
+wait_for 20 "cdrwarn-devbroker start" grep -q ':' "$work/broker.out"
+brokers=$(head -1 "$work/broker.out")
+
+# the example config, pointed at these servers and at the example number plan
+sed -e "s|^brokers .*|brokers = $brokers|" \
+    -e "s|^port .*|port = $redis_port|" \
+    -e "s|^listen .*|listen = 127.0.0.1:$http_port|" \
+    -e "s|= *\([a-z_]*\.txt\)|= $repo/config/\1|" \
+    config/cdrwarn.conf >"$work/cdrwarn.conf"
+"$bin/daemon/cdrwarnd" -c "$work/cdrwarn.conf" --check-config
+
+setsid "$bin/daemon/cdrwarnd" -c "$work/cdrwarn.conf" 2>"$work/cdrwarnd.log" &
+pids+=($!)
+wait_for 60 "cdrwarnd ready (http://127.0.0.1:$http_port/healthz)" \
+  curl -fs "http://127.0.0.1:$http_port/healthz"
+
+cat <<INFO
+
+  redis-server      127.0.0.1:$redis_port   (data in $work)
+  Kafka (devbroker) $brokers
+  cdrwarnd          http://127.0.0.1:$http_port/healthz  /metrics   log: $work/cdrwarnd.log
+  alerts            topic churn-alerts, shown below (MSISDNs masked)
+
+INFO
+
+setsid "$bin/tools/cdrwarn-watch" --brokers "$brokers" --topic churn-alerts &
+pids+=($!)
+
+# three weeks of traffic for 1500 subscribers, 20 % drifting toward churn,
+# replayed at 8000 events/s; the week-closing events at the end close week 3
+setsid "$bin/tools/cdrwarn-gen" --brokers "$brokers" --subscribers 1500 --weeks 3 --seed 7 \
+  --rate 8000 --quiet &
+gen=$!
+pids+=($gen)
+wait "$gen" || true
+
+sleep 5
+echo
+echo "traffic sent. cdrwarnd's counters:"
+curl -fs "http://127.0.0.1:$http_port/metrics" |
+  grep -E '^cdrwarn_(alerts_total|dlq_records_total|events_total|week_closes_total)' |
+  grep -v ' 0$' | sed 's/^/  /'
+echo
+echo "still running: alerts keep showing above. Ctrl-C stops everything."
+wait

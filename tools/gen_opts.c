@@ -1,0 +1,371 @@
+/* cdrwarn-gen command line: parses and checks the options into
+ * cw_gen_opts_t, fills the defaults (the --start that keeps all traffic in
+ * the past), and owns the --help text. */
+#include "gen.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "week.h"
+
+#define CW_GEN_MAX_SUBSCRIBERS 100000000L
+#define CW_GEN_MAX_WEEKS 52
+
+static const char usage_text[] =
+    "usage: cdrwarn-gen (--brokers HOST:PORT | --stdout) [options]\n"
+    "\n"
+    "Synthetic churn-warning traffic (SPEC section 3 events): subscribers with\n"
+    "weekly habits, some drifting toward churn, plus a share of bad records.\n"
+    "The same arguments give the same event sequence, byte for byte.\n"
+    "\n"
+    "output:\n"
+    "  --brokers HOST:PORT   produce to Kafka (idempotent producer), key = MSISDN\n"
+    "  --stdout              write one JSON event per line to stdout instead\n"
+    "  --topics A,B,C        voice/sms/data -> A, charge/plan_change -> B,\n"
+    "                        complaint/profile -> C (default cdr,billing,crm)\n"
+    "  --compression C       lz4 or none (default lz4)\n"
+    "  --rate EPS            steady events per second, 0 = as fast as possible\n"
+    "                        (default 0)\n"
+    "  --no-close            no week-closing events after the last week\n"
+    "  --partitions N        with --stdout: also write the closing events, for a\n"
+    "                        first topic of N partitions\n"
+    "  --quiet               no summary on stderr\n"
+    "  --truth FILE          write every subscriber's number, tier, dates and drift\n"
+    "                        kinds (the ground truth for tests) as JSON lines\n"
+    "\n"
+    "traffic:\n"
+    "  --subscribers N       number of subscribers (default 1000)\n"
+    "  --weeks W             weeks of traffic (default 3)\n"
+    "  --start YYYY-MM-DD    first Monday, local time (default: the Monday W+1\n"
+    "                        weeks before the current week, all traffic in the past)\n"
+    "  --utc-offset +HH:MM   local time of the operator (default +08:00)\n"
+    "  --seed S              random seed (default 1)\n"
+    "  --events N            approximate total events; scales activity (default:\n"
+    "                        natural activity, about 40 events per subscriber-week)\n"
+    "  --churn-pct P         share of subscribers drifting toward churn (default 20)\n"
+    "  --bad-pct P           share of bad records, every DLQ reason (default 0.2)\n"
+    "  --country-code CC     country code for +CC numbers (default 86)\n"
+    "  --help                this text\n"
+    "\n"
+    "Drift kinds (one or two per drifting subscriber, in the last week or the last\n"
+    "two): spend_drop, usage_drop, silent, complaints, fwd_rival, rival_service,\n"
+    "plan_downgrade, contract_expiry. Closing: one zero-charge data event per\n"
+    "partition of the first topic, dated the end of the last week + 7 h, from a\n"
+    "number that is no subscriber, so every partition's stream time passes the\n"
+    "last week's end + 6 h and the daemon closes that week.\n"
+    "Exit status: 0 when every message was delivered, 1 otherwise, 2 on usage\n"
+    "errors.\n";
+
+enum {
+    OPT_BROKERS = 256,
+    OPT_STDOUT,
+    OPT_TOPICS,
+    OPT_SUBSCRIBERS,
+    OPT_WEEKS,
+    OPT_START,
+    OPT_UTC_OFFSET,
+    OPT_SEED,
+    OPT_EVENTS,
+    OPT_RATE,
+    OPT_CHURN_PCT,
+    OPT_BAD_PCT,
+    OPT_COUNTRY_CODE,
+    OPT_NO_CLOSE,
+    OPT_PARTITIONS,
+    OPT_COMPRESSION,
+    OPT_QUIET,
+    OPT_TRUTH,
+    OPT_HELP,
+};
+
+static const struct option long_options[] = {
+    {"brokers", required_argument, NULL, OPT_BROKERS},
+    {"stdout", no_argument, NULL, OPT_STDOUT},
+    {"topics", required_argument, NULL, OPT_TOPICS},
+    {"subscribers", required_argument, NULL, OPT_SUBSCRIBERS},
+    {"weeks", required_argument, NULL, OPT_WEEKS},
+    {"start", required_argument, NULL, OPT_START},
+    {"utc-offset", required_argument, NULL, OPT_UTC_OFFSET},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"events", required_argument, NULL, OPT_EVENTS},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"churn-pct", required_argument, NULL, OPT_CHURN_PCT},
+    {"bad-pct", required_argument, NULL, OPT_BAD_PCT},
+    {"country-code", required_argument, NULL, OPT_COUNTRY_CODE},
+    {"no-close", no_argument, NULL, OPT_NO_CLOSE},
+    {"partitions", required_argument, NULL, OPT_PARTITIONS},
+    {"compression", required_argument, NULL, OPT_COMPRESSION},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"truth", required_argument, NULL, OPT_TRUTH},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_i64(const char *text, int64_t min, int64_t max, int64_t *value)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
+        return -1;
+    *value = v;
+    return 0;
+}
+
+static int parse_double(const char *text, double min, double max, double *value)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !(v >= min && v <= max))
+        return -1;
+    *value = v;
+    return 0;
+}
+
+/* "+08:00", "-05:30", "Z"; the text kept is the canonical "+HH:MM". */
+static int parse_utc_offset(const char *text, cw_gen_opts_t *opts)
+{
+    int hours, minutes;
+    char sign;
+    if (strcmp(text, "Z") == 0 || strcmp(text, "z") == 0) {
+        sign = '+';
+        hours = minutes = 0;
+    } else {
+        if (strlen(text) != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':')
+            return -1;
+        for (int i = 1; i < 6; i++)
+            if (i != 3 && (text[i] < '0' || text[i] > '9'))
+                return -1;
+        sign = text[0];
+        hours = (text[1] - '0') * 10 + (text[2] - '0');
+        minutes = (text[4] - '0') * 10 + (text[5] - '0');
+        if (hours > 14 || minutes > 59 || (hours == 14 && minutes > 0))
+            return -1;
+    }
+    opts->utc_offset_s = (sign == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
+    char *text_out = opts->utc_offset_text;
+    text_out[0] = sign;
+    text_out[1] = (char)('0' + hours / 10);
+    text_out[2] = (char)('0' + hours % 10);
+    text_out[3] = ':';
+    text_out[4] = (char)('0' + minutes / 10);
+    text_out[5] = (char)('0' + minutes % 10);
+    text_out[6] = '\0';
+    return 0;
+}
+
+static int parse_topics(const char *text, cw_gen_opts_t *opts)
+{
+    const char *p = text;
+    for (int i = 0; i < CW_GEN_TOPIC_CNT; i++) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 0 || len >= sizeof(opts->topics[i]))
+            return -1;
+        if ((i < CW_GEN_TOPIC_CNT - 1) != (end != NULL))
+            return -1;
+        memcpy(opts->topics[i], p, len);
+        opts->topics[i][len] = '\0';
+        p = end ? end + 1 : p + len;
+    }
+    return 0;
+}
+
+int cw_gen_opts_parse(int argc, char **argv, cw_gen_opts_t *opts, char *errbuf,
+                      size_t errbuf_size)
+{
+    int64_t number;
+    bool have_start = false;
+
+    memset(opts, 0, sizeof(*opts));
+    strcpy(opts->topics[0], "cdr");
+    strcpy(opts->topics[1], "billing");
+    strcpy(opts->topics[2], "crm");
+    opts->subscribers = 1000;
+    opts->weeks = 3;
+    opts->seed = 1;
+    opts->churn_pct = 20;
+    opts->bad_pct = 0.2;
+    strcpy(opts->country_code, "86");
+    opts->compress = true;
+    parse_utc_offset("+08:00", opts);
+
+    opterr = 0; /* our own messages, in errbuf */
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        const char *arg = optarg;
+        switch (opt) {
+        case OPT_HELP:
+            fputs(usage_text, stdout);
+            return 1;
+        case OPT_BROKERS:
+            opts->brokers = arg;
+            break;
+        case OPT_STDOUT:
+            opts->to_stdout = true;
+            break;
+        case OPT_TOPICS:
+            if (parse_topics(arg, opts) != 0) {
+                snprintf(errbuf, errbuf_size,
+                         "--topics: expected three names A,B,C, found '%s'", arg);
+                return -1;
+            }
+            break;
+        case OPT_SUBSCRIBERS:
+            if (parse_i64(arg, 1, CW_GEN_MAX_SUBSCRIBERS, &number) != 0) {
+                snprintf(errbuf, errbuf_size,
+                         "--subscribers: expected 1..%ld, found '%s'",
+                         CW_GEN_MAX_SUBSCRIBERS, arg);
+                return -1;
+            }
+            opts->subscribers = (uint32_t)number;
+            break;
+        case OPT_WEEKS:
+            if (parse_i64(arg, 1, CW_GEN_MAX_WEEKS, &number) != 0) {
+                snprintf(errbuf, errbuf_size, "--weeks: expected 1..%d, found '%s'",
+                         CW_GEN_MAX_WEEKS, arg);
+                return -1;
+            }
+            opts->weeks = (int)number;
+            break;
+        case OPT_START:
+            if (cw_date_parse_ymd(arg, strlen(arg), &opts->start_day) != 0) {
+                snprintf(errbuf, errbuf_size, "--start: expected YYYY-MM-DD, found '%s'",
+                         arg);
+                return -1;
+            }
+            if (cw_date_weekday(opts->start_day) != 0) {
+                snprintf(errbuf, errbuf_size, "--start: %s is not a Monday", arg);
+                return -1;
+            }
+            have_start = true;
+            break;
+        case OPT_UTC_OFFSET:
+            if (parse_utc_offset(arg, opts) != 0) {
+                snprintf(errbuf, errbuf_size,
+                         "--utc-offset: expected +HH:MM within +-14:00, found '%s'", arg);
+                return -1;
+            }
+            break;
+        case OPT_SEED: {
+            char *end;
+            errno = 0;
+            unsigned long long seed = strtoull(arg, &end, 10);
+            if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-') {
+                snprintf(errbuf, errbuf_size,
+                         "--seed: expected a number 0..2^64-1, found '%s'", arg);
+                return -1;
+            }
+            opts->seed = seed;
+            break;
+        }
+        case OPT_EVENTS:
+            if (parse_i64(arg, 0, INT64_C(10000000000), &number) != 0) {
+                snprintf(errbuf, errbuf_size,
+                         "--events: expected 0..10000000000, found '%s'", arg);
+                return -1;
+            }
+            opts->events = number;
+            break;
+        case OPT_RATE:
+            if (parse_double(arg, 0, 1e8, &opts->rate) != 0) {
+                snprintf(errbuf, errbuf_size,
+                         "--rate: expected events per second >= 0, found '%s'", arg);
+                return -1;
+            }
+            break;
+        case OPT_CHURN_PCT:
+            if (parse_double(arg, 0, 100, &opts->churn_pct) != 0) {
+                snprintf(errbuf, errbuf_size, "--churn-pct: expected 0..100, found '%s'",
+                         arg);
+                return -1;
+            }
+            break;
+        case OPT_BAD_PCT:
+            if (parse_double(arg, 0, 50, &opts->bad_pct) != 0) {
+                snprintf(errbuf, errbuf_size, "--bad-pct: expected 0..50, found '%s'",
+                         arg);
+                return -1;
+            }
+            break;
+        case OPT_COUNTRY_CODE: {
+            size_t len = strlen(arg);
+            bool digits = len >= 1 && len <= 4;
+            for (size_t i = 0; digits && i < len; i++)
+                digits = arg[i] >= '0' && arg[i] <= '9';
+            if (!digits) {
+                snprintf(errbuf, errbuf_size,
+                         "--country-code: expected 1 to 4 digits, found '%s'", arg);
+                return -1;
+            }
+            memcpy(opts->country_code, arg, len + 1);
+            break;
+        }
+        case OPT_NO_CLOSE:
+            opts->no_close = true;
+            break;
+        case OPT_PARTITIONS:
+            if (parse_i64(arg, 1, 100000, &number) != 0) {
+                snprintf(errbuf, errbuf_size,
+                         "--partitions: expected 1..100000, found '%s'", arg);
+                return -1;
+            }
+            opts->partitions = (int)number;
+            break;
+        case OPT_COMPRESSION:
+            if (strcmp(arg, "lz4") == 0) {
+                opts->compress = true;
+            } else if (strcmp(arg, "none") == 0) {
+                opts->compress = false;
+            } else {
+                snprintf(errbuf, errbuf_size,
+                         "--compression: expected lz4 or none, found '%s'", arg);
+                return -1;
+            }
+            break;
+        case OPT_QUIET:
+            opts->quiet = true;
+            break;
+        case OPT_TRUTH:
+            opts->truth_path = arg;
+            break;
+        default:
+            if (optopt != 0 && optopt >= OPT_BROKERS)
+                snprintf(errbuf, errbuf_size, "option %s needs a value",
+                         argv[optind - 1]);
+            else
+                snprintf(errbuf, errbuf_size, "unknown option '%s'", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        snprintf(errbuf, errbuf_size, "unexpected argument '%s'", argv[optind]);
+        return -1;
+    }
+    if ((opts->brokers != NULL) == opts->to_stdout) {
+        snprintf(errbuf, errbuf_size, "give exactly one of --brokers or --stdout");
+        return -1;
+    }
+    if (opts->partitions > 0 && !opts->to_stdout) {
+        snprintf(errbuf, errbuf_size,
+                 "--partitions is for --stdout; with --brokers the count comes from "
+                 "the metadata");
+        return -1;
+    }
+
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    opts->now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    if (!have_start) {
+        int32_t this_week = cw_week_of_ms(opts->now_ms, opts->utc_offset_s);
+        opts->start_day = cw_week_first_day(this_week - (opts->weeks + 1));
+    }
+    return 0;
+}
