@@ -159,7 +159,16 @@ static bool consumer_full(void *arg)
 void cw_daemon_records_done(cw_daemon_t *daemon, int64_t count)
 {
     daemon->records_held -= count;
-    /* consumption resumes from the tick, outside this call chain */
+    /* resume consumption at once, but from the loop, outside this call chain */
+    if (daemon->drain_event != NULL && !daemon->stopping)
+        event_active(daemon->drain_event, EV_TIMEOUT, 0);
+}
+
+static void on_drain(evutil_socket_t fd, short what, void *arg)
+{
+    cw_daemon_t *daemon = arg;
+    if (daemon->consumer != NULL)
+        cw_consumer_drain(daemon->consumer);
 }
 
 bool cw_daemon_step_slot(cw_daemon_t *daemon)
@@ -388,6 +397,9 @@ static int start(cw_daemon_t *daemon, cw_errlist_t *errs)
         return -1;
     grow_parts(daemon, cw_consumer_partition_count(daemon->consumer));
 
+    daemon->drain_event = event_new(daemon->base, -1, 0, on_drain, daemon);
+    if (daemon->drain_event == NULL)
+        return -1;
     daemon->tick_timer = event_new(daemon->base, -1, EV_PERSIST, on_tick, daemon);
     struct timeval tick = {0, 200 * 1000};
     if (daemon->tick_timer == NULL || event_add(daemon->tick_timer, &tick) != 0)
@@ -428,6 +440,8 @@ static void stop(cw_daemon_t *daemon)
             event_free(daemon->signals[i]);
     if (daemon->tick_timer)
         event_free(daemon->tick_timer);
+    if (daemon->drain_event)
+        event_free(daemon->drain_event);
     if (daemon->watchdog_timer)
         event_free(daemon->watchdog_timer);
     cw_free(daemon->parts);

@@ -47,6 +47,7 @@ typedef struct cw_daemon {
     int64_t stop_deadline_ms;     /* monotonic */
     struct event *signals[4];
     struct event *tick_timer;     /* idle close, STATUS, drain, shutdown */
+    struct event *drain_event;    /* resumes consumption once records are done */
     struct event *watchdog_timer;
     uint64_t status_events_prev;
     int64_t status_at_ms;

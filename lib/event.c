@@ -3,6 +3,8 @@
  * record's way through the daemon. */
 #include "event.h"
 
+#include "jsonflat.h"
+
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -51,13 +53,43 @@ int cw_tier_parse(const char *name, cw_tier_t *tier)
     return -1;
 }
 
-/* What one parse needs to report a failure: the record's object and where
+/* The fields the validation looks at, by slot. Both parsers (the flat
+ * scanner and jansson) fill the same table, so the checks and their wording
+ * exist once. */
+enum {
+    F_EVENT_ID, F_TYPE, F_MSISDN, F_TS, F_DIRECTION, F_PEER, F_DURATION_S,
+    F_CHARGE_FEN, F_BYTES, F_ITEM, F_FROM_FEE_FEN, F_TO_FEE_FEN, F_SEVERITY,
+    F_OVERDUE, F_TIER, F_SUBSIDY_END, F_CONTRACT_END, F__COUNT
+};
+
+static const char *const field_names[F__COUNT] = {
+    "event_id", "type", "msisdn", "ts", "direction", "peer", "duration_s",
+    "charge_fen", "bytes", "item", "from_fee_fen", "to_fee_fen", "severity",
+    "overdue", "tier", "subsidy_end", "contract_end",
+};
+
+static int slot_of(const char *key, size_t len)
+{
+    for (int f = 0; f < F__COUNT; f++)
+        if (field_names[f][0] == key[0] && strlen(field_names[f]) == len &&
+            memcmp(field_names[f], key, len) == 0)
+            return f;
+    return -1;
+}
+
+/* What one parse needs to report a failure: the record's fields and where
  * the detail goes. Keeps the field helpers' argument lists short. */
 typedef struct {
-    const json_t *obj;
+    const cw_jv_t *fields;
     char *detail;
     size_t detail_size;
 } parse_ctx_t;
+
+static const cw_jv_t *get(const parse_ctx_t *ctx, int field)
+{
+    const cw_jv_t *value = &ctx->fields[field];
+    return value->kind == CW_JV_ABSENT ? NULL : value;
+}
 
 static cw_dlq_reason_t fail(char *detail, size_t size, cw_dlq_reason_t reason,
                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -76,68 +108,70 @@ static cw_dlq_reason_t fail(char *detail, size_t size, cw_dlq_reason_t reason,
 
 /* How a detail names what it found instead of the expected value: the JSON
  * kind only, never the value, which may be personal data. */
-static const char *json_kind(const json_t *value)
+static const char *json_kind(const cw_jv_t *value)
 {
-    switch (json_typeof(value)) {
-    case JSON_OBJECT:
+    switch (value->kind) {
+    case CW_JV_OBJECT:
         return "an object";
-    case JSON_ARRAY:
+    case CW_JV_ARRAY:
         return "an array";
-    case JSON_STRING:
+    case CW_JV_STRING:
         return "a string";
-    case JSON_INTEGER:
+    case CW_JV_INT:
         return "an integer";
-    case JSON_REAL:
+    case CW_JV_REAL:
         return "a real number";
-    case JSON_TRUE:
-    case JSON_FALSE:
+    case CW_JV_BOOL:
         return "a boolean";
-    case JSON_NULL:
+    case CW_JV_NULL:
         return "null";
+    case CW_JV_ABSENT:
+        break;
     }
     return "an unknown value";
 }
 
-static cw_dlq_reason_t missing(parse_ctx_t *ctx, const char *field, const char *type)
+static cw_dlq_reason_t missing(parse_ctx_t *ctx, int field, const char *type)
 {
     return fail(ctx->detail, ctx->detail_size, CW_DLQ_MISSING_FIELD,
-                "%s: missing (required for type %s)", field, type);
+                "%s: missing (required for type %s)", field_names[field], type);
 }
 
-static cw_dlq_reason_t get_int(parse_ctx_t *ctx, const char *field, const char *type,
-                               int64_t max, bool required, int64_t *out)
+static cw_dlq_reason_t get_int(parse_ctx_t *ctx, int field, const char *type, int64_t max,
+                               bool required, int64_t *out)
 {
-    const json_t *value = json_object_get(ctx->obj, field);
+    const cw_jv_t *value = get(ctx, field);
+    const char *name = field_names[field];
     if (value == NULL) {
         *out = 0;
         return required ? missing(ctx, field, type) : CW_DLQ_NONE;
     }
-    if (!json_is_integer(value))
+    if (value->kind != CW_JV_INT)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
-                    "%s: expected an integer 0..%" PRId64 ", got %s", field, max,
+                    "%s: expected an integer 0..%" PRId64 ", got %s", name, max,
                     json_kind(value));
-    json_int_t n = json_integer_value(value);
+    int64_t n = value->integer;
     if (n < 0 || n > max)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
-                    "%s: expected an integer 0..%" PRId64 ", got %s", field, max,
+                    "%s: expected an integer 0..%" PRId64 ", got %s", name, max,
                     n < 0 ? "a negative integer" : "a larger integer");
-    *out = (int64_t)n;
+    *out = n;
     return CW_DLQ_NONE;
 }
 
 /* Looks a required string field up; on success the text is borrowed from
- * the JSON tree. */
-static cw_dlq_reason_t get_string(parse_ctx_t *ctx, const char *field, const char *type,
+ * the record (or the JSON tree). */
+static cw_dlq_reason_t get_string(parse_ctx_t *ctx, int field, const char *type,
                                   const char *expected, const char **text, size_t *len)
 {
-    const json_t *value = json_object_get(ctx->obj, field);
+    const cw_jv_t *value = get(ctx, field);
     if (value == NULL)
         return missing(ctx, field, type);
-    if (!json_is_string(value))
+    if (value->kind != CW_JV_STRING)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
-                    "%s: expected %s, got %s", field, expected, json_kind(value));
-    *text = json_string_value(value);
-    *len = json_string_length(value);
+                    "%s: expected %s, got %s", field_names[field], expected, json_kind(value));
+    *text = value->text;
+    *len = value->len;
     return CW_DLQ_NONE;
 }
 
@@ -153,7 +187,7 @@ static cw_dlq_reason_t get_direction(parse_ctx_t *ctx, const char *type, bool fw
     const char *expected = fwd_ok ? "\"mo\", \"mt\" or \"fwd\"" : "\"mo\" or \"mt\"";
     const char *text = NULL;
     size_t len = 0;
-    cw_dlq_reason_t r = get_string(ctx, "direction", type, expected, &text, &len);
+    cw_dlq_reason_t r = get_string(ctx, F_DIRECTION, type, expected, &text, &len);
     if (r != CW_DLQ_NONE)
         return r;
     if (text_is(text, len, "mo"))
@@ -174,7 +208,7 @@ static cw_dlq_reason_t get_peer(parse_ctx_t *ctx, const char *type,
     static const char expected[] = "a number of 3..15 digits";
     const char *text = NULL;
     size_t len = 0;
-    cw_dlq_reason_t r = get_string(ctx, "peer", type, expected, &text, &len);
+    cw_dlq_reason_t r = get_string(ctx, F_PEER, type, expected, &text, &len);
     if (r != CW_DLQ_NONE)
         return r;
     if (cw_number_normalise(text, len, country_code, peer) < 0)
@@ -184,25 +218,24 @@ static cw_dlq_reason_t get_peer(parse_ctx_t *ctx, const char *type,
 }
 
 /* Optional profile date: absent leaves *has false, null means "no date". */
-static cw_dlq_reason_t get_date(parse_ctx_t *ctx, const char *field, bool *has,
-                                int32_t *day)
+static cw_dlq_reason_t get_date(parse_ctx_t *ctx, int field, bool *has, int32_t *day)
 {
-    const json_t *value = json_object_get(ctx->obj, field);
+    const cw_jv_t *value = get(ctx, field);
+    const char *name = field_names[field];
     *day = CW_DAY_NONE;
     if (value == NULL)
         return CW_DLQ_NONE;
     *has = true;
-    if (json_is_null(value))
+    if (value->kind == CW_JV_NULL)
         return CW_DLQ_NONE;
-    if (!json_is_string(value))
+    if (value->kind != CW_JV_STRING)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
-                    "%s: expected a date YYYY-MM-DD or null, got %s", field,
-                    json_kind(value));
-    if (cw_date_parse_ymd(json_string_value(value), json_string_length(value), day) != 0)
+                    "%s: expected a date YYYY-MM-DD or null, got %s", name, json_kind(value));
+    if (cw_date_parse_ymd(value->text, value->len, day) != 0)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                     "%s: expected a date YYYY-MM-DD or null, got a string that is not a "
                     "real date",
-                    field);
+                    name);
     return CW_DLQ_NONE;
 }
 
@@ -213,10 +246,10 @@ static cw_dlq_reason_t parse_voice(parse_ctx_t *ctx, const char *cc, cw_event_t 
         return r;
     if ((r = get_peer(ctx, "voice", cc, ev->peer)) != CW_DLQ_NONE)
         return r;
-    if ((r = get_int(ctx, "duration_s", "voice", CW_MAX_DURATION_S, true,
-                     &ev->duration_s)) != CW_DLQ_NONE)
+    if ((r = get_int(ctx, F_DURATION_S, "voice", CW_MAX_DURATION_S, true, &ev->duration_s)) !=
+        CW_DLQ_NONE)
         return r;
-    return get_int(ctx, "charge_fen", "voice", CW_MAX_FEN, false, &ev->charge_fen);
+    return get_int(ctx, F_CHARGE_FEN, "voice", CW_MAX_FEN, false, &ev->charge_fen);
 }
 
 static cw_dlq_reason_t parse_sms(parse_ctx_t *ctx, const char *cc, cw_event_t *ev)
@@ -226,25 +259,24 @@ static cw_dlq_reason_t parse_sms(parse_ctx_t *ctx, const char *cc, cw_event_t *e
         return r;
     if ((r = get_peer(ctx, "sms", cc, ev->peer)) != CW_DLQ_NONE)
         return r;
-    return get_int(ctx, "charge_fen", "sms", CW_MAX_FEN, false, &ev->charge_fen);
+    return get_int(ctx, F_CHARGE_FEN, "sms", CW_MAX_FEN, false, &ev->charge_fen);
 }
 
 static cw_dlq_reason_t parse_data(parse_ctx_t *ctx, cw_event_t *ev)
 {
-    cw_dlq_reason_t r = get_int(ctx, "bytes", "data", CW_MAX_BYTES, true, &ev->bytes);
+    cw_dlq_reason_t r = get_int(ctx, F_BYTES, "data", CW_MAX_BYTES, true, &ev->bytes);
     if (r != CW_DLQ_NONE)
         return r;
-    return get_int(ctx, "charge_fen", "data", CW_MAX_FEN, false, &ev->charge_fen);
+    return get_int(ctx, F_CHARGE_FEN, "data", CW_MAX_FEN, false, &ev->charge_fen);
 }
 
 static cw_dlq_reason_t parse_charge(parse_ctx_t *ctx, cw_event_t *ev)
 {
-    cw_dlq_reason_t r =
-        get_int(ctx, "charge_fen", "charge", CW_MAX_FEN, true, &ev->charge_fen);
+    cw_dlq_reason_t r = get_int(ctx, F_CHARGE_FEN, "charge", CW_MAX_FEN, true, &ev->charge_fen);
     if (r != CW_DLQ_NONE)
         return r;
-    const json_t *item = json_object_get(ctx->obj, "item");
-    if (item != NULL && !json_is_string(item))
+    const cw_jv_t *item = get(ctx, F_ITEM);
+    if (item != NULL && item->kind != CW_JV_STRING)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                     "item: expected a string, got %s", json_kind(item));
     return CW_DLQ_NONE;
@@ -253,10 +285,10 @@ static cw_dlq_reason_t parse_charge(parse_ctx_t *ctx, cw_event_t *ev)
 static cw_dlq_reason_t parse_plan_change(parse_ctx_t *ctx, cw_event_t *ev)
 {
     cw_dlq_reason_t r =
-        get_int(ctx, "from_fee_fen", "plan_change", CW_MAX_FEN, true, &ev->from_fee_fen);
+        get_int(ctx, F_FROM_FEE_FEN, "plan_change", CW_MAX_FEN, true, &ev->from_fee_fen);
     if (r != CW_DLQ_NONE)
         return r;
-    return get_int(ctx, "to_fee_fen", "plan_change", CW_MAX_FEN, true, &ev->to_fee_fen);
+    return get_int(ctx, F_TO_FEE_FEN, "plan_change", CW_MAX_FEN, true, &ev->to_fee_fen);
 }
 
 static cw_dlq_reason_t parse_complaint(parse_ctx_t *ctx, cw_event_t *ev)
@@ -264,7 +296,7 @@ static cw_dlq_reason_t parse_complaint(parse_ctx_t *ctx, cw_event_t *ev)
     static const char expected[] = "\"normal\" or \"serious\"";
     const char *text = NULL;
     size_t len = 0;
-    cw_dlq_reason_t r = get_string(ctx, "severity", "complaint", expected, &text, &len);
+    cw_dlq_reason_t r = get_string(ctx, F_SEVERITY, "complaint", expected, &text, &len);
     if (r != CW_DLQ_NONE)
         return r;
     if (text_is(text, len, "serious"))
@@ -272,12 +304,12 @@ static cw_dlq_reason_t parse_complaint(parse_ctx_t *ctx, cw_event_t *ev)
     else if (!text_is(text, len, "normal"))
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                     "severity: expected %s, got another string", expected);
-    const json_t *overdue = json_object_get(ctx->obj, "overdue");
+    const cw_jv_t *overdue = get(ctx, F_OVERDUE);
     if (overdue != NULL) {
-        if (!json_is_boolean(overdue))
+        if (overdue->kind != CW_JV_BOOL)
             return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                         "overdue: expected a boolean, got %s", json_kind(overdue));
-        ev->overdue = json_is_true(overdue);
+        ev->overdue = overdue->boolean;
     }
     return CW_DLQ_NONE;
 }
@@ -285,30 +317,27 @@ static cw_dlq_reason_t parse_complaint(parse_ctx_t *ctx, cw_event_t *ev)
 static cw_dlq_reason_t parse_profile(parse_ctx_t *ctx, cw_event_t *ev)
 {
     static const char expected[] = "\"high\", \"mid\" or \"low\"";
-    const json_t *tier = json_object_get(ctx->obj, "tier");
+    const cw_jv_t *tier = get(ctx, F_TIER);
     if (tier != NULL) {
-        if (!json_is_string(tier))
+        if (tier->kind != CW_JV_STRING)
             return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                         "tier: expected %s, got %s", expected, json_kind(tier));
-        const char *text = json_string_value(tier);
-        size_t len = json_string_length(tier);
         /* "unknown" is the state before any profile, not something CRM may say */
-        if (text_is(text, len, "high"))
+        if (text_is(tier->text, tier->len, "high"))
             ev->tier = CW_TIER_HIGH;
-        else if (text_is(text, len, "mid"))
+        else if (text_is(tier->text, tier->len, "mid"))
             ev->tier = CW_TIER_MID;
-        else if (text_is(text, len, "low"))
+        else if (text_is(tier->text, tier->len, "low"))
             ev->tier = CW_TIER_LOW;
         else
             return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                         "tier: expected %s, got another string", expected);
         ev->has_tier = true;
     }
-    cw_dlq_reason_t r =
-        get_date(ctx, "subsidy_end", &ev->has_subsidy_end, &ev->subsidy_end);
+    cw_dlq_reason_t r = get_date(ctx, F_SUBSIDY_END, &ev->has_subsidy_end, &ev->subsidy_end);
     if (r != CW_DLQ_NONE)
         return r;
-    return get_date(ctx, "contract_end", &ev->has_contract_end, &ev->contract_end);
+    return get_date(ctx, F_CONTRACT_END, &ev->has_contract_end, &ev->contract_end);
 }
 
 /* Maps the type string by length first, so most records cost one memcmp. */
@@ -335,7 +364,7 @@ static int type_from_text(const char *text, size_t len)
 }
 
 /* UTF-8 code points: every byte that is not a continuation byte starts one.
- * jansson has already rejected invalid UTF-8. */
+ * Both parsers accept valid UTF-8 only. */
 static size_t utf8_chars(const char *text, size_t len)
 {
     size_t chars = 0;
@@ -344,27 +373,26 @@ static size_t utf8_chars(const char *text, size_t len)
     return chars;
 }
 
-static cw_dlq_reason_t parse_ts(parse_ctx_t *ctx, const json_t *value, int64_t *ts_ms)
+static cw_dlq_reason_t parse_ts(parse_ctx_t *ctx, const cw_jv_t *value, int64_t *ts_ms)
 {
     static const char expected[] =
         "epoch milliseconds 0..253402300799999 or an RFC 3339 string with offset";
     int64_t ms;
-    if (json_is_integer(value)) {
-        ms = (int64_t)json_integer_value(value);
+    if (value->kind == CW_JV_INT) {
+        ms = value->integer;
         if (ms < 0 || ms > CW_MAX_TS_MS)
             return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                         "ts: expected %s, got an integer out of range", expected);
-    } else if (json_is_string(value)) {
-        if (cw_date_parse_rfc3339(json_string_value(value), json_string_length(value),
-                                  &ms) != 0)
+    } else if (value->kind == CW_JV_STRING) {
+        if (cw_date_parse_rfc3339(value->text, value->len, &ms) != 0)
             return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                         "ts: expected %s, got a string that is not one", expected);
         if (ms < 0 || ms > CW_MAX_TS_MS)
             return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                         "ts: expected %s, got a time out of range", expected);
     } else {
-        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
-                    "ts: expected %s, got %s", expected, json_kind(value));
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD, "ts: expected %s, got %s",
+                    expected, json_kind(value));
     }
     *ts_ms = ms;
     return CW_DLQ_NONE;
@@ -393,47 +421,40 @@ static cw_dlq_reason_t json_error_detail(const json_error_t *err, char *detail,
                 text[0] != '\0' ? text : "malformed JSON", err->position);
 }
 
-static cw_dlq_reason_t parse_object(parse_ctx_t *ctx, const char *country_code,
-                                    cw_event_t *ev)
+static cw_dlq_reason_t validate(parse_ctx_t *ctx, const char *country_code, cw_event_t *ev)
 {
-    static const char *const common[] = {"event_id", "type", "msisdn", "ts"};
-    const json_t *values[4];
-    for (int i = 0; i < 4; i++) {
-        values[i] = json_object_get(ctx->obj, common[i]);
-        if (values[i] == NULL)
+    static const int common[] = {F_EVENT_ID, F_TYPE, F_MSISDN, F_TS};
+    for (int i = 0; i < 4; i++)
+        if (get(ctx, common[i]) == NULL)
             return fail(ctx->detail, ctx->detail_size, CW_DLQ_MISSING_FIELD,
-                        "%s: missing (required for every event)", common[i]);
-    }
-    const json_t *event_id = values[0], *type = values[1], *msisdn = values[2],
-                 *ts = values[3];
+                        "%s: missing (required for every event)", field_names[common[i]]);
+    const cw_jv_t *event_id = get(ctx, F_EVENT_ID), *type = get(ctx, F_TYPE),
+                  *msisdn = get(ctx, F_MSISDN), *ts = get(ctx, F_TS);
 
-    if (!json_is_string(type))
+    if (type->kind != CW_JV_STRING)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                     "type: expected a string, got %s", json_kind(type));
-    int t = type_from_text(json_string_value(type), json_string_length(type));
+    int t = type_from_text(type->text, type->len);
     if (t < 0)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_UNKNOWN_TYPE,
                     "type: expected voice, sms, data, charge, plan_change, complaint or "
                     "profile, got another string");
     ev->type = (cw_event_type_t)t;
 
-    if (!json_is_string(event_id))
+    if (event_id->kind != CW_JV_STRING)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                     "event_id: expected a string of 1..%d characters, got %s",
                     CW_EVENT_ID_MAX_CHARS, json_kind(event_id));
-    size_t chars = utf8_chars(json_string_value(event_id), json_string_length(event_id));
+    size_t chars = utf8_chars(event_id->text, event_id->len);
     if (chars < 1 || chars > CW_EVENT_ID_MAX_CHARS)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                     "event_id: expected a string of 1..%d characters, got %s",
-                    CW_EVENT_ID_MAX_CHARS,
-                    chars == 0 ? "an empty string" : "a longer string");
+                    CW_EVENT_ID_MAX_CHARS, chars == 0 ? "an empty string" : "a longer string");
 
-    if (!json_is_string(msisdn))
+    if (msisdn->kind != CW_JV_STRING)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_MSISDN,
-                    "msisdn: expected a number of 3..15 digits, got %s",
-                    json_kind(msisdn));
-    if (cw_number_normalise(json_string_value(msisdn), json_string_length(msisdn),
-                            country_code, ev->msisdn) < 0)
+                    "msisdn: expected a number of 3..15 digits, got %s", json_kind(msisdn));
+    if (cw_number_normalise(msisdn->text, msisdn->len, country_code, ev->msisdn) < 0)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_MSISDN,
                     "msisdn: expected a number of 3..15 digits, got a string that is not "
                     "one");
@@ -463,15 +484,52 @@ static cw_dlq_reason_t parse_object(parse_ctx_t *ctx, const char *country_code,
     return CW_DLQ_NONE;
 }
 
-cw_dlq_reason_t cw_event_parse(const char *value, size_t len, const char *country_code,
-                               cw_event_t *event, char *detail, size_t detail_size)
+static void from_json(const json_t *json, cw_jv_t *value)
+{
+    switch (json_typeof(json)) {
+    case JSON_OBJECT:
+        value->kind = CW_JV_OBJECT;
+        break;
+    case JSON_ARRAY:
+        value->kind = CW_JV_ARRAY;
+        break;
+    case JSON_STRING:
+        value->kind = CW_JV_STRING;
+        value->text = json_string_value(json);
+        value->len = json_string_length(json);
+        break;
+    case JSON_INTEGER:
+        value->kind = CW_JV_INT;
+        value->integer = (int64_t)json_integer_value(json);
+        break;
+    case JSON_REAL:
+        value->kind = CW_JV_REAL;
+        break;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        value->kind = CW_JV_BOOL;
+        value->boolean = json_is_true(json);
+        break;
+    case JSON_NULL:
+        value->kind = CW_JV_NULL;
+        break;
+    }
+}
+
+static void reset(cw_event_t *event, char *detail, size_t detail_size)
 {
     memset(event, 0, sizeof *event);
     event->subsidy_end = CW_DAY_NONE;
     event->contract_end = CW_DAY_NONE;
     if (detail != NULL && detail_size > 0)
         detail[0] = '\0';
+}
 
+cw_dlq_reason_t cw_event_parse_reference(const char *value, size_t len,
+                                         const char *country_code, cw_event_t *event,
+                                         char *detail, size_t detail_size)
+{
+    reset(event, detail, detail_size);
     if (len > CW_EVENT_MAX_BYTES)
         return fail(detail, detail_size, CW_DLQ_TOO_LARGE,
                     "value: expected at most %d bytes, got more", CW_EVENT_MAX_BYTES);
@@ -479,7 +537,6 @@ cw_dlq_reason_t cw_event_parse(const char *value, size_t len, const char *countr
         value = "";
         len = 0;
     }
-
     json_error_t err;
     /* DECODE_ANY so that a bare scalar is valid JSON and reported as
      * not_object rather than invalid_json */
@@ -488,15 +545,38 @@ cw_dlq_reason_t cw_event_parse(const char *value, size_t len, const char *countr
         return json_error_detail(&err, detail, detail_size);
 
     cw_dlq_reason_t r;
+    cw_jv_t fields[F__COUNT] = {0};
     if (!json_is_object(root)) {
-        r = fail(detail, detail_size, CW_DLQ_NOT_OBJECT,
-                 "value: expected an object, got %s", json_kind(root));
+        cw_jv_t top = {0};
+        from_json(root, &top);
+        r = fail(detail, detail_size, CW_DLQ_NOT_OBJECT, "value: expected an object, got %s",
+                 json_kind(&top));
     } else {
-        parse_ctx_t ctx = {root, detail, detail_size};
-        r = parse_object(&ctx, country_code, event);
+        const char *key;
+        json_t *member;
+        json_object_foreach(root, key, member) {
+            int slot = slot_of(key, strlen(key));
+            if (slot >= 0)
+                from_json(member, &fields[slot]);
+        }
+        parse_ctx_t ctx = {fields, detail, detail_size};
+        r = validate(&ctx, country_code, event);
     }
     json_decref(root);
     return r;
+}
+
+cw_dlq_reason_t cw_event_parse(const char *value, size_t len, const char *country_code,
+                               cw_event_t *event, char *detail, size_t detail_size)
+{
+    cw_jv_t fields[F__COUNT] = {0};
+    if (value != NULL && len <= CW_EVENT_MAX_BYTES &&
+        cw_jsonflat_scan(value, len, slot_of, fields) == 0) {
+        reset(event, detail, detail_size);
+        parse_ctx_t ctx = {fields, detail, detail_size};
+        return validate(&ctx, country_code, event);
+    }
+    return cw_event_parse_reference(value, len, country_code, event, detail, detail_size);
 }
 
 cw_dlq_reason_t cw_event_check_time(const cw_event_t *event, int64_t now_ms,

@@ -93,6 +93,12 @@ int cw_tier_parse(const char *name, cw_tier_t *tier);
 cw_dlq_reason_t cw_event_parse(const char *value, size_t len, const char *country_code,
                                cw_event_t *event, char *detail, size_t detail_size);
 
+/* The same checks through jansson alone. cw_event_parse takes a faster path
+ * for plain flat records and must agree with this one on every input (the
+ * tests and the fuzzer compare them). */
+cw_dlq_reason_t cw_event_parse_reference(const char *value, size_t len, const char *country_code,
+                                         cw_event_t *event, char *detail, size_t detail_size);
+
 /* The time checks that need the daemon's clocks (SPEC sections 2 and 8):
  * future_ts when ts_ms > now_ms + max_future_ms; too_old when the event's
  * week is older than stream_week - (weeks_kept - 1). stream_week is the
