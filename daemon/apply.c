@@ -13,12 +13,13 @@
 #include "consumer.h"
 #include "keys.h"
 #include "log.h"
-#include "producer.h"
+#include "outbox.h"
 #include "week.h"
 
 static void apply_loaded(cw_step_t *step);
 static void apply_committed(cw_step_t *step);
-static void dlq_then_commit(cw_step_t *step);
+static void add_dead_letters(cw_step_t *step);
+static void publish_dead_letters(cw_step_t *step);
 
 /* Parses up to STEP_MAX_RECORDS queued records and names the subscribers
  * they need. */
@@ -28,17 +29,16 @@ static int take_records(cw_step_t *step)
     const cw_config_t *config = cw_daemon_config(part->daemon);
     size_t n = part->q_len < STEP_MAX_RECORDS ? part->q_len : STEP_MAX_RECORDS;
     step->records = cw_malloc(n * sizeof *step->records);
-    if (step->records == NULL)
+    if (step->records == NULL || cw_step_reserve(step, n) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        queued_t *q = &part->queue[(part->q_head + i) % part->q_cap];
+        const cw_record_t *record = part->queue[(part->q_head + i) % part->q_cap];
         step_record_t *r = &step->records[i];
-        r->msg = q->msg;
-        r->topic = q->topic;
+        r->record = record;
         r->sub = -1;
         r->replayed = false;
         r->detail[0] = '\0';
-        r->reason = cw_event_parse(q->msg->payload, q->msg->len, config->country_code, &r->event,
+        r->reason = cw_event_parse(cw_record_value(record), record->value_len, config->country_code, &r->event,
                                    r->detail, sizeof r->detail);
         if (r->reason == CW_DLQ_NONE) {
             r->sub = cw_step_sub(step, r->event.msisdn);
@@ -154,12 +154,13 @@ static void apply_loaded(cw_step_t *step)
     for (size_t i = 0; i < step->record_count; i++) {
         step_record_t *r = &step->records[i];
         step->taken = i + 1;
-        int64_t offset = r->msg->offset;
-        if (meta->next_offset[r->topic] >= 0 && offset < meta->next_offset[r->topic]) {
+        int topic = r->record->topic;
+        int64_t offset = r->record->offset;
+        if (meta->next_offset[topic] >= 0 && offset < meta->next_offset[topic]) {
             r->replayed = true; /* applied before a crash or rebalance */
             continue;
         }
-        meta->next_offset[r->topic] = offset + 1;
+        meta->next_offset[topic] = offset + 1;
         if (r->reason == CW_DLQ_NONE) {
             int32_t stream_week = meta->stream_ms == STREAM_NONE
                                       ? INT32_MIN
@@ -198,66 +199,53 @@ static void apply_loaded(cw_step_t *step)
         cw_ops_meta_int(&step->ops, "st", meta->stream_ms);
     if (meta->closed_week != part->meta.closed_week)
         cw_ops_meta_int(&step->ops, "cw", meta->closed_week);
-    dlq_then_commit(step);
+    add_dead_letters(step);
+    cw_step_commit(step);
 }
 
-/* ---- dead letters ------------------------------------------------------- */
-
-static void on_dlq_delivered(rd_kafka_resp_err_t err, void *arg)
+/* Bad records go into the outbox with this commit and to the DLQ after it:
+ * a crash in between sends them again rather than losing them (SPEC
+ * section 8), and no partition waits for Kafka. */
+static void dead_letter_of(const step_record_t *r, const cw_config_t *config,
+                           cw_dead_letter_t *letter)
 {
-    cw_step_t *step = arg;
-    step->dlq_pending--;
-    if (cw_step_abandoned(step))
-        return;
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        cw_step_fail(step, "a dead-letter record was not accepted");
-        return;
-    }
-    if (step->dlq_pending == 0)
-        cw_step_commit(step);
+    *letter = (cw_dead_letter_t){
+        .reason = r->reason,
+        .detail = r->detail,
+        .topic = config->input_topics[r->record->topic],
+        .partition = r->record->partition,
+        .offset = r->record->offset,
+        .key = cw_record_key(r->record),
+        .key_len = r->record->key_len,
+        .value = cw_record_value(r->record),
+        .value_len = r->record->value_len,
+    };
 }
 
-static rd_kafka_headers_t *dlq_headers(const step_record_t *r, const char *topic)
+static void add_dead_letters(cw_step_t *step)
 {
-    char partition[16], offset[24];
-    snprintf(partition, sizeof partition, "%d", (int)r->msg->partition);
-    snprintf(offset, sizeof offset, "%lld", (long long)r->msg->offset);
-    rd_kafka_headers_t *headers = rd_kafka_headers_new(5);
-    rd_kafka_header_add(headers, "cdrwarn.reason", -1, cw_dlq_reason_name(r->reason), -1);
-    rd_kafka_header_add(headers, "cdrwarn.detail", -1, r->detail, -1);
-    rd_kafka_header_add(headers, "cdrwarn.source.topic", -1, topic, -1);
-    rd_kafka_header_add(headers, "cdrwarn.source.partition", -1, partition, -1);
-    rd_kafka_header_add(headers, "cdrwarn.source.offset", -1, offset, -1);
-    return headers;
-}
-
-/* Bad records go to the DLQ, and the commit that moves the offsets past them
- * waits until Kafka has them: a crash in between sends them again rather
- * than losing them (SPEC section 8). */
-static void dlq_then_commit(cw_step_t *step)
-{
-    cw_daemon_t *daemon = step->part->daemon;
-    const cw_config_t *config = cw_daemon_config(daemon);
-    step->dlq_pending = 1; /* held until every send is queued */
+    const cw_config_t *config = cw_daemon_config(step->part->daemon);
     for (size_t i = 0; i < step->taken; i++) {
         step_record_t *r = &step->records[i];
         if (r->replayed || r->reason == CW_DLQ_NONE)
             continue;
-        const char *topic = config->input_topics[r->topic];
-        rd_kafka_headers_t *headers = dlq_headers(r, topic);
-        step->dlq_pending++;
-        if (cw_producer_send(daemon->producer, config->dlq_topic, r->msg->key, r->msg->key_len,
-                             r->msg->payload, r->msg->len, headers, on_dlq_delivered, step) != 0) {
-            rd_kafka_headers_destroy(headers);
-            step->dlq_pending--;
-            step->dlq_pending--;
-            cw_step_fail(step, "cannot queue a dead-letter record");
-            return;
-        }
+        cw_dead_letter_t letter;
+        dead_letter_of(r, config, &letter);
+        cw_outbox_add_dead_letter(&step->ops, &letter);
     }
-    step->dlq_pending--;
-    if (step->dlq_pending == 0)
-        cw_step_commit(step);
+}
+
+static void publish_dead_letters(cw_step_t *step)
+{
+    cw_daemon_t *daemon = step->part->daemon;
+    for (size_t i = 0; i < step->taken; i++) {
+        step_record_t *r = &step->records[i];
+        if (r->replayed || r->reason == CW_DLQ_NONE)
+            continue;
+        cw_dead_letter_t letter;
+        dead_letter_of(r, cw_daemon_config(daemon), &letter);
+        cw_outbox_publish_dead_letter(daemon, &letter);
+    }
 }
 
 /* ---- after the commit --------------------------------------------------- */
@@ -284,9 +272,10 @@ static void apply_committed(cw_step_t *step)
     metrics->batches++;
     cw_histogram_observe(&metrics->batch_latency, cw_mono_s() - step->started_s);
     cw_step_publish(step);
+    publish_dead_letters(step);
     /* the records are done: off the queue */
     for (size_t i = 0; i < step->taken; i++) {
-        rd_kafka_message_destroy(part->queue[part->q_head].msg);
+        cw_free(part->queue[part->q_head]);
         part->q_head = (part->q_head + 1) % part->q_cap;
         part->q_len--;
     }

@@ -81,6 +81,25 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
            reason);
 }
 
+static cw_record_t *copy_record(const rd_kafka_message_t *msg, int topic_index)
+{
+    size_t key_len = msg->key ? msg->key_len : 0;
+    cw_record_t *record = cw_malloc(sizeof *record + key_len + msg->len);
+    if (record == NULL)
+        return NULL;
+    record->offset = msg->offset;
+    record->partition = msg->partition;
+    record->topic = topic_index;
+    record->has_key = msg->key != NULL;
+    record->key_len = key_len;
+    record->value_len = msg->len;
+    if (key_len)
+        memcpy(record->data, msg->key, key_len);
+    if (msg->len)
+        memcpy(record->data + key_len, msg->payload, msg->len);
+    return record;
+}
+
 void cw_consumer_drain(cw_consumer_t *consumer)
 {
     while (!consumer->handlers.full(consumer->handlers.arg)) {
@@ -102,7 +121,14 @@ void cw_consumer_drain(cw_consumer_t *consumer)
                 continue;
             }
             consumer->metrics->records_consumed++;
-            consumer->handlers.record(msg, index, consumer->handlers.arg);
+            cw_record_t *record = copy_record(msg, index);
+            rd_kafka_message_destroy(msg);
+            if (record == NULL) {
+                /* neither applied nor stored: delivered again after a restart */
+                cw_log(LOG_CRIT, "out of memory copying a record; it is skipped until restart");
+                continue;
+            }
+            consumer->handlers.record(record, consumer->handlers.arg);
         }
     }
 }

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "errlist.h"
 #include "metrics.h"
+#include "record.h"
 
 struct event_base;
 typedef struct cw_consumer cw_consumer_t;
@@ -23,9 +24,9 @@ typedef struct cw_consumer_handlers {
      * count: the input topics are co-partitioned) */
     void (*assigned)(const int32_t *partitions, int count, void *arg);
     void (*revoked)(const int32_t *partitions, int count, void *arg);
-    /* one record; ownership passes to the handler (destroy when done).
-     * topic_index is the position of its topic in input_topics. */
-    void (*record)(rd_kafka_message_t *msg, int topic_index, void *arg);
+    /* one record, copied out of librdkafka; ownership passes to the
+     * handler (cw_free when done) */
+    void (*record)(cw_record_t *record, void *arg);
     /* true while the daemon cannot take more records */
     bool (*full)(void *arg);
     void *arg;

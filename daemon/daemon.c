@@ -137,16 +137,16 @@ static void on_revoked(const int32_t *partitions, int count, void *arg)
     }
 }
 
-static void on_record(rd_kafka_message_t *msg, int topic_index, void *arg)
+static void on_record(cw_record_t *record, void *arg)
 {
     cw_daemon_t *daemon = arg;
-    int32_t p = msg->partition;
+    int32_t p = record->partition;
     if (p < 0 || p >= daemon->part_count || daemon->parts[p] == NULL) {
-        rd_kafka_message_destroy(msg); /* fetched before a revoke: not ours now */
+        cw_free(record); /* fetched before a revoke: not ours now */
         return;
     }
     daemon->records_held++;
-    cw_part_push(daemon->parts[p], msg, topic_index);
+    cw_part_push(daemon->parts[p], record);
 }
 
 static bool consumer_full(void *arg)

@@ -66,7 +66,7 @@ cw_part_t *cw_part_new(cw_daemon_t *daemon, int32_t partition)
 static void drop_queue(cw_part_t *part)
 {
     while (part->q_len > 0) {
-        rd_kafka_message_destroy(part->queue[part->q_head].msg);
+        cw_free(part->queue[part->q_head]);
         part->q_head = (part->q_head + 1) % part->q_cap;
         part->q_len--;
         cw_daemon_records_done(part->daemon, 1);
@@ -90,15 +90,15 @@ void cw_part_release(cw_part_t *part)
     /* else: the step's callbacks see !owned and free the partition */
 }
 
-void cw_part_push(cw_part_t *part, rd_kafka_message_t *msg, int topic_index)
+void cw_part_push(cw_part_t *part, cw_record_t *record)
 {
     if (part->q_len == part->q_cap) {
         size_t cap = part->q_cap ? part->q_cap * 2 : 256;
-        queued_t *queue = cw_malloc(cap * sizeof *queue);
+        cw_record_t **queue = cw_malloc(cap * sizeof *queue);
         if (queue == NULL) {
             /* not applied and not stored: Kafka delivers it again later */
             cw_log(LOG_CRIT, "partition %d: out of memory queueing a record", part->partition);
-            rd_kafka_message_destroy(msg);
+            cw_free(record);
             cw_daemon_records_done(part->daemon, 1);
             return;
         }
@@ -109,7 +109,7 @@ void cw_part_push(cw_part_t *part, rd_kafka_message_t *msg, int topic_index)
         part->q_cap = cap;
         part->q_head = 0;
     }
-    part->queue[(part->q_head + part->q_len) % part->q_cap] = (queued_t){msg, topic_index};
+    part->queue[(part->q_head + part->q_len) % part->q_cap] = record;
     part->q_len++;
     part->last_record_wall_ms = cw_wall_ms();
     cw_part_kick(part);
@@ -214,7 +214,7 @@ cw_step_t *cw_step_new(cw_part_t *part, step_kind_t kind)
 static void step_free(cw_step_t *step)
 {
     for (size_t i = 0; i < step->alert_count; i++)
-        cw_free(step->alerts[i].value);
+        cw_free(step->alerts[i].json);
     for (size_t i = 0; i < step->seen_count; i++)
         cw_free(step->seen[i].text);
     cw_free(step->alerts);
@@ -262,7 +262,7 @@ bool cw_step_abandoned(cw_step_t *step)
 {
     if (step->part->owned && !step->failed)
         return false;
-    if (step->replies_pending == 0 && step->dlq_pending == 0) {
+    if (step->replies_pending == 0) {
         if (step->failed)
             step_finish_failed(step);
         else
@@ -280,8 +280,8 @@ void cw_step_fail(cw_step_t *step, const char *why)
             cw_log(LOG_WARNING, "partition %d: step failed (%s); retrying in %lld ms",
                    part->partition, why, (long long)part->backoff_ms);
     }
-    /* with replies or deliveries outstanding, the last of them ends the step */
-    if (step->replies_pending == 0 && step->dlq_pending == 0)
+    /* with replies outstanding, the last of them ends the step */
+    if (step->replies_pending == 0)
         step_finish_failed(step);
 }
 
@@ -293,16 +293,21 @@ static uint64_t number_hash(const char *msisdn)
     return h;
 }
 
+int cw_step_reserve(cw_step_t *step, size_t count)
+{
+    if (count > STEP_MAX_SUBS)
+        count = STEP_MAX_SUBS;
+    if (count == 0)
+        count = 1;
+    step->sub_cap = count;
+    step->index_cap = 2 * count; /* at most half full: short probe runs */
+    step->subs = cw_malloc(step->sub_cap * sizeof *step->subs);
+    step->index = cw_calloc(step->index_cap, sizeof *step->index);
+    return step->subs != NULL && step->index != NULL ? 0 : -1;
+}
+
 int cw_step_sub(cw_step_t *step, const char *msisdn)
 {
-    if (step->index == NULL) {
-        step->index_cap = 2 * STEP_MAX_SUBS;
-        step->index = cw_calloc(step->index_cap, sizeof *step->index);
-        step->sub_cap = 64;
-        step->subs = cw_malloc(step->sub_cap * sizeof *step->subs);
-        if (step->index == NULL || step->subs == NULL)
-            return -1;
-    }
     size_t slot = number_hash(msisdn) % step->index_cap;
     while (step->index[slot] != 0) {
         int i = step->index[slot] - 1;
@@ -310,15 +315,8 @@ int cw_step_sub(cw_step_t *step, const char *msisdn)
             return i;
         slot = (slot + 1) % step->index_cap;
     }
-    if (step->sub_count == STEP_MAX_SUBS)
+    if (step->sub_count == step->sub_cap)
         return -1;
-    if (step->sub_count == step->sub_cap) {
-        step_sub_t *subs = cw_realloc(step->subs, 2 * step->sub_cap * sizeof *subs);
-        if (subs == NULL)
-            return -1;
-        step->subs = subs;
-        step->sub_cap *= 2;
-    }
     step_sub_t *sub = &step->subs[step->sub_count];
     strcpy(sub->msisdn, msisdn);
     cw_sub_init(&sub->state);
@@ -500,22 +498,13 @@ int cw_step_add_alert(cw_step_t *step, step_sub_t *sub, const cw_eval_t *eval,
     if (json == NULL)
         return -1;
     step_alert_t *alert = &step->alerts[step->alert_count];
-    size_t msisdn_len = strlen(sub->msisdn);
-    alert->len = msisdn_len + 1 + json_len;
-    alert->value = cw_malloc(alert->len + 1);
-    if (alert->value == NULL) {
-        cw_free(json);
-        return -1;
-    }
-    memcpy(alert->value, sub->msisdn, msisdn_len);
-    alert->value[msisdn_len] = ' ';
-    memcpy(alert->value + msisdn_len + 1, json, json_len + 1);
-    cw_free(json);
+    alert->json = json;
+    alert->len = json_len;
     cw_alert_id(sub->msisdn, eval->week, eval->level, eval->triggers, alert->alert_id);
     strcpy(alert->msisdn, sub->msisdn);
     alert->level = eval->level;
     step->alert_count++;
-    cw_ops_outbox_add(&step->ops, alert->alert_id, alert->value, alert->len);
+    cw_outbox_add_alert(&step->ops, alert->alert_id, alert->msisdn, json, json_len);
     return 0;
 }
 
@@ -525,9 +514,8 @@ void cw_step_publish(cw_step_t *step)
     for (size_t i = 0; i < step->alert_count; i++) {
         step_alert_t *alert = &step->alerts[i];
         daemon->metrics.alerts[alert->level]++;
-        size_t msisdn_len = strlen(alert->msisdn);
-        cw_outbox_publish(daemon, step->part->partition, alert->alert_id, alert->msisdn,
-                          alert->value + msisdn_len + 1, alert->len - msisdn_len - 1);
+        cw_outbox_publish_alert(daemon, step->part->partition, alert->alert_id, alert->msisdn,
+                                alert->json, alert->len);
     }
 }
 
@@ -589,23 +577,22 @@ static void on_outbox(redisReply *reply, void *arg)
                                                                      : "HGETALL without an answer");
         return;
     }
-    /* alerts committed but maybe never acknowledged by Kafka (a crash, a
-     * lost connection): send them again, with the same alert_id */
+    /* alerts and dead letters committed but maybe never acknowledged by
+     * Kafka (a crash, a lost connection): send them again */
     size_t resent = 0;
     for (size_t i = 0; i + 1 < reply->elements; i += 2) {
         const redisReply *field = reply->element[i], *value = reply->element[i + 1];
-        const char *space = value->str ? memchr(value->str, ' ', value->len) : NULL;
-        if (field->str == NULL || space == NULL || (size_t)(space - value->str) >= CW_NUMBER_SIZE)
+        if (field->str == NULL || value->str == NULL)
             continue;
-        char msisdn[CW_NUMBER_SIZE];
-        memcpy(msisdn, value->str, (size_t)(space - value->str));
-        msisdn[space - value->str] = '\0';
-        cw_outbox_publish(part->daemon, part->partition, field->str, msisdn, space + 1,
-                          value->len - (size_t)(space - value->str) - 1);
-        resent++;
+        if (cw_outbox_resend(part->daemon, part->partition, field->str, field->len, value->str,
+                             value->len) == 0)
+            resent++;
+        else
+            cw_log(LOG_ERR, "partition %d: outbox entry not understood; left in place",
+                   part->partition);
     }
     if (resent > 0)
-        cw_log(LOG_NOTICE, "partition %d: re-sending %zu alert(s) from the outbox",
+        cw_log(LOG_NOTICE, "partition %d: re-sending %zu alert(s) and dead letter(s) from the outbox",
                part->partition, resent);
     part->meta = step->meta;
     part->loaded = true;

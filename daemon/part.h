@@ -16,6 +16,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "daemon.h"
+#include "record.h"
 
 cw_part_t *cw_part_new(cw_daemon_t *daemon, int32_t partition);
 /* The partition was revoked: queued records are dropped (the next owner
@@ -23,7 +24,7 @@ cw_part_t *cw_part_new(cw_daemon_t *daemon, int32_t partition);
 void cw_part_release(cw_part_t *part);
 
 /* Queues a record (ownership taken). */
-void cw_part_push(cw_part_t *part, rd_kafka_message_t *msg, int topic_index);
+void cw_part_push(cw_part_t *part, cw_record_t *record);
 /* Starts the next step if there is work and room for it. */
 void cw_part_kick(cw_part_t *part);
 /* Once a second: idle close (SPEC section 5: a partition silent for

@@ -20,11 +20,6 @@
 #define STREAM_NONE INT64_MIN
 #define WEEK_NONE INT32_MIN
 
-typedef struct queued {
-    rd_kafka_message_t *msg;
-    int topic;
-} queued_t;
-
 /* The partition's bookkeeping row in Redis (the meta hash), mirrored. */
 typedef struct part_meta {
     char seq[SEQ_SIZE];                       /* fence; "" before the first commit */
@@ -45,8 +40,7 @@ typedef struct step_sub {
 } step_sub_t;
 
 typedef struct step_record {
-    rd_kafka_message_t *msg;   /* borrowed from the queue */
-    int topic;
+    const cw_record_t *record; /* borrowed from the queue */
     int sub;                   /* index into subs, -1 for a bad record */
     bool replayed;             /* applied by an earlier run: skipped */
     cw_dlq_reason_t reason;
@@ -57,7 +51,7 @@ typedef struct step_record {
 typedef struct step_alert {
     char alert_id[CW_ALERT_ID_SIZE];
     char msisdn[CW_NUMBER_SIZE];
-    char *value;               /* owned: "<msisdn> <json>", as in the outbox */
+    char *json;                /* owned */
     size_t len;
     cw_level_t level;
 } step_alert_t;
@@ -89,7 +83,6 @@ struct cw_step {
     step_record_t *records;
     size_t record_count;
     size_t taken;              /* records this step accounts for (a prefix) */
-    int dlq_pending;
     /* sweep */
     int32_t sweep_week;
     size_t sweep_consumed;     /* bytes of the seen list this chunk covers */
@@ -108,7 +101,7 @@ struct cw_part {
     bool owned;
     bool loaded;               /* meta mirrors Redis */
     part_meta_t meta;
-    queued_t *queue;           /* ring buffer */
+    cw_record_t **queue;       /* ring buffer, owned */
     size_t q_head, q_len, q_cap;
     int64_t last_record_wall_ms;
     cw_step_t *step;           /* in flight, or NULL */
@@ -123,6 +116,8 @@ struct cw_part {
 cw_step_t *cw_step_new(cw_part_t *part, step_kind_t kind);
 void cw_step_end(cw_step_t *step);                  /* frees, then kicks the partition */
 void cw_step_fail(cw_step_t *step, const char *why);
+/* Makes room for `count` subscribers (the step's most), once, up front. */
+int cw_step_reserve(cw_step_t *step, size_t count);
 int cw_step_sub(cw_step_t *step, const char *msisdn); /* index, or -1 when full */
 void cw_step_load_subs(cw_step_t *step);              /* then after_load */
 void cw_step_commit(cw_step_t *step);                 /* then after_commit */

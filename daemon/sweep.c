@@ -101,6 +101,12 @@ static void on_range(redisReply *reply, void *arg)
         }
         return;
     }
+    /* at most one subscriber per 4 bytes: 3 digits and a newline */
+    size_t most = reply->len / (CW_NUMBER_MIN + 1) + 1;
+    if (cw_step_reserve(step, most) != 0) {
+        cw_step_fail(step, "out of memory");
+        return;
+    }
     /* whole lines only; the next chunk starts after the last newline */
     size_t line_start = 0;
     for (size_t i = 0; i < reply->len; i++) {
