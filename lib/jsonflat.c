@@ -51,10 +51,10 @@ static int scan_integer(scan_t *s, int64_t *value)
     const char *digits = s->p;
     int64_t v = 0;
     while (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
+        if (s->p - digits == MAX_INT_DIGITS)
+            return -1; /* checked before multiplying: no overflow */
         v = v * 10 + (*s->p - '0');
         s->p++;
-        if (s->p - digits > MAX_INT_DIGITS)
-            return -1;
     }
     size_t n = (size_t)(s->p - digits);
     if (n == 0 || (n > 1 && digits[0] == '0'))

@@ -20,4 +20,5 @@ build_and_test() {
 
 build_and_test build/test
 build_and_test build/test-asan -DCW_SANITIZE=ON
-echo "=== all tests passed (plain and sanitizer builds) ==="
+bash tools/fuzz.sh 30
+echo "=== all tests passed (plain and sanitizer builds, fuzzing) ==="

@@ -28,6 +28,12 @@ static const char *const records[] = {
     "\"ts\":1795312800000,\"tier\":\"high\",\"subsidy_end\":null,\"contract_end\":\"2027-06-30\"}",
     " { \"event_id\" : \"w1\" , \"type\" : \"data\" , \"msisdn\" : \"13800138000\" , "
     "\"ts\" : 1795312800000 , \"bytes\" : 5 }\n",
+    /* integers of 18, 19 and 20 digits: the fast path declines past 18 */
+    "{\"event_id\":\"n\",\"type\":\"data\",\"msisdn\":\"13800138000\",\"ts\":1,"
+    "\"bytes\":999999999999999999}",
+    "{\"event_id\":\"n\",\"type\":\"data\",\"msisdn\":\"13800138000\",\"ts\":1,"
+    "\"bytes\":9999999999999999999}",
+    "{\"event_id\":\"n\",\"type\":99999999999999999999,\"msisdn\":\"1\"}",
     "{}",
     "[]",
     "42",
@@ -80,7 +86,7 @@ START_TEST(mutated_records_agree)
     uint64_t state = 0x9e3779b97f4a7c15ULL;
     char buf[1024];
     for (int round = 0; round < 40000; round++) {
-        const char *base = records[round % 9];
+        const char *base = records[round % 12];
         size_t len = strlen(base);
         memcpy(buf, base, len);
         int edits = 1 + round % 3;
