@@ -4,8 +4,16 @@
 
 #include "log.h"
 
+#include <string.h>
+
 static void log_from_kafka(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+    /* property.* lines go to the consumer and the producer alike; that one
+     * of them ignores a property meant for the other is not news */
+    if (strcmp(fac, "CONFWARN") == 0 &&
+        (strstr(buf, "is a consumer property and will be ignored by this producer") ||
+         strstr(buf, "is a producer property and will be ignored by this consumer")))
+        level = LOG_DEBUG;
     /* librdkafka levels are syslog levels */
     cw_log(level, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
 }

@@ -1,0 +1,1675 @@
+/* The integration-test harness (see harness.h): processes, clients, waits
+ * with deadlines, and a cleanup that runs on every way out. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "subcodec.h"
+
+#ifndef CW_CDRWARND
+#error "CW_CDRWARND must name the cdrwarnd binary"
+#endif
+#ifndef CW_DEVBROKER
+#error "CW_DEVBROKER must name the cdrwarn-devbroker binary"
+#endif
+#ifndef CW_SOURCE_DIR
+#error "CW_SOURCE_DIR must name the source tree"
+#endif
+
+#define MAX_PROCS 16
+#define MAX_CONF 64
+#define STOP_GRACE_MS 10000
+#define POLL_MS 50
+#define LOG_TAIL_LINES 60
+
+/* ---- processes ---------------------------------------------------------- */
+
+/* A child process; `owner` is the process that started it, the only one
+ * allowed to stop it (Check's forked children inherit these tables). */
+typedef struct proc {
+    const char *name;
+    pid_t pid; /* 0 when not running */
+    pid_t owner;
+    int status; /* wait status once reaped */
+} proc_t;
+
+typedef struct conf_entry {
+    char section[32];
+    char key[96];
+    char value[512];
+} conf_entry_t;
+
+struct cw_harness {
+    char dir[256];
+    char error[CW_HARNESS_ERR_SIZE];
+    char *failure;
+    int64_t started_ms;
+    pid_t creator;
+    /* processes */
+    proc_t redis, broker, daemon;
+    int redis_port;
+    char redis_args[16][64];
+    int redis_arg_count;
+    int broker_in, broker_out; /* our ends of its stdin and stdout */
+    char brokers[160];
+    int partitions;
+    int http_port;
+    int daemon_starts;
+    char config_path[300];
+    conf_entry_t conf[MAX_CONF];
+    int conf_count;
+    /* clients, each usable only in the process that made it */
+    redisContext *redis_ctx;
+    pid_t redis_ctx_owner;
+    rd_kafka_t *producer;
+    pid_t producer_owner;
+    cw_harness_sent_t *sent;
+    size_t sent_count, sent_cap;
+    int reader_seq;
+    bool dumped;
+};
+
+static proc_t *registry[MAX_PROCS];
+static cw_harness_t *harnesses[8];
+static bool hooks_installed;
+
+static void kill_all_owned(void)
+{
+    pid_t self = getpid();
+    for (int i = 0; i < MAX_PROCS; i++) {
+        proc_t *p = registry[i];
+        if (p != NULL && p->pid > 0 && p->owner == self)
+            kill(-p->pid, SIGKILL); /* its process group: the process and any child */
+    }
+}
+
+/* Async-signal-safe: kill the children, then die of the same signal. */
+static void on_fatal_signal(int sig)
+{
+    kill_all_owned();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void at_exit(void)
+{
+    pid_t self = getpid();
+    for (size_t i = 0; i < sizeof harnesses / sizeof harnesses[0]; i++)
+        if (harnesses[i] != NULL && harnesses[i]->creator == self)
+            cw_harness_free(harnesses[i]);
+    kill_all_owned();
+}
+
+static void install_hooks(void)
+{
+    if (hooks_installed)
+        return;
+    hooks_installed = true;
+    atexit(at_exit);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a dead child's pipe or socket must not kill the test */
+}
+
+static void registry_add(proc_t *p)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (registry[i] == p)
+            return;
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (registry[i] == NULL) {
+            registry[i] = p;
+            return;
+        }
+}
+
+static void registry_remove(proc_t *p)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (registry[i] == p)
+            registry[i] = NULL;
+}
+
+int64_t cw_harness_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cw_harness_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static int set_error(cw_harness_t *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int set_error(cw_harness_t *h, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->error, sizeof h->error, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void cw_harness_log(cw_harness_t *h, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "[harness +%.3fs] %s\n", (double)(mono_ms() - h->started_ms) / 1000.0,
+            line);
+}
+
+/* Reaps the process when it has exited; true when it is gone. */
+static bool proc_reap(proc_t *p, bool block)
+{
+    if (p->pid <= 0)
+        return true;
+    int status;
+    pid_t r = waitpid(p->pid, &status, block ? 0 : WNOHANG);
+    if (r == p->pid || (r < 0 && errno == ECHILD)) {
+        p->status = r == p->pid ? status : 0;
+        p->pid = 0;
+        registry_remove(p);
+        return true;
+    }
+    return false;
+}
+
+static int exit_code(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return -1;
+}
+
+/* Sends sig, waits up to timeout_ms, then SIGKILL. Either way the process
+ * group goes too: a child of the process (Redis's AOF rewrite) does not
+ * inherit the death signal. Returns 0 when it ended within the bound. */
+static int proc_stop(proc_t *p, int sig, int timeout_ms)
+{
+    if (p->pid <= 0 || p->owner != getpid())
+        return 0;
+    pid_t pid = p->pid;
+    kill(pid, sig);
+    int64_t deadline = mono_ms() + timeout_ms;
+    int rc = -1;
+    while (rc != 0 && mono_ms() < deadline) {
+        if (proc_reap(p, false))
+            rc = 0;
+        else
+            cw_harness_sleep_ms(20);
+    }
+    kill(-pid, SIGKILL);
+    if (rc != 0) {
+        kill(pid, SIGKILL);
+        proc_reap(p, true);
+    }
+    return rc;
+}
+
+/* Resolves a program name on PATH before fork: the child may only make
+ * async-signal-safe calls. */
+static int find_program(const char *name, char *out, size_t size)
+{
+    if (strchr(name, '/') != NULL) {
+        snprintf(out, size, "%s", name);
+        return access(out, X_OK);
+    }
+    const char *path = getenv("PATH");
+    if (path == NULL)
+        path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+    while (*path) {
+        const char *end = strchr(path, ':');
+        size_t len = end ? (size_t)(end - path) : strlen(path);
+        snprintf(out, size, "%.*s/%s", (int)len, path, name);
+        if (access(out, X_OK) == 0)
+            return 0;
+        path += len + (end ? 1 : 0);
+    }
+    return -1;
+}
+
+/* fork + exec in a process group of its own, killed when we die. stdin_fd,
+ * stdout_fd and stderr_fd become 0, 1, 2 (-1: /dev/null). */
+static int proc_spawn(cw_harness_t *h, proc_t *p, const char *name, char *const argv[],
+                      int stdin_fd, int stdout_fd, int stderr_fd)
+{
+    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd < 0)
+        return set_error(h, "%s: cannot open /dev/null: %s", name, strerror(errno));
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(null_fd);
+        return set_error(h, "%s: fork: %s", name, strerror(errno));
+    }
+    if (pid == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        int fds[3] = {stdin_fd < 0 ? null_fd : stdin_fd,
+                      stdout_fd < 0 ? null_fd : stdout_fd,
+                      stderr_fd < 0 ? null_fd : stderr_fd};
+        /* dup first into high numbers so 0..2 may be sources too */
+        for (int i = 0; i < 3; i++)
+            fds[i] = fcntl(fds[i], F_DUPFD, 10);
+        for (int i = 0; i < 3; i++)
+            dup2(fds[i], i);
+        closefrom(3);
+        signal(SIGPIPE, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    close(null_fd);
+    p->name = name;
+    p->pid = pid;
+    p->owner = parent;
+    p->status = 0;
+    registry_add(p);
+    return 0;
+}
+
+static int free_port(cw_harness_t *h)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return set_error(h, "socket: %s", strerror(errno));
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+        close(fd);
+        return set_error(h, "cannot find a free loopback port: %s", strerror(errno));
+    }
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+static int open_log(cw_harness_t *h, const char *name)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", h->dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        set_error(h, "cannot open %s: %s", path, strerror(errno));
+    return fd;
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+cw_harness_t *cw_harness_new(const char *name)
+{
+    install_hooks();
+    cw_harness_t *h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return NULL;
+    h->started_ms = mono_ms();
+    h->creator = getpid();
+    h->broker_in = h->broker_out = -1;
+    snprintf(h->dir, sizeof h->dir, "/tmp/cw-%s-XXXXXX", name);
+    if (mkdtemp(h->dir) == NULL) {
+        fprintf(stderr, "harness: mkdtemp %s: %s\n", h->dir, strerror(errno));
+        free(h);
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof harnesses / sizeof harnesses[0]; i++)
+        if (harnesses[i] == NULL) {
+            harnesses[i] = h;
+            break;
+        }
+    cw_harness_log(h, "temp dir %s", h->dir);
+    return h;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    remove(path);
+    return 0;
+}
+
+static void close_clients(cw_harness_t *h)
+{
+    pid_t self = getpid();
+    if (h->redis_ctx != NULL && h->redis_ctx_owner == self)
+        redisFree(h->redis_ctx);
+    h->redis_ctx = NULL;
+    if (h->producer != NULL && h->producer_owner == self) {
+        rd_kafka_flush(h->producer, 2000);
+        rd_kafka_purge(h->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_destroy(h->producer);
+    }
+    h->producer = NULL;
+}
+
+void cw_harness_stop(cw_harness_t *h)
+{
+    close_clients(h);
+    /* proc_stop leaves alone what another process started */
+    proc_stop(&h->daemon, SIGTERM, STOP_GRACE_MS);
+    proc_stop(&h->broker, SIGTERM, STOP_GRACE_MS);
+    proc_stop(&h->redis, SIGTERM, STOP_GRACE_MS);
+}
+
+void cw_harness_free(cw_harness_t *h)
+{
+    if (h == NULL)
+        return;
+    for (size_t i = 0; i < sizeof harnesses / sizeof harnesses[0]; i++)
+        if (harnesses[i] == h)
+            harnesses[i] = NULL;
+    if (h->creator != getpid())
+        return; /* a forked child's copy: the creator cleans up */
+    cw_harness_stop(h);
+    if (h->broker_in >= 0)
+        close(h->broker_in);
+    if (h->broker_out >= 0)
+        close(h->broker_out);
+    const char *keep = getenv("CW_KEEP_TMP");
+    if (keep != NULL && strcmp(keep, "1") == 0)
+        cw_harness_log(h, "kept %s (CW_KEEP_TMP=1)", h->dir);
+    else
+        nftw(h->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(h->sent);
+    free(h->failure);
+    free(h);
+}
+
+const char *cw_harness_error(const cw_harness_t *h)
+{
+    return h->error;
+}
+
+const char *cw_harness_dir(const cw_harness_t *h)
+{
+    return h->dir;
+}
+
+static void print_tail(const cw_harness_t *h, const char *name, int lines)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", h->dir, name);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    long start = size > 65536 ? size - 65536 : 0;
+    fseek(f, start, SEEK_SET);
+    char *text = malloc((size_t)(size - start) + 1);
+    size_t n = text ? fread(text, 1, (size_t)(size - start), f) : 0;
+    fclose(f);
+    if (text == NULL)
+        return;
+    text[n] = '\0';
+    const char *p = text + n;
+    int seen = 0;
+    while (p > text && seen <= lines) {
+        p--;
+        if (*p == '\n')
+            seen++;
+    }
+    if (*p == '\n')
+        p++;
+    fprintf(stderr, "---- %s (last %d lines) ----\n%s%s---- end of %s ----\n", path,
+            lines, p, n > 0 && text[n - 1] != '\n' ? "\n" : "", name);
+    free(text);
+}
+
+void cw_harness_dump_logs(cw_harness_t *h)
+{
+    if (h == NULL || h->dumped)
+        return;
+    h->dumped = true;
+    print_tail(h, "redis.log", 10);
+    print_tail(h, "broker.log", 10);
+    print_tail(h, "daemon.log", LOG_TAIL_LINES);
+}
+
+void cw_harness_fail(cw_harness_t *h, const char *what)
+{
+    if (h->failure == NULL) {
+        size_t size = strlen(what) + strlen(h->error) + 3;
+        h->failure = malloc(size);
+        if (h->failure != NULL)
+            snprintf(h->failure, size, "%s: %s", what, h->error);
+        cw_harness_log(h, "FAILED: %s: %s", what, h->error);
+    }
+    cw_harness_dump_logs(h);
+}
+
+const char *cw_harness_failure(const cw_harness_t *h)
+{
+    return h->failure;
+}
+
+/* ---- redis-server ------------------------------------------------------- */
+
+redisContext *cw_harness_redis(cw_harness_t *h)
+{
+    pid_t self = getpid();
+    if (h->redis_ctx != NULL && h->redis_ctx_owner == self && h->redis_ctx->err == 0)
+        return h->redis_ctx;
+    if (h->redis_ctx != NULL && h->redis_ctx_owner == self)
+        redisFree(h->redis_ctx);
+    h->redis_ctx = NULL; /* another process's: left alone */
+    if (h->redis_port == 0) {
+        set_error(h, "redis-server is not started");
+        return NULL;
+    }
+    struct timeval tv = {2, 0};
+    redisContext *ctx = redisConnectWithTimeout("127.0.0.1", h->redis_port, tv);
+    if (ctx == NULL || ctx->err) {
+        set_error(h, "cannot connect to Redis on 127.0.0.1:%d: %s", h->redis_port,
+                  ctx ? ctx->errstr : "out of memory");
+        if (ctx)
+            redisFree(ctx);
+        return NULL;
+    }
+    struct timeval cmd_tv = {5, 0};
+    redisSetTimeout(ctx, cmd_tv);
+    h->redis_ctx = ctx;
+    h->redis_ctx_owner = self;
+    return ctx;
+}
+
+/* A command's reply, or NULL with the reason in the error (and the
+ * connection dropped, so the next call reconnects). */
+static redisReply *redis_cmd(cw_harness_t *h, const char *fmt, ...)
+{
+    redisContext *ctx = cw_harness_redis(h);
+    if (ctx == NULL)
+        return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *reply = redisvCommand(ctx, fmt, ap);
+    va_end(ap);
+    if (reply == NULL) {
+        set_error(h, "Redis: %s", ctx->errstr[0] ? ctx->errstr : "no reply");
+        redisFree(ctx);
+        h->redis_ctx = NULL;
+        return NULL;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        set_error(h, "Redis: %s", reply->str);
+        freeReplyObject(reply);
+        return NULL;
+    }
+    return reply;
+}
+
+int cw_harness_redis_start(cw_harness_t *h, const char *const *extra)
+{
+    if (extra != NULL) {
+        h->redis_arg_count = 0;
+        for (int i = 0; extra[i] != NULL && i < 16; i++)
+            snprintf(h->redis_args[h->redis_arg_count++], sizeof h->redis_args[0], "%s",
+                     extra[i]);
+    }
+    char program[300];
+    if (find_program("redis-server", program, sizeof program) != 0)
+        return set_error(h,
+                         "redis-server not found on PATH (apt-get install redis-server)");
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if (h->redis_port == 0 || attempt > 0) {
+            int port = free_port(h);
+            if (port < 0)
+                return -1;
+            h->redis_port = port;
+        }
+        char port_text[16];
+        snprintf(port_text, sizeof port_text, "%d", h->redis_port);
+        char *argv[40];
+        int argc = 0;
+        argv[argc++] = program;
+        argv[argc++] = "--port";
+        argv[argc++] = port_text;
+        argv[argc++] = "--bind";
+        argv[argc++] = "127.0.0.1";
+        argv[argc++] = "--save";
+        argv[argc++] = "";
+        argv[argc++] = "--appendonly";
+        argv[argc++] = "no";
+        argv[argc++] = "--dir";
+        argv[argc++] = h->dir;
+        argv[argc++] = "--daemonize";
+        argv[argc++] = "no";
+        for (int i = 0; i < h->redis_arg_count; i++)
+            argv[argc++] = h->redis_args[i];
+        argv[argc] = NULL;
+        int log = open_log(h, "redis.log");
+        if (log < 0)
+            return -1;
+        int rc = proc_spawn(h, &h->redis, "redis-server", argv, -1, log, log);
+        close(log);
+        if (rc != 0)
+            return -1;
+        int64_t deadline = mono_ms() + 10000;
+        while (mono_ms() < deadline) {
+            if (proc_reap(&h->redis, false))
+                break;
+            redisReply *reply = redis_cmd(h, "PING");
+            if (reply != NULL) {
+                freeReplyObject(reply);
+                cw_harness_log(h, "redis-server on 127.0.0.1:%d", h->redis_port);
+                return 0;
+            }
+            cw_harness_sleep_ms(POLL_MS);
+        }
+        if (h->redis.pid > 0) {
+            proc_stop(&h->redis, SIGKILL, 1000);
+            return set_error(h, "redis-server on port %d did not answer PING within 10 s",
+                             h->redis_port);
+        }
+        /* exited: most likely the port was taken in between; try another */
+    }
+    return set_error(h, "redis-server exited at start three times (see %s/redis.log)",
+                     h->dir);
+}
+
+int cw_harness_redis_stop(cw_harness_t *h)
+{
+    if (h->redis_ctx != NULL && h->redis_ctx_owner == getpid())
+        redisFree(h->redis_ctx);
+    h->redis_ctx = NULL;
+    if (proc_stop(&h->redis, SIGTERM, STOP_GRACE_MS) != 0)
+        return set_error(h, "redis-server did not stop within %d s of SIGTERM",
+                         STOP_GRACE_MS / 1000);
+    return 0;
+}
+
+int cw_harness_redis_kill(cw_harness_t *h)
+{
+    if (h->redis_ctx != NULL && h->redis_ctx_owner == getpid())
+        redisFree(h->redis_ctx);
+    h->redis_ctx = NULL;
+    proc_stop(&h->redis, SIGKILL, 5000);
+    return 0;
+}
+
+int cw_harness_redis_port(const cw_harness_t *h)
+{
+    return h->redis_port;
+}
+
+/* ---- cdrwarn-devbroker -------------------------------------------------- */
+
+/* One line from the broker's stdout within the deadline. */
+static int broker_read_line(cw_harness_t *h, char *line, size_t size, int timeout_ms)
+{
+    size_t len = 0;
+    int64_t deadline = mono_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0)
+            return set_error(h, "cdrwarn-devbroker wrote no line within %d ms",
+                             timeout_ms);
+        struct pollfd pfd = {h->broker_out, POLLIN, 0};
+        int n = poll(&pfd, 1, (int)left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            continue;
+        char c;
+        ssize_t r = read(h->broker_out, &c, 1);
+        if (r == 0)
+            return set_error(
+                h, "cdrwarn-devbroker closed its stdout (exited? see %s/broker.log)",
+                h->dir);
+        if (r < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            return set_error(h, "reading cdrwarn-devbroker's stdout: %s",
+                             strerror(errno));
+        }
+        if (c == '\n') {
+            line[len] = '\0';
+            return 0;
+        }
+        if (len + 1 < size)
+            line[len++] = c;
+    }
+}
+
+int cw_harness_broker_start(cw_harness_t *h, int partitions)
+{
+    static const char *const topics[] = {CW_HARNESS_TOPIC_CDR, CW_HARNESS_TOPIC_BILLING,
+                                         CW_HARNESS_TOPIC_CRM, CW_HARNESS_TOPIC_ALERTS,
+                                         CW_HARNESS_TOPIC_DLQ};
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0)
+        return set_error(h, "pipe: %s", strerror(errno));
+    if (pipe2(out, O_CLOEXEC) != 0) {
+        close(in[0]);
+        close(in[1]);
+        return set_error(h, "pipe: %s", strerror(errno));
+    }
+    char specs[5][96];
+    char *argv[16];
+    int argc = 0;
+    argv[argc++] = CW_DEVBROKER;
+    argv[argc++] = "--port";
+    argv[argc++] = "0";
+    for (int i = 0; i < 5; i++) {
+        snprintf(specs[i], sizeof specs[i], "%s:%d", topics[i], partitions);
+        argv[argc++] = "--topic";
+        argv[argc++] = specs[i];
+    }
+    argv[argc] = NULL;
+    int log = open_log(h, "broker.log");
+    int rc = log < 0 ? -1
+                     : proc_spawn(h, &h->broker, "cdrwarn-devbroker", argv, in[0], out[1],
+                                  log);
+    if (log >= 0)
+        close(log);
+    close(in[0]);
+    close(out[1]);
+    if (rc != 0) {
+        close(in[1]);
+        close(out[0]);
+        return -1;
+    }
+    h->broker_in = in[1];
+    h->broker_out = out[0];
+    h->partitions = partitions;
+    char line[128];
+    if (broker_read_line(h, line, sizeof line, 20000) != 0)
+        return -1;
+    if (strncmp(line, "127.0.0.1:", 10) != 0)
+        return set_error(h, "cdrwarn-devbroker: expected \"127.0.0.1:PORT\", got '%s'",
+                         line);
+    snprintf(h->brokers, sizeof h->brokers, "%s", line);
+    cw_harness_log(h, "cdrwarn-devbroker on %s, %d partition(s) a topic", h->brokers,
+                   partitions);
+    return 0;
+}
+
+int cw_harness_broker_command(cw_harness_t *h, const char *command, char *reply,
+                              size_t reply_size)
+{
+    if (h->broker.pid <= 0)
+        return set_error(h, "cdrwarn-devbroker is not running");
+    char buf[256];
+    int n = snprintf(buf, sizeof buf, "%s\n", command);
+    if (write(h->broker_in, buf, (size_t)n) != n)
+        return set_error(h, "writing '%s' to cdrwarn-devbroker: %s", command,
+                         strerror(errno));
+    char line[256];
+    if (broker_read_line(h, line, sizeof line, 10000) != 0)
+        return -1;
+    if (reply != NULL)
+        snprintf(reply, reply_size, "%s", line);
+    if (strcmp(line, "ok") != 0)
+        return set_error(h, "cdrwarn-devbroker answered '%s' to '%s'", line, command);
+    return 0;
+}
+
+int cw_harness_broker_stop(cw_harness_t *h)
+{
+    if (proc_stop(&h->broker, SIGTERM, STOP_GRACE_MS) != 0)
+        return set_error(h, "cdrwarn-devbroker did not stop within %d s of SIGTERM",
+                         STOP_GRACE_MS / 1000);
+    return 0;
+}
+
+const char *cw_harness_brokers(const cw_harness_t *h)
+{
+    return h->brokers;
+}
+
+int cw_harness_partitions(const cw_harness_t *h)
+{
+    return h->partitions;
+}
+
+/* ---- cdrwarnd ----------------------------------------------------------- */
+
+void cw_harness_config_set(cw_harness_t *h, const char *section, const char *key,
+                           const char *value)
+{
+    for (int i = 0; i < h->conf_count; i++) {
+        if (strcmp(h->conf[i].section, section) == 0 &&
+            strcmp(h->conf[i].key, key) == 0) {
+            snprintf(h->conf[i].value, sizeof h->conf[i].value, "%s", value);
+            return;
+        }
+    }
+    if (h->conf_count == MAX_CONF)
+        return;
+    conf_entry_t *e = &h->conf[h->conf_count++];
+    snprintf(e->section, sizeof e->section, "%s", section);
+    snprintf(e->key, sizeof e->key, "%s", key);
+    snprintf(e->value, sizeof e->value, "%s", value);
+}
+
+static const char *conf_get(const cw_harness_t *h, const char *section, const char *key)
+{
+    for (int i = 0; i < h->conf_count; i++)
+        if (strcmp(h->conf[i].section, section) == 0 && strcmp(h->conf[i].key, key) == 0)
+            return h->conf[i].value;
+    return NULL;
+}
+
+static const char *key_prefix(const cw_harness_t *h)
+{
+    const char *prefix = conf_get(h, "redis", "key_prefix");
+    return prefix ? prefix : "cw:";
+}
+
+int cw_harness_config_write(cw_harness_t *h)
+{
+    if (h->brokers[0] == '\0' || h->redis_port == 0)
+        return set_error(h, "start redis-server and cdrwarn-devbroker before the daemon");
+    if (h->http_port == 0) {
+        int port = free_port(h);
+        if (port < 0)
+            return -1;
+        h->http_port = port;
+    }
+    char redis_port[16], listen[64];
+    snprintf(redis_port, sizeof redis_port, "%d", h->redis_port);
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", h->http_port);
+    /* the base, each key only where the test did not set it */
+    const struct {
+        const char *section, *key, *value;
+    } base[] = {
+        {"kafka", "brokers", h->brokers},
+        {"kafka", "group_id", CW_HARNESS_GROUP},
+        {"kafka", "property.session.timeout.ms", "6000"},
+        {"kafka", "property.heartbeat.interval.ms", "1000"},
+        {"redis", "host", "127.0.0.1"},
+        {"redis", "port", redis_port},
+        {"numbers", "own_prefixes", CW_SOURCE_DIR "/config/own_prefixes.txt"},
+        {"numbers", "rival_prefixes", CW_SOURCE_DIR "/config/rival_prefixes.txt"},
+        {"numbers", "ported_numbers", CW_SOURCE_DIR "/config/ported.txt"},
+        {"numbers", "rival_staff_numbers", CW_SOURCE_DIR "/config/rival_staff.txt"},
+        {"http", "listen", listen},
+    };
+    static const char *const sections[] = {"kafka", "redis",   "time", "numbers",
+                                           "rules", "actions", "http"};
+    snprintf(h->config_path, sizeof h->config_path, "%s/cdrwarn.conf", h->dir);
+    FILE *f = fopen(h->config_path, "w");
+    if (f == NULL)
+        return set_error(h, "cannot write %s: %s", h->config_path, strerror(errno));
+    fprintf(f, "# written by the integration-test harness\n");
+    for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
+        fprintf(f, "\n[%s]\n", sections[s]);
+        for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
+            if (strcmp(base[i].section, sections[s]) == 0 &&
+                conf_get(h, base[i].section, base[i].key) == NULL)
+                fprintf(f, "%s = %s\n", base[i].key, base[i].value);
+        for (int i = 0; i < h->conf_count; i++)
+            if (strcmp(h->conf[i].section, sections[s]) == 0)
+                fprintf(f, "%s = %s\n", h->conf[i].key, h->conf[i].value);
+    }
+    if (fclose(f) != 0)
+        return set_error(h, "cannot write %s: %s", h->config_path, strerror(errno));
+    return 0;
+}
+
+const char *cw_harness_config_path(const cw_harness_t *h)
+{
+    return h->config_path;
+}
+
+int cw_harness_daemon_start(cw_harness_t *h)
+{
+    if (h->daemon.pid > 0)
+        return set_error(h, "cdrwarnd is already running (pid %d)", (int)h->daemon.pid);
+    if (cw_harness_config_write(h) != 0)
+        return -1;
+    int log = open_log(h, "daemon.log");
+    if (log < 0)
+        return -1;
+    char marker[128];
+    int n = snprintf(marker, sizeof marker, "==== harness: cdrwarnd start #%d ====\n",
+                     ++h->daemon_starts);
+    if (write(log, marker, (size_t)n) != n) {
+        close(log);
+        return set_error(h, "cannot write daemon.log: %s", strerror(errno));
+    }
+    char *argv[] = {CW_CDRWARND, "-c", h->config_path, NULL};
+    int rc = proc_spawn(h, &h->daemon, "cdrwarnd", argv, -1, log, log);
+    close(log);
+    if (rc == 0)
+        cw_harness_log(h, "cdrwarnd start #%d (pid %d)", h->daemon_starts,
+                       (int)h->daemon.pid);
+    return rc;
+}
+
+bool cw_harness_daemon_running(cw_harness_t *h)
+{
+    return !proc_reap(&h->daemon, false);
+}
+
+int cw_harness_daemon_wait_healthy(cw_harness_t *h, int timeout_ms)
+{
+    int64_t deadline = mono_ms() + timeout_ms;
+    int status = 0;
+    char *body = NULL;
+    while (mono_ms() < deadline) {
+        if (proc_reap(&h->daemon, false))
+            return set_error(
+                h, "cdrwarnd exited with status %d before /healthz answered 200",
+                exit_code(h->daemon.status));
+        free(body);
+        body = NULL;
+        if (cw_harness_http_get(h, "/healthz", &status, &body) == 0 && status == 200) {
+            free(body);
+            cw_harness_log(h, "cdrwarnd healthy");
+            return 0;
+        }
+        cw_harness_sleep_ms(100);
+    }
+    set_error(h, "cdrwarnd: /healthz did not answer 200 within %d ms (last: %d %s)",
+              timeout_ms, status, body ? body : "no answer");
+    free(body);
+    return -1;
+}
+
+int cw_harness_daemon_stop(cw_harness_t *h, int timeout_ms, int *status)
+{
+    if (h->daemon.pid <= 0)
+        return set_error(h, "cdrwarnd is not running");
+    int64_t start = mono_ms();
+    int rc = proc_stop(&h->daemon, SIGTERM, timeout_ms);
+    int code = exit_code(h->daemon.status);
+    if (status != NULL)
+        *status = code;
+    if (rc != 0)
+        return set_error(h, "cdrwarnd did not exit within %d ms of SIGTERM (killed)",
+                         timeout_ms);
+    cw_harness_log(h, "cdrwarnd exited with status %d %.1f s after SIGTERM", code,
+                   (double)(mono_ms() - start) / 1000.0);
+    return 0;
+}
+
+int cw_harness_daemon_kill(cw_harness_t *h)
+{
+    if (h->daemon.pid <= 0)
+        return set_error(h, "cdrwarnd is not running");
+    kill(-h->daemon.pid, SIGKILL);
+    kill(h->daemon.pid, SIGKILL);
+    proc_reap(&h->daemon, true);
+    cw_harness_log(h, "cdrwarnd killed (SIGKILL)");
+    return 0;
+}
+
+bool cw_harness_daemon_log_contains(cw_harness_t *h, const char *text)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/daemon.log", h->dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f) != NULL)
+        found = strstr(line, text) != NULL;
+    fclose(f);
+    return found;
+}
+
+int cw_harness_http_port(const cw_harness_t *h)
+{
+    return h->http_port;
+}
+
+/* ---- Kafka: producing --------------------------------------------------- */
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
+{
+    cw_harness_t *h = opaque;
+    size_t index = (size_t)(uintptr_t)msg->_private;
+    if (index == 0 || index > h->sent_count)
+        return;
+    cw_harness_sent_t *sent = &h->sent[index - 1];
+    sent->err = msg->err;
+    sent->partition = msg->partition;
+    sent->offset = msg->err ? -1 : msg->offset;
+}
+
+static rd_kafka_t *producer(cw_harness_t *h)
+{
+    pid_t self = getpid();
+    if (h->producer != NULL && h->producer_owner == self)
+        return h->producer;
+    h->producer = NULL; /* a forked parent's handle has no threads here */
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", h->brokers, errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "client.id", "cw-harness-producer", errstr,
+                          sizeof errstr)) {
+        rd_kafka_conf_destroy(conf);
+        set_error(h, "producer config: %s", errstr);
+        return NULL;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, h);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        set_error(h, "producer: %s", errstr);
+        return NULL;
+    }
+    h->producer = rk;
+    h->producer_owner = self;
+    return rk;
+}
+
+int cw_harness_send(cw_harness_t *h, const char *topic, const char *key,
+                    const void *value, size_t len)
+{
+    rd_kafka_t *rk = producer(h);
+    if (rk == NULL)
+        return -1;
+    if (h->sent_count == h->sent_cap) {
+        size_t cap = h->sent_cap ? h->sent_cap * 2 : 256;
+        cw_harness_sent_t *sent = realloc(h->sent, cap * sizeof *sent);
+        if (sent == NULL)
+            return set_error(h, "out of memory");
+        h->sent = sent;
+        h->sent_cap = cap;
+    }
+    cw_harness_sent_t *sent = &h->sent[h->sent_count];
+    memset(sent, 0, sizeof *sent);
+    snprintf(sent->topic, sizeof sent->topic, "%s", topic);
+    sent->partition = -1;
+    sent->offset = -1;
+    sent->err = -1;
+    h->sent_count++;
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
+            RD_KAFKA_V_VALUE((void *)value, len),
+            RD_KAFKA_V_OPAQUE((void *)(uintptr_t)h->sent_count), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(rk, 50);
+            continue;
+        }
+        if (err) {
+            h->sent_count--;
+            return set_error(h, "produce to %s: %s", topic, rd_kafka_err2str(err));
+        }
+        break;
+    }
+    rd_kafka_poll(rk, 0);
+    return (int)h->sent_count - 1;
+}
+
+int cw_harness_sendf(cw_harness_t *h, const char *topic, const char *key, const char *fmt,
+                     ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *value = NULL;
+    int len = vasprintf(&value, fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return set_error(h, "out of memory");
+    int index = cw_harness_send(h, topic, key, value, (size_t)len);
+    free(value);
+    return index;
+}
+
+int cw_harness_send_event(cw_harness_t *h, const char *topic, const char *msisdn,
+                          const char *type, int64_t ts_ms, const char *fields, ...)
+{
+    char *extra = NULL;
+    va_list ap;
+    va_start(ap, fields);
+    int len = vasprintf(&extra, fields, ap);
+    va_end(ap);
+    if (len < 0)
+        return set_error(h, "out of memory");
+    int index = cw_harness_sendf(
+        h, topic, msisdn,
+        "{\"event_id\":\"h%d-%zu\",\"type\":\"%s\",\"msisdn\":\"%s\",\"ts\":%lld%s}",
+        (int)getpid(), h->sent_count, type, msisdn, (long long)ts_ms, extra);
+    free(extra);
+    return index;
+}
+
+int cw_harness_flush(cw_harness_t *h, int timeout_ms)
+{
+    if (h->producer == NULL || h->producer_owner != getpid())
+        return 0;
+    rd_kafka_flush(h->producer, timeout_ms);
+    int left = rd_kafka_outq_len(h->producer);
+    if (left > 0)
+        return set_error(h, "%d record(s) not acknowledged by the broker within %d ms",
+                         left, timeout_ms);
+    for (size_t i = 0; i < h->sent_count; i++)
+        if (h->sent[i].err != 0)
+            return set_error(h, "record #%zu to %s not delivered: %s", i,
+                             h->sent[i].topic,
+                             rd_kafka_err2str((rd_kafka_resp_err_t)h->sent[i].err));
+    return 0;
+}
+
+const cw_harness_sent_t *cw_harness_sent(const cw_harness_t *h, int index)
+{
+    if (index < 0 || (size_t)index >= h->sent_count)
+        return NULL;
+    return &h->sent[index];
+}
+
+size_t cw_harness_sent_count(const cw_harness_t *h)
+{
+    return h->sent_count;
+}
+
+int32_t cw_harness_partition_of(const char *key, int partitions)
+{
+    return rd_kafka_msg_partitioner_consistent_random(NULL, key, strlen(key), partitions,
+                                                      NULL, NULL);
+}
+
+/* ---- Kafka: reading ----------------------------------------------------- */
+
+static rd_kafka_t *consumer_new(cw_harness_t *h, const char *group)
+{
+    char errstr[512], own_group[96];
+    if (group == NULL) {
+        /* assign() only, never joined: a name of its own commits nothing
+         * anybody reads */
+        snprintf(own_group, sizeof own_group, "cw-harness-reader-%d-%d", (int)getpid(),
+                 ++h->reader_seq);
+        group = own_group;
+    }
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", h->brokers, errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "enable.partition.eof", "false", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "client.id", "cw-harness-reader", errstr,
+                          sizeof errstr)) {
+        rd_kafka_conf_destroy(conf);
+        set_error(h, "consumer config: %s", errstr);
+        return NULL;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        set_error(h, "consumer: %s", errstr);
+        return NULL;
+    }
+    return rk;
+}
+
+static void consumer_free(rd_kafka_t *rk)
+{
+    /* never subscribed: nothing to leave or commit */
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
+static int topic_partitions(cw_harness_t *h, rd_kafka_t *rk, const char *topic,
+                            int64_t deadline)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    int count = -1;
+    while (count < 0 && mono_ms() < deadline) {
+        const struct rd_kafka_metadata *md = NULL;
+        if (rd_kafka_metadata(rk, 0, rkt, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (md->topic_cnt == 1 && md->topics[0].err == 0 &&
+                md->topics[0].partition_cnt > 0)
+                count = md->topics[0].partition_cnt;
+            rd_kafka_metadata_destroy(md);
+        }
+        if (count < 0)
+            cw_harness_sleep_ms(100);
+    }
+    rd_kafka_topic_destroy(rkt);
+    if (count < 0)
+        set_error(h, "no metadata for topic %s", topic);
+    return count;
+}
+
+static char *copy_bytes(const void *data, size_t len)
+{
+    char *out = malloc(len + 1);
+    if (out != NULL) {
+        if (len > 0)
+            memcpy(out, data, len);
+        out[len] = '\0';
+    }
+    return out;
+}
+
+static int msgs_add(cw_harness_msgs_t *msgs, const rd_kafka_message_t *m)
+{
+    if (msgs->count == msgs->cap) {
+        size_t cap = msgs->cap ? msgs->cap * 2 : 64;
+        cw_harness_msg_t *items = realloc(msgs->items, cap * sizeof *items);
+        if (items == NULL)
+            return -1;
+        msgs->items = items;
+        msgs->cap = cap;
+    }
+    cw_harness_msg_t *msg = &msgs->items[msgs->count++];
+    memset(msg, 0, sizeof *msg);
+    msg->partition = m->partition;
+    msg->offset = m->offset;
+    if (m->key != NULL) {
+        msg->key = copy_bytes(m->key, m->key_len);
+        msg->key_len = m->key_len;
+    }
+    if (m->payload != NULL) {
+        msg->value = copy_bytes(m->payload, m->len);
+        msg->value_len = m->len;
+    }
+    rd_kafka_headers_t *headers = NULL;
+    if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && headers) {
+        size_t n = rd_kafka_header_cnt(headers);
+        msg->headers = calloc(n ? n : 1, sizeof *msg->headers);
+        for (size_t i = 0; msg->headers != NULL && i < n; i++) {
+            const char *name;
+            const void *value;
+            size_t size;
+            if (rd_kafka_header_get_all(headers, i, &name, &value, &size) != 0)
+                break;
+            msg->headers[i].name = copy_bytes(name, strlen(name));
+            msg->headers[i].value = value ? copy_bytes(value, size) : NULL;
+            msg->headers[i].len = size;
+            msg->header_count++;
+        }
+    }
+    return 0;
+}
+
+void cw_harness_msgs_free(cw_harness_msgs_t *msgs)
+{
+    for (size_t i = 0; i < msgs->count; i++) {
+        cw_harness_msg_t *msg = &msgs->items[i];
+        free(msg->key);
+        free(msg->value);
+        for (size_t j = 0; j < msg->header_count; j++) {
+            free(msg->headers[j].name);
+            free(msg->headers[j].value);
+        }
+        free(msg->headers);
+    }
+    free(msgs->items);
+    memset(msgs, 0, sizeof *msgs);
+}
+
+const char *cw_harness_msg_header(const cw_harness_msg_t *msg, const char *name)
+{
+    for (size_t i = 0; i < msg->header_count; i++)
+        if (strcmp(msg->headers[i].name, name) == 0)
+            return msg->headers[i].value;
+    return NULL;
+}
+
+/* One pass: everything up to the high watermarks of the moment. */
+static int read_once(cw_harness_t *h, const char *topic, int64_t deadline,
+                     cw_harness_msgs_t *out)
+{
+    rd_kafka_t *rk = consumer_new(h, NULL);
+    if (rk == NULL)
+        return -1;
+    int rc = -1;
+    int n = topic_partitions(h, rk, topic, deadline);
+    int64_t *high = NULL, *next = NULL;
+    rd_kafka_topic_partition_list_t *list = NULL;
+    if (n <= 0)
+        goto out;
+    high = calloc((size_t)n, sizeof *high);
+    next = calloc((size_t)n, sizeof *next);
+    list = rd_kafka_topic_partition_list_new(n);
+    if (high == NULL || next == NULL || list == NULL) {
+        set_error(h, "out of memory");
+        goto out;
+    }
+    int pending = 0;
+    for (int p = 0; p < n; p++) {
+        int64_t low;
+        rd_kafka_resp_err_t err;
+        while ((err = rd_kafka_query_watermark_offsets(
+                    rk, topic, p, &low, &high[p], 2000)) != RD_KAFKA_RESP_ERR_NO_ERROR &&
+               mono_ms() < deadline)
+            cw_harness_sleep_ms(100);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            set_error(h, "%s [%d]: no watermarks: %s", topic, p, rd_kafka_err2str(err));
+            goto out;
+        }
+        next[p] = low;
+        if (high[p] > low)
+            pending++;
+        rd_kafka_topic_partition_list_add(list, topic, p)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
+    }
+    if (rd_kafka_assign(rk, list) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        set_error(h, "%s: assign failed", topic);
+        goto out;
+    }
+    while (pending > 0) {
+        if (mono_ms() >= deadline) {
+            set_error(
+                h, "%s: not every record up to the high watermark could be read in time",
+                topic);
+            goto out;
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (m == NULL)
+            continue;
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->partition >= 0 &&
+            m->partition < n && m->offset < high[m->partition]) {
+            if (msgs_add(out, m) != 0) {
+                rd_kafka_message_destroy(m);
+                set_error(h, "out of memory");
+                goto out;
+            }
+            if (m->offset + 1 >= high[m->partition] &&
+                next[m->partition] < high[m->partition])
+                pending--;
+            next[m->partition] = m->offset + 1;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    rc = 0;
+out:
+    if (list != NULL)
+        rd_kafka_topic_partition_list_destroy(list);
+    free(high);
+    free(next);
+    consumer_free(rk);
+    return rc;
+}
+
+int cw_harness_read_topic(cw_harness_t *h, const char *topic, size_t min_count,
+                          int timeout_ms, cw_harness_msgs_t *out)
+{
+    int64_t deadline = mono_ms() + timeout_ms;
+    memset(out, 0, sizeof *out);
+    for (;;) {
+        cw_harness_msgs_free(out);
+        if (read_once(h, topic, deadline, out) != 0)
+            return -1;
+        if (out->count >= min_count)
+            return 0;
+        if (mono_ms() >= deadline)
+            return set_error(h, "%s: %zu record(s) after %d ms, expected at least %zu",
+                             topic, out->count, timeout_ms, min_count);
+        cw_harness_sleep_ms(200);
+    }
+}
+
+int cw_harness_committed(cw_harness_t *h, const char *group, const char *topic,
+                         int partitions, int64_t *offsets)
+{
+    rd_kafka_t *rk = consumer_new(h, group);
+    if (rk == NULL)
+        return -1;
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(partitions);
+    for (int p = 0; p < partitions; p++)
+        rd_kafka_topic_partition_list_add(list, topic, p);
+    rd_kafka_resp_err_t err = rd_kafka_committed(rk, list, 10000);
+    int rc = 0;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rc = set_error(h, "committed offsets of group %s on %s: %s", group, topic,
+                       rd_kafka_err2str(err));
+    } else {
+        for (int i = 0; i < list->cnt; i++) {
+            int64_t offset = list->elems[i].offset;
+            offsets[list->elems[i].partition] = offset >= 0 ? offset : -1;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    consumer_free(rk);
+    return rc;
+}
+
+/* ---- what the daemon stored --------------------------------------------- */
+
+int cw_harness_meta_int(cw_harness_t *h, int32_t partition, const char *field,
+                        int64_t *value, bool *found)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%s{p%d}:meta", key_prefix(h), (int)partition);
+    redisReply *reply = redis_cmd(h, "HGET %s %s", key, field);
+    if (reply == NULL)
+        return -1;
+    *found = reply->type == REDIS_REPLY_STRING;
+    *value = *found ? strtoll(reply->str, NULL, 10) : 0;
+    freeReplyObject(reply);
+    return 0;
+}
+
+int cw_harness_wait_applied(cw_harness_t *h, int timeout_ms)
+{
+    /* the newest offset sent per (input topic, partition) */
+    static const char *const inputs[] = {CW_HARNESS_TOPIC_CDR, CW_HARNESS_TOPIC_BILLING,
+                                         CW_HARNESS_TOPIC_CRM};
+    const char *configured = conf_get(h, "kafka", "input_topics");
+    if (configured != NULL && strcmp(configured, "cdr,billing,crm") != 0)
+        return set_error(h, "wait_applied knows only the default input topics");
+    int n = h->partitions;
+    int64_t *want = calloc((size_t)(3 * n), sizeof *want);
+    if (want == NULL)
+        return set_error(h, "out of memory");
+    for (int i = 0; i < 3 * n; i++)
+        want[i] = -1;
+    for (size_t i = 0; i < h->sent_count; i++) {
+        const cw_harness_sent_t *s = &h->sent[i];
+        for (int t = 0; t < 3; t++)
+            if (strcmp(s->topic, inputs[t]) == 0 && s->partition >= 0 &&
+                s->partition < n && s->offset + 1 > want[t * n + s->partition])
+                want[t * n + s->partition] = s->offset + 1;
+    }
+    int64_t deadline = mono_ms() + timeout_ms;
+    int rc = 0;
+    for (int i = 0; i < 3 * n && rc == 0; i++) {
+        if (want[i] < 0)
+            continue;
+        char field[64];
+        snprintf(field, sizeof field, "o:%s", inputs[i / n]);
+        int64_t have = 0;
+        bool found = false;
+        for (;;) {
+            if (cw_harness_meta_int(h, i % n, field, &have, &found) == 0 && found &&
+                have >= want[i])
+                break;
+            if (mono_ms() >= deadline) {
+                rc = set_error(h,
+                               "not applied within %d ms: %s [%d] next offset %s%lld, "
+                               "expected %lld (daemon %s)",
+                               timeout_ms, inputs[i / n], i % n, found ? "" : "absent, ",
+                               (long long)have, (long long)want[i],
+                               cw_harness_daemon_running(h) ? "running" : "NOT running");
+                break;
+            }
+            cw_harness_sleep_ms(POLL_MS);
+        }
+    }
+    free(want);
+    return rc;
+}
+
+/* KEYS is fine at the size of a test. */
+static redisReply *keys_matching(cw_harness_t *h, const char *suffix)
+{
+    char pattern[160];
+    snprintf(pattern, sizeof pattern, "%s{p*}:%s", key_prefix(h), suffix);
+    redisReply *reply = redis_cmd(h, "KEYS %s", pattern);
+    if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
+        set_error(h, "KEYS %s: unexpected reply type %d", pattern, reply->type);
+        freeReplyObject(reply);
+        return NULL;
+    }
+    return reply;
+}
+
+int cw_harness_wait_alerts_out(cw_harness_t *h, int timeout_ms)
+{
+    int64_t deadline = mono_ms() + timeout_ms;
+    for (;;) {
+        redisReply *reply = keys_matching(h, "outbox");
+        if (reply == NULL)
+            return -1;
+        size_t left = 0;
+        char first[128] = "";
+        for (size_t i = 0; i < reply->elements; i++) {
+            redisReply *len = redis_cmd(h, "HLEN %s", reply->element[i]->str);
+            if (len != NULL && len->integer > 0) {
+                left += (size_t)len->integer;
+                if (first[0] == '\0')
+                    snprintf(first, sizeof first, "%s", reply->element[i]->str);
+            }
+            if (len != NULL)
+                freeReplyObject(len);
+        }
+        freeReplyObject(reply);
+        if (left == 0)
+            return 0;
+        if (mono_ms() >= deadline)
+            return set_error(h,
+                             "%zu alert(s) still in the outbox (%s...) after %d ms: not "
+                             "acknowledged by the alert topic (daemon %s)",
+                             left, first, timeout_ms,
+                             cw_harness_daemon_running(h) ? "running" : "NOT running");
+        cw_harness_sleep_ms(POLL_MS);
+    }
+}
+
+int cw_harness_wait_closed(cw_harness_t *h, int32_t week, int timeout_ms)
+{
+    int64_t deadline = mono_ms() + timeout_ms;
+    for (;;) {
+        redisReply *reply = keys_matching(h, "meta");
+        if (reply == NULL)
+            return -1;
+        char lagging[160] = "";
+        size_t with_stream = 0;
+        for (size_t i = 0; i < reply->elements && lagging[0] == '\0'; i++) {
+            const char *key = reply->element[i]->str;
+            redisReply *fields = redis_cmd(h, "HMGET %s st cw sw", key);
+            if (fields == NULL) {
+                freeReplyObject(reply);
+                return -1;
+            }
+            if (fields->type == REDIS_REPLY_ARRAY && fields->elements == 3 &&
+                fields->element[0]->type == REDIS_REPLY_STRING) {
+                with_stream++;
+                bool closed = fields->element[1]->type == REDIS_REPLY_STRING &&
+                              strtoll(fields->element[1]->str, NULL, 10) >= week;
+                bool sweeping = fields->element[2]->type == REDIS_REPLY_STRING;
+                if (!closed || sweeping)
+                    snprintf(lagging, sizeof lagging, "%s: cw %s%s", key,
+                             fields->element[1]->type == REDIS_REPLY_STRING
+                                 ? fields->element[1]->str
+                                 : "absent",
+                             sweeping ? ", sweep under way" : "");
+            }
+            freeReplyObject(fields);
+        }
+        freeReplyObject(reply);
+        if (with_stream > 0 && lagging[0] == '\0')
+            return 0;
+        if (mono_ms() >= deadline)
+            return set_error(h, "week %d not closed within %d ms: %s (daemon %s)",
+                             (int)week, timeout_ms,
+                             with_stream ? lagging : "no partition has a stream time",
+                             cw_harness_daemon_running(h) ? "running" : "NOT running");
+        cw_harness_sleep_ms(POLL_MS);
+    }
+}
+
+int cw_harness_sub_state(cw_harness_t *h, const char *msisdn, cw_sub_t *sub, bool *found)
+{
+    cw_sub_init(sub);
+    *found = false;
+    char suffix[64];
+    snprintf(suffix, sizeof suffix, "s:%s", msisdn);
+    redisReply *keys = keys_matching(h, suffix);
+    if (keys == NULL)
+        return -1;
+    if (keys->elements > 1) {
+        set_error(h, "subscriber %s has %zu states (one per partition expected)", msisdn,
+                  keys->elements);
+        freeReplyObject(keys);
+        return -1;
+    }
+    if (keys->elements == 0) {
+        freeReplyObject(keys);
+        return 0;
+    }
+    redisReply *value = redis_cmd(h, "GET %s", keys->element[0]->str);
+    freeReplyObject(keys);
+    if (value == NULL)
+        return -1;
+    int rc = 0;
+    if (value->type == REDIS_REPLY_STRING) {
+        if (cw_sub_decode(sub, (const uint8_t *)value->str, value->len) != 0)
+            rc = set_error(h, "the state of %s does not decode", msisdn);
+        else
+            *found = true;
+    }
+    freeReplyObject(value);
+    return rc;
+}
+
+/* ---- HTTP --------------------------------------------------------------- */
+
+int cw_harness_http_get(cw_harness_t *h, const char *path, int *status, char **body)
+{
+    if (body != NULL)
+        *body = NULL;
+    *status = 0;
+    if (h->http_port == 0)
+        return set_error(h, "the daemon has no http port yet");
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return set_error(h, "socket: %s", strerror(errno));
+    struct sockaddr_in addr = {.sin_family = AF_INET,
+                               .sin_port = htons((uint16_t)h->http_port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int64_t deadline = mono_ms() + 5000;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = -1;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS) {
+        set_error(h, "GET %s: connect: %s", path, strerror(errno));
+        goto out;
+    }
+    struct pollfd pfd = {fd, POLLOUT, 0};
+    if (poll(&pfd, 1, 5000) != 1) {
+        set_error(h, "GET %s: connect timed out", path);
+        goto out;
+    }
+    int soerr = 0;
+    socklen_t soerr_len = sizeof soerr;
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &soerr_len);
+    if (soerr != 0) {
+        set_error(h, "GET %s: connect: %s", path, strerror(soerr));
+        goto out;
+    }
+    char request[512];
+    int n = snprintf(request, sizeof request,
+                     "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n",
+                     path, h->http_port);
+    if (send(fd, request, (size_t)n, MSG_NOSIGNAL) != n) {
+        set_error(h, "GET %s: send: %s", path, strerror(errno));
+        goto out;
+    }
+    for (;;) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            set_error(h, "GET %s: no complete answer within 5 s", path);
+            goto out;
+        }
+        pfd = (struct pollfd){fd, POLLIN, 0};
+        if (poll(&pfd, 1, (int)left) <= 0)
+            continue;
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 16384;
+            char *grown = realloc(buf, cap);
+            if (grown == NULL) {
+                set_error(h, "out of memory");
+                goto out;
+            }
+            buf = grown;
+        }
+        ssize_t r = recv(fd, buf + len, cap - len - 1, 0);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            set_error(h, "GET %s: recv: %s", path, strerror(errno));
+            goto out;
+        }
+        len += (size_t)r;
+    }
+    if (buf == NULL || len < 12 || strncmp(buf, "HTTP/1.", 7) != 0) {
+        set_error(h, "GET %s: not an HTTP answer", path);
+        goto out;
+    }
+    buf[len] = '\0';
+    *status = atoi(buf + 9);
+    char *start = strstr(buf, "\r\n\r\n");
+    if (body != NULL)
+        *body = strdup(start ? start + 4 : "");
+    rc = 0;
+out:
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+int cw_harness_metric(cw_harness_t *h, const char *series, double *value)
+{
+    int status;
+    char *body;
+    if (cw_harness_http_get(h, "/metrics", &status, &body) != 0)
+        return -1;
+    if (status != 200) {
+        free(body);
+        return set_error(h, "GET /metrics answered %d", status);
+    }
+    size_t len = strlen(series);
+    int rc = set_error(h, "/metrics has no sample %s", series);
+    for (const char *line = body; line != NULL && *line;) {
+        if (strncmp(line, series, len) == 0 && line[len] == ' ') {
+            *value = strtod(line + len + 1, NULL);
+            rc = 0;
+            break;
+        }
+        line = strchr(line, '\n');
+        if (line != NULL)
+            line++;
+    }
+    free(body);
+    return rc;
+}

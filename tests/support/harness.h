@@ -1,0 +1,256 @@
+/* The integration-test harness: real redis-server, cdrwarn-devbroker and
+ * cdrwarnd processes on free loopback ports in a fresh temp dir, the clients
+ * that drive and observe them (Kafka producer and reader, Redis, HTTP), and a
+ * cleanup that leaves no process behind, whether a test passes, fails, runs
+ * under CK_FORK=no or is killed.
+ *
+ * Every fallible call returns 0 (or a count / index >= 0) and -1 on failure,
+ * with the reason in cw_harness_error(); every wait has a deadline and its
+ * error names what did not happen. Tests turn failures into Check failures
+ * with CW_HARNESS_OK / CW_HARNESS_ASSERT, which print the tails of the
+ * processes' logs first. A scenario run once for several tests (in an
+ * unchecked fixture, where nothing may assert) uses CW_HARNESS_STEP instead
+ * and every test begins with CW_HARNESS_REQUIRE. */
+#ifndef CW_HARNESS_H
+#define CW_HARNESS_H
+
+#include <check.h>
+#include <hiredis/hiredis.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agg.h"
+
+#define CW_HARNESS_ERR_SIZE 1024
+
+/* The devbroker's topics: the daemon's defaults. Every one gets the partition
+ * count given to cw_harness_broker_start. */
+#define CW_HARNESS_TOPIC_CDR "cdr"
+#define CW_HARNESS_TOPIC_BILLING "billing"
+#define CW_HARNESS_TOPIC_CRM "crm"
+#define CW_HARNESS_TOPIC_ALERTS "churn-alerts"
+#define CW_HARNESS_TOPIC_DLQ "cdrwarn-dlq"
+#define CW_HARNESS_GROUP "cdrwarn-test"
+
+typedef struct cw_harness cw_harness_t;
+
+/* One record read back from a topic; every buffer owned by the list. */
+typedef struct cw_harness_header {
+    char *name;
+    char *value; /* NUL-terminated copy; NULL for a null header value */
+    size_t len;
+} cw_harness_header_t;
+
+typedef struct cw_harness_msg {
+    int32_t partition;
+    int64_t offset;
+    char *key; /* NULL for a null key; else key_len bytes plus a NUL */
+    size_t key_len;
+    char *value; /* NULL for a null value; else value_len bytes plus a NUL */
+    size_t value_len;
+    cw_harness_header_t *headers;
+    size_t header_count;
+} cw_harness_msg_t;
+
+typedef struct cw_harness_msgs {
+    cw_harness_msg_t *items;
+    size_t count, cap;
+} cw_harness_msgs_t;
+
+/* A record sent with cw_harness_send, as the broker acknowledged it. */
+typedef struct cw_harness_sent {
+    char topic[64];
+    int32_t partition; /* -1 until delivered */
+    int64_t offset;    /* -1 until delivered */
+    int err;           /* rd_kafka_resp_err_t; -1 until the delivery report */
+} cw_harness_sent_t;
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+/* A fresh temp dir /tmp/cw-<name>-XXXXXX and nothing running yet; NULL (with
+ * the reason on stderr) when the dir cannot be made. */
+cw_harness_t *cw_harness_new(const char *name);
+/* Stops every process this process started (SIGTERM, then SIGKILL after a
+ * bound), closes the clients and removes the temp dir (kept when the
+ * environment sets CW_KEEP_TMP=1). NULL is fine. */
+void cw_harness_free(cw_harness_t *h);
+/* Stops the processes this process started (daemon first), each with SIGTERM
+ * and a bound; what is left is SIGKILLed. The harness stays usable. */
+void cw_harness_stop(cw_harness_t *h);
+const char *cw_harness_error(const cw_harness_t *h);
+const char *cw_harness_dir(const cw_harness_t *h);
+/* Prints the tails of the daemon's, broker's and Redis's logs to stderr
+ * (once per process: the first failure is the interesting one). */
+void cw_harness_dump_logs(cw_harness_t *h);
+/* A progress line on stderr, with the seconds since the harness started. */
+void cw_harness_log(cw_harness_t *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* For scenarios run outside a test: remembers the first failure as
+ * "<what>: <error>" and dumps the logs. */
+void cw_harness_fail(cw_harness_t *h, const char *what);
+const char *cw_harness_failure(const cw_harness_t *h); /* NULL when none */
+
+/* ---- redis-server ------------------------------------------------------- */
+
+/* Starts redis-server --port N --bind 127.0.0.1 --save "" --appendonly no
+ * --dir <tmpdir> on a free port, then `extra` (NULL-terminated, may be NULL:
+ * later options win, so {"--appendonly", "yes", NULL} turns AOF on), and
+ * waits for PING. A restart keeps the port (another only if that one was
+ * taken meanwhile) and, with extra NULL, the extra options of before. */
+int cw_harness_redis_start(cw_harness_t *h, const char *const *extra);
+int cw_harness_redis_stop(cw_harness_t *h); /* SIGTERM, bounded wait */
+int cw_harness_redis_kill(cw_harness_t *h); /* SIGKILL */
+int cw_harness_redis_port(const cw_harness_t *h);
+/* The synchronous client of this process (connected on first use, again
+ * after an error); NULL with the reason in the error. Borrowed. */
+redisContext *cw_harness_redis(cw_harness_t *h);
+
+/* ---- cdrwarn-devbroker -------------------------------------------------- */
+
+/* Starts the devbroker on a free port with the five topics of
+ * CW_HARNESS_TOPIC_*, each with `partitions` partitions, and waits for its
+ * bootstrap line. */
+int cw_harness_broker_start(cw_harness_t *h, int partitions);
+/* One fault command ("down", "up", "rtt 500", ...); its reply line goes into
+ * reply (may be NULL). Returns 0 when the broker answered "ok". */
+int cw_harness_broker_command(cw_harness_t *h, const char *command, char *reply,
+                              size_t reply_size);
+int cw_harness_broker_stop(cw_harness_t *h);
+const char *cw_harness_brokers(const cw_harness_t *h); /* "127.0.0.1:P" */
+int cw_harness_partitions(const cw_harness_t *h);
+
+/* ---- cdrwarnd ----------------------------------------------------------- */
+
+/* Overrides one key of the config the harness writes (brokers, Redis port,
+ * http listen, the number-plan files of config/ and
+ * property.session.timeout.ms = 6000 are set already). Takes effect at the
+ * next cw_harness_daemon_start. */
+void cw_harness_config_set(cw_harness_t *h, const char *section, const char *key,
+                           const char *value);
+/* Writes <tmpdir>/cdrwarn.conf; its path in cw_harness_config_path(). */
+int cw_harness_config_write(cw_harness_t *h);
+const char *cw_harness_config_path(const cw_harness_t *h);
+/* Writes the config and starts cdrwarnd -c <it>, stdout and stderr appended
+ * to <tmpdir>/daemon.log (one marker line per start). */
+int cw_harness_daemon_start(cw_harness_t *h);
+/* Until GET /healthz answers 200; fails early when the daemon exits. */
+int cw_harness_daemon_wait_healthy(cw_harness_t *h, int timeout_ms);
+/* SIGTERM, then waits up to timeout_ms for the exit; *status is the exit
+ * code, or 128 + the signal that ended it. Killed with SIGKILL (and -1
+ * returned) when the bound passes. */
+int cw_harness_daemon_stop(cw_harness_t *h, int timeout_ms, int *status);
+int cw_harness_daemon_kill(cw_harness_t *h); /* SIGKILL, reaped */
+bool cw_harness_daemon_running(cw_harness_t *h);
+/* Whether the daemon's log (every run so far) holds `text`. */
+bool cw_harness_daemon_log_contains(cw_harness_t *h, const char *text);
+int cw_harness_http_port(const cw_harness_t *h);
+
+/* ---- Kafka -------------------------------------------------------------- */
+
+/* Queues one record (key may be NULL; value may be any bytes, NULL for a
+ * null value). Returns its index for cw_harness_sent, or -1. */
+int cw_harness_send(cw_harness_t *h, const char *topic, const char *key,
+                    const void *value, size_t len);
+/* The same with a printf-formatted value. */
+int cw_harness_sendf(cw_harness_t *h, const char *topic, const char *key, const char *fmt,
+                     ...) __attribute__((format(printf, 4, 5)));
+/* Sends one event keyed by msisdn:
+ *   {"event_id":"<unique>","type":"<type>","msisdn":"<msisdn>","ts":<ts_ms><fields>}
+ * where `fields` (printf format) is "" or ",\"key\":value,...". */
+int cw_harness_send_event(cw_harness_t *h, const char *topic, const char *msisdn,
+                          const char *type, int64_t ts_ms, const char *fields, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Waits until every queued record is acknowledged; fails when one was not. */
+int cw_harness_flush(cw_harness_t *h, int timeout_ms);
+/* Borrowed until the next send; NULL for an unknown index. */
+const cw_harness_sent_t *cw_harness_sent(const cw_harness_t *h, int index);
+size_t cw_harness_sent_count(const cw_harness_t *h);
+
+/* Reads every record of the topic, all partitions, from the beginning up to
+ * the high watermarks of the moment; again until at least min_count were
+ * read or the deadline passes. *out is reset first; free it with
+ * cw_harness_msgs_free. */
+int cw_harness_read_topic(cw_harness_t *h, const char *topic, size_t min_count,
+                          int timeout_ms, cw_harness_msgs_t *out);
+void cw_harness_msgs_free(cw_harness_msgs_t *msgs);
+/* The header's value (NUL-terminated), or NULL when the record has none. */
+const char *cw_harness_msg_header(const cw_harness_msg_t *msg, const char *name);
+
+/* The consumer group's committed offsets of the topic's partitions 0..n-1
+ * (-1 where nothing is committed). */
+int cw_harness_committed(cw_harness_t *h, const char *group, const char *topic,
+                         int partitions, int64_t *offsets);
+/* The partition the default partitioner (consistent_random) gives the key. */
+int32_t cw_harness_partition_of(const char *key, int partitions);
+
+/* ---- what the daemon stored --------------------------------------------- */
+
+/* Until every record sent so far to an input topic is applied (or sent to
+ * the DLQ): the meta hash's next offset has passed it. */
+int cw_harness_wait_applied(cw_harness_t *h, int timeout_ms);
+/* Until no outbox holds an alert: every alert committed so far is
+ * acknowledged by the alert topic. */
+int cw_harness_wait_alerts_out(cw_harness_t *h, int timeout_ms);
+/* Until every partition with a stream time has closed `week` and no sweep is
+ * under way. */
+int cw_harness_wait_closed(cw_harness_t *h, int32_t week, int timeout_ms);
+/* A field of the partition's meta hash as an integer; *found false (and 0
+ * returned) when absent. */
+int cw_harness_meta_int(cw_harness_t *h, int32_t partition, const char *field,
+                        int64_t *value, bool *found);
+/* The subscriber's decoded state from Redis, wherever its partition; *found
+ * false (state fresh) when there is none. */
+int cw_harness_sub_state(cw_harness_t *h, const char *msisdn, cw_sub_t *sub, bool *found);
+
+/* ---- HTTP --------------------------------------------------------------- */
+
+/* GET on the daemon's [http] listen address; *body is malloc'd and
+ * NUL-terminated (may be NULL when not wanted). */
+int cw_harness_http_get(cw_harness_t *h, const char *path, int *status, char **body);
+/* One sample of /metrics: `series` exactly as exposed, labels included
+ * (cdrwarn_dlq_records_total{reason="too_old"}). */
+int cw_harness_metric(cw_harness_t *h, const char *series, double *value);
+
+/* ---- time --------------------------------------------------------------- */
+
+int64_t cw_harness_now_ms(void); /* wall clock, epoch ms */
+void cw_harness_sleep_ms(int ms);
+
+/* ---- assertions --------------------------------------------------------- */
+
+#define CW_HARNESS_OK(h, call)                                                           \
+    do {                                                                                 \
+        if ((call) != 0) {                                                               \
+            cw_harness_dump_logs(h);                                                     \
+            ck_abort_msg("%s failed: %s", #call, cw_harness_error(h));                   \
+        }                                                                                \
+    } while (0)
+
+#define CW_HARNESS_ASSERT(h, cond, ...)                                                  \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            cw_harness_dump_logs(h);                                                     \
+            ck_abort_msg(__VA_ARGS__);                                                   \
+        }                                                                                \
+    } while (0)
+
+/* In an int function run outside a test: records the failure, returns -1. */
+#define CW_HARNESS_STEP(h, call)                                                         \
+    do {                                                                                 \
+        if ((call) != 0) {                                                               \
+            cw_harness_fail(h, #call);                                                   \
+            return -1;                                                                   \
+        }                                                                                \
+    } while (0)
+
+/* First line of a test that checks a scenario run by a fixture. */
+#define CW_HARNESS_REQUIRE(h)                                                            \
+    do {                                                                                 \
+        ck_assert_msg((h) != NULL, "the harness could not be set up (see stderr)");      \
+        ck_assert_msg(cw_harness_failure(h) == NULL, "the scenario failed: %s",          \
+                      cw_harness_failure(h));                                            \
+    } while (0)
+
+#endif
