@@ -13,6 +13,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define SCRIPT_SHA_SIZE 41
+#define KEEPALIVE_MS 1000
 
 /* One command in flight, kept in send order so the oldest one's age tells
  * whether Redis stopped answering. */
@@ -37,6 +38,7 @@ struct cw_store {
     char script_sha[SCRIPT_SHA_SIZE]; /* empty: use EVAL */
     pending_t head;              /* sentinel of the in-flight list */
     int64_t down_since_ms;
+    int64_t last_sent_ms;
     int64_t backoff_ms;
     struct event *reconnect_timer;
     struct event *timeout_timer;
@@ -113,6 +115,7 @@ static int send_raw(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc
     p->fn = fn;
     p->arg = arg;
     p->sent_ms = now_ms();
+    store->last_sent_ms = p->sent_ms;
     if (redisAsyncCommandArgv(store->ac, on_reply, p, argc, argv, argvlen) != REDIS_OK) {
         cw_free(p);
         return -1;
@@ -287,6 +290,12 @@ static void on_timeout_timer(evutil_socket_t fd, short what, void *arg)
     pending_t *oldest = store->head.next;
     if (oldest != &store->head && now - oldest->sent_ms > store->options.timeout_ms) {
         drop_connection(store, "command timed out");
+    } else if (store->ready && oldest == &store->head && now - store->last_sent_ms >= KEEPALIVE_MS) {
+        /* an idle connection is checked too, so health turns 503 when Redis
+         * stops answering even while no record arrives */
+        const char *argv[1] = {"PING"};
+        size_t argvlen[1] = {4};
+        send_raw(store, NULL, NULL, 1, argv, argvlen);
     } else if (!store->ready && store->down_since_ms != 0 &&
                now - store->down_since_ms > store->options.timeout_ms &&
                oldest == &store->head) {
