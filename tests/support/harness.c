@@ -889,6 +889,18 @@ bool cw_harness_daemon_running(cw_harness_t *h)
     return !proc_reap(&h->daemon, false);
 }
 
+int cw_harness_daemon_signal(cw_harness_t *h, int sig)
+{
+    if (h->daemon.pid <= 0 || proc_reap(&h->daemon, false))
+        return -1;
+    return kill(h->daemon.pid, sig);
+}
+
+pid_t cw_harness_redis_pid(const cw_harness_t *h)
+{
+    return h->redis.pid;
+}
+
 int cw_harness_daemon_wait_healthy(cw_harness_t *h, int timeout_ms)
 {
     int64_t deadline = mono_ms() + timeout_ms;

@@ -143,6 +143,10 @@ int cw_harness_daemon_wait_healthy(cw_harness_t *h, int timeout_ms);
 int cw_harness_daemon_stop(cw_harness_t *h, int timeout_ms, int *status);
 int cw_harness_daemon_kill(cw_harness_t *h); /* SIGKILL, reaped */
 bool cw_harness_daemon_running(cw_harness_t *h);
+/* Sends a signal (SIGHUP: reload) to the running daemon; 0 or -1. */
+int cw_harness_daemon_signal(cw_harness_t *h, int sig);
+/* The redis-server's pid (for SIGSTOP/SIGCONT), 0 when not running. */
+pid_t cw_harness_redis_pid(const cw_harness_t *h);
 /* Whether the daemon's log (every run so far) holds `text`. */
 bool cw_harness_daemon_log_contains(cw_harness_t *h, const char *text);
 int cw_harness_http_port(const cw_harness_t *h);
