@@ -2,7 +2,8 @@
  * from one evaluation (rules.c) and the [actions] map (actions.c). */
 #include "alert.h"
 
-#include <jansson.h>
+#include "jsonw.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,163 +32,128 @@ void cw_alert_id(const char *msisdn, int32_t week, cw_level_t level, uint8_t tri
 /* Builders that track failure in one flag, so the JSON is assembled in
  * straight-line code and checked once: jansson returns NULL / -1 when out of
  * memory and set_new() releases the value it was given either way. */
-typedef struct builder {
-    bool ok;
-} builder_t;
-
-static void put(builder_t *b, json_t *obj, const char *key, json_t *value)
+static void date_or_null(cw_jsonw_t *w, int32_t day)
 {
-    if (value == NULL || json_object_set_new(obj, key, value) != 0)
-        b->ok = false;
-}
-
-static void push(builder_t *b, json_t *arr, json_t *value)
-{
-    if (value == NULL || json_array_append_new(arr, value) != 0)
-        b->ok = false;
-}
-
-static json_t *date_or_null(int32_t day)
-{
-    if (day == CW_DAY_NONE)
-        return json_null();
+    if (day == CW_DAY_NONE) {
+        cw_jsonw_null(w);
+        return;
+    }
     char ymd[11];
     cw_date_format_ymd(day, ymd);
-    return json_string(ymd);
+    cw_jsonw_string(w, ymd);
 }
 
-static json_t *evidence(builder_t *b, cw_trigger_t trigger, const cw_alert_input_t *in)
+static void int_member(cw_jsonw_t *w, const char *key, int64_t value)
+{
+    cw_jsonw_key(w, key);
+    cw_jsonw_int(w, value);
+}
+
+static void evidence(cw_jsonw_t *w, cw_trigger_t trigger, const cw_alert_input_t *in)
 {
     const cw_eval_t *ev = in->eval;
-    json_t *obj = json_object();
-    if (obj == NULL) {
-        b->ok = false;
-        return NULL;
-    }
+    cw_jsonw_object(w);
     switch (trigger) {
     case CW_TRIG_COMPLAINTS:
-        put(b, obj, "complaints", json_integer(ev->cur.complaints));
-        put(b, obj, "serious_complaints", json_integer(ev->cur.serious_complaints));
-        put(b, obj, "overdue_complaints", json_integer(ev->cur.overdue_complaints));
+        int_member(w, "complaints", ev->cur.complaints);
+        int_member(w, "serious_complaints", ev->cur.serious_complaints);
+        int_member(w, "overdue_complaints", ev->cur.overdue_complaints);
         break;
     case CW_TRIG_FWD_RIVAL: {
-        json_t *days = json_array();
         int count = 0;
-        for (int d = 0; d < 7; d++) {
-            if (ev->cur.fwd_rival_days & (1u << d)) {
-                count++;
-                if (days != NULL)
-                    push(b, days, date_or_null(cw_week_first_day(ev->week) + d));
-            }
-        }
-        put(b, obj, "fwd_rival_days", json_integer(count));
-        put(b, obj, "days", days);
+        for (int d = 0; d < 7; d++)
+            count += (ev->cur.fwd_rival_days >> d) & 1;
+        int_member(w, "fwd_rival_days", count);
+        cw_jsonw_key(w, "days");
+        cw_jsonw_array(w);
+        for (int d = 0; d < 7; d++)
+            if (ev->cur.fwd_rival_days & (1u << d))
+                date_or_null(w, cw_week_first_day(ev->week) + d);
+        cw_jsonw_end(w);
         break;
     }
     case CW_TRIG_RIVAL_SERVICE:
-        put(b, obj, "rival_service_calls", json_integer(ev->cur.rival_service_calls));
+        int_member(w, "rival_service_calls", ev->cur.rival_service_calls);
         break;
     case CW_TRIG_PLAN_DOWNGRADE:
-        put(b, obj, "from_fee_fen", json_integer(ev->cur.downgrade_from_fen));
-        put(b, obj, "to_fee_fen", json_integer(ev->cur.downgrade_to_fen));
+        int_member(w, "from_fee_fen", ev->cur.downgrade_from_fen);
+        int_member(w, "to_fee_fen", ev->cur.downgrade_to_fen);
         break;
     case CW_TRIG_CONTRACT_EXPIRY:
-        put(b, obj, "contract_end", date_or_null(in->sub->contract_end));
-        put(b, obj, "days_left", json_integer(ev->contract_days_left));
+        cw_jsonw_key(w, "contract_end");
+        date_or_null(w, in->sub->contract_end);
+        int_member(w, "days_left", ev->contract_days_left);
         break;
     case CW_TRIG_SPEND_DROP:
-        put(b, obj, "spend_fen", json_integer(ev->cur.spend_fen));
-        put(b, obj, "prev_spend_fen", json_integer(ev->prev.spend_fen));
+        int_member(w, "spend_fen", ev->cur.spend_fen);
+        int_member(w, "prev_spend_fen", ev->prev.spend_fen);
         break;
     case CW_TRIG_USAGE_DROP:
-        put(b, obj, "voice_s", json_integer(ev->cur.voice_s));
-        put(b, obj, "prev_voice_s", json_integer(ev->prev.voice_s));
+        int_member(w, "voice_s", ev->cur.voice_s);
+        int_member(w, "prev_voice_s", ev->prev.voice_s);
         break;
     default:
         break;
     }
-    return obj;
+    cw_jsonw_end(w);
 }
-
-typedef struct action_sink {
-    builder_t *b;
-    json_t *arr;
-} action_sink_t;
 
 static void add_action(const char *name, void *arg)
 {
-    action_sink_t *sink = arg;
-    if (sink->arr != NULL)
-        push(sink->b, sink->arr, json_string(name));
+    cw_jsonw_string(arg, name);
+}
+
+static void string_member(cw_jsonw_t *w, const char *key, const char *value)
+{
+    cw_jsonw_key(w, key);
+    cw_jsonw_string(w, value);
 }
 
 char *cw_alert_json(const cw_alert_input_t *in, size_t *len)
 {
     const cw_eval_t *ev = in->eval;
-    builder_t b = {true};
-    json_t *root = json_object();
-    if (root == NULL)
-        return NULL;
-
     char id[CW_ALERT_ID_SIZE];
     cw_alert_id(in->msisdn, ev->week, ev->level, ev->triggers, id);
     char label[CW_WEEK_LABEL_SIZE];
     cw_week_label(ev->week, label);
 
-    /* jansson keeps insertion order: the order below is the SPEC's */
-    put(&b, root, "alert_id", json_string(id));
-    put(&b, root, "msisdn", json_string(in->msisdn));
-    put(&b, root, "level", json_string(cw_level_name(ev->level)));
-    put(&b, root, "week", json_string(label));
-
-    json_t *triggers = json_array();
-    for (int t = 0; t < CW_TRIG__COUNT && triggers != NULL; t++) {
+    /* written in the SPEC's key order */
+    cw_jsonw_t w;
+    cw_jsonw_init(&w);
+    cw_jsonw_object(&w);
+    string_member(&w, "alert_id", id);
+    string_member(&w, "msisdn", in->msisdn);
+    string_member(&w, "level", cw_level_name(ev->level));
+    string_member(&w, "week", label);
+    cw_jsonw_key(&w, "triggers");
+    cw_jsonw_array(&w);
+    for (int t = 0; t < CW_TRIG__COUNT; t++) {
         if (!(ev->triggers & CW_TRIG_BIT(t)))
             continue;
-        json_t *item = json_object();
-        if (item != NULL) {
-            put(&b, item, "name", json_string(cw_trigger_name((cw_trigger_t)t)));
-            put(&b, item, "evidence", evidence(&b, (cw_trigger_t)t, in));
-        }
-        push(&b, triggers, item);
+        cw_jsonw_object(&w);
+        string_member(&w, "name", cw_trigger_name((cw_trigger_t)t));
+        cw_jsonw_key(&w, "evidence");
+        evidence(&w, (cw_trigger_t)t, in);
+        cw_jsonw_end(&w);
     }
-    put(&b, root, "triggers", triggers);
-
-    put(&b, root, "risk_tier", json_integer(ev->risk_tier));
-    put(&b, root, "tier", json_string(cw_tier_name(in->sub->tier)));
-    put(&b, root, "subsidy_end", date_or_null(in->sub->subsidy_end));
-    put(&b, root, "contract_end", date_or_null(in->sub->contract_end));
-    put(&b, root, "eval_date", date_or_null(ev->eval_date));
-    put(&b, root, "event_time", json_integer(in->event_time_ms));
-    put(&b, root, "emitted_at", json_integer(in->emitted_at_ms));
-
-    action_sink_t sink = {&b, json_array()};
+    cw_jsonw_end(&w);
+    int_member(&w, "risk_tier", ev->risk_tier);
+    string_member(&w, "tier", cw_tier_name(in->sub->tier));
+    cw_jsonw_key(&w, "subsidy_end");
+    date_or_null(&w, in->sub->subsidy_end);
+    cw_jsonw_key(&w, "contract_end");
+    date_or_null(&w, in->sub->contract_end);
+    cw_jsonw_key(&w, "eval_date");
+    date_or_null(&w, ev->eval_date);
+    int_member(&w, "event_time", in->event_time_ms);
+    int_member(&w, "emitted_at", in->emitted_at_ms);
+    cw_jsonw_key(&w, "actions");
+    cw_jsonw_array(&w);
     if (in->actions != NULL)
-        cw_actions_for_alert(in->actions, ev->level, in->sub->tier, ev->triggers,
-                             add_action, &sink);
-    put(&b, root, "actions", sink.arr);
-    put(&b, root, "rules_version",
-        json_string(in->rules_version ? in->rules_version : ""));
-
-    char *out = NULL;
-    if (b.ok) {
-        /* dump into our own allocation: the caller frees with cw_free,
-         * whatever allocator jansson was set up with */
-        size_t need = json_dumpb(root, NULL, 0, JSON_COMPACT);
-        if (need > 0)
-            out = cw_malloc(need + 1);
-        if (out != NULL) {
-            size_t got = json_dumpb(root, out, need, JSON_COMPACT);
-            if (got != need) {
-                cw_free(out);
-                out = NULL;
-            } else {
-                out[need] = '\0';
-                if (len != NULL)
-                    *len = need;
-            }
-        }
-    }
-    json_decref(root);
-    return out;
+        cw_actions_for_alert(in->actions, ev->level, in->sub->tier, ev->triggers, add_action,
+                             &w);
+    cw_jsonw_end(&w);
+    string_member(&w, "rules_version", in->rules_version ? in->rules_version : "");
+    cw_jsonw_end(&w);
+    return cw_jsonw_take(&w, len);
 }
