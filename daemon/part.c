@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "clock.h"
+#include "hash.h"
 #include "keys.h"
 #include "log.h"
 #include "outbox.h"
@@ -285,14 +286,6 @@ void cw_step_fail(cw_step_t *step, const char *why)
         step_finish_failed(step);
 }
 
-static uint64_t number_hash(const char *msisdn)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = msisdn; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return h;
-}
-
 int cw_step_reserve(cw_step_t *step, size_t count)
 {
     if (count > STEP_MAX_SUBS)
@@ -308,7 +301,7 @@ int cw_step_reserve(cw_step_t *step, size_t count)
 
 int cw_step_sub(cw_step_t *step, const char *msisdn)
 {
-    size_t slot = number_hash(msisdn) % step->index_cap;
+    size_t slot = cw_hash64(msisdn, strlen(msisdn), 0) % step->index_cap;
     while (step->index[slot] != 0) {
         int i = step->index[slot] - 1;
         if (strcmp(step->subs[i].msisdn, msisdn) == 0)
@@ -323,6 +316,20 @@ int cw_step_sub(cw_step_t *step, const char *msisdn)
     sub->dirty = false;
     step->index[slot] = (int32_t)++step->sub_count;
     return (int)step->sub_count - 1;
+}
+
+bool cw_step_reply_failed(cw_step_t *step, const redisReply *reply, int type,
+                          const char *command)
+{
+    if (reply != NULL && reply->type == type)
+        return false;
+    char why[160];
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+        snprintf(why, sizeof why, "%s: %s", command, reply->str);
+    else
+        snprintf(why, sizeof why, "%s without an answer", command);
+    cw_step_fail(step, why);
+    return true;
 }
 
 /* ---- loading subscriber states (MGET) --------------------------------- */
@@ -341,10 +348,13 @@ static void on_mget(redisReply *reply, void *arg)
         cw_free(ctx);
         return;
     }
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != ctx->count) {
+    if (cw_step_reply_failed(step, reply, REDIS_REPLY_ARRAY, "MGET")) {
         cw_free(ctx);
-        cw_step_fail(step, reply && reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                                     : "MGET without an answer");
+        return;
+    }
+    if (reply->elements != ctx->count) {
+        cw_free(ctx);
+        cw_step_fail(step, "MGET answered with another number of values");
         return;
     }
     for (size_t i = 0; i < ctx->count; i++) {
@@ -413,17 +423,10 @@ static void on_commit(redisReply *reply, void *arg)
     step->replies_pending--;
     if (cw_step_abandoned(step))
         return;
-    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
-        if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
-            strncmp(reply->str, "FENCED", 6) == 0) {
-            part->daemon->metrics.redis_fenced++;
-            cw_step_fail(step, "another owner wrote first");
-        } else {
-            cw_step_fail(step, reply && reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                                         : "commit without an answer");
-        }
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "FENCED", 6) == 0)
+        part->daemon->metrics.redis_fenced++; /* another owner wrote first */
+    if (cw_step_reply_failed(step, reply, REDIS_REPLY_INTEGER, "commit"))
         return;
-    }
     snprintf(step->meta.seq, SEQ_SIZE, "%lld", reply->integer);
     part->meta = step->meta;
     part->backoff_ms = BACKOFF_MIN_MS;
@@ -557,11 +560,8 @@ static void on_meta(redisReply *reply, void *arg)
     step->replies_pending--;
     if (cw_step_abandoned(step))
         return;
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-        cw_step_fail(step, reply && reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                                     : "HGETALL without an answer");
+    if (cw_step_reply_failed(step, reply, REDIS_REPLY_ARRAY, "HGETALL"))
         return;
-    }
     parse_meta(step->part, &step->meta, reply);
 }
 
@@ -572,11 +572,8 @@ static void on_outbox(redisReply *reply, void *arg)
     step->replies_pending--;
     if (cw_step_abandoned(step))
         return;
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-        cw_step_fail(step, reply && reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                                     : "HGETALL without an answer");
+    if (cw_step_reply_failed(step, reply, REDIS_REPLY_ARRAY, "HGETALL"))
         return;
-    }
     /* alerts and dead letters committed but maybe never acknowledged by
      * Kafka (a crash, a lost connection): send them again */
     size_t resent = 0;

@@ -116,6 +116,9 @@ struct cw_part {
 cw_step_t *cw_step_new(cw_part_t *part, step_kind_t kind);
 void cw_step_end(cw_step_t *step);                  /* frees, then kicks the partition */
 void cw_step_fail(cw_step_t *step, const char *why);
+/* Fails the step unless the reply has the expected type; true when it did. */
+bool cw_step_reply_failed(cw_step_t *step, const redisReply *reply, int type,
+                          const char *command);
 /* Makes room for `count` subscribers (the step's most), once, up front. */
 int cw_step_reserve(cw_step_t *step, size_t count);
 int cw_step_sub(cw_step_t *step, const char *msisdn); /* index, or -1 when full */

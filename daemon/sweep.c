@@ -86,11 +86,8 @@ static void on_range(redisReply *reply, void *arg)
     step->replies_pending--;
     if (cw_step_abandoned(step))
         return;
-    if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
-        cw_step_fail(step, reply && reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                                     : "GETRANGE without an answer");
+    if (cw_step_reply_failed(step, reply, REDIS_REPLY_STRING, "GETRANGE"))
         return;
-    }
     if (reply->len == 0) {
         if (step->meta.sweep_list == 0) {
             step->meta.sweep_list = 1; /* now the subscribers seen in W-1 */

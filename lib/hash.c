@@ -1,6 +1,16 @@
 /* Stable 64-bit hash used for alert ids and the rules version. */
 #include "hash.h"
 
+uint64_t cw_hash_mix64(uint64_t h)
+{
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return h;
+}
+
 uint64_t cw_hash64(const void *data, size_t len, uint64_t seed)
 {
     const unsigned char *p = data;
@@ -9,13 +19,8 @@ uint64_t cw_hash64(const void *data, size_t len, uint64_t seed)
         h ^= p[i];
         h *= 0x100000001b3ULL;
     }
-    /* splitmix64 finaliser: spreads FNV's weak low bits over the word */
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h;
+    /* the finaliser spreads FNV's weak low bits over the word */
+    return cw_hash_mix64(h);
 }
 
 void cw_hash_hex(uint64_t value, char out[17])

@@ -10,6 +10,10 @@
  * independent-looking hash family member. */
 uint64_t cw_hash64(const void *data, size_t len, uint64_t seed);
 
+/* The splitmix64 finaliser alone: spreads the bits of a 64-bit value, for
+ * hash tables keyed by numbers. */
+uint64_t cw_hash_mix64(uint64_t value);
+
 /* Writes 16 lowercase hex digits and a NUL into out[17]. */
 void cw_hash_hex(uint64_t value, char out[17]);
 

@@ -3,6 +3,8 @@
  * Built from the number-plan files at start or reload, then only read. */
 #include "numplan.h"
 
+#include "hash.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,16 +49,6 @@ struct cw_numplan {
     numtab_t services;
 };
 
-static uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h;
-}
-
 static void set_err(char *errbuf, size_t errbuf_size, const char *msg)
 {
     if (errbuf != NULL && errbuf_size > 0)
@@ -82,7 +74,7 @@ static uint64_t pack_number(const char *digits, size_t len)
 static size_t numtab_slot(const numtab_t *tab, uint64_t key)
 {
     size_t mask = tab->cap - 1;
-    size_t i = (size_t)mix64(key) & mask;
+    size_t i = (size_t)cw_hash_mix64(key) & mask;
     while (tab->keys[i] != 0 && tab->keys[i] != key)
         i = (i + 1) & mask;
     return i;
@@ -185,20 +177,10 @@ static bool operator_name_ok(const char *name, size_t len)
     return true;
 }
 
-static uint64_t name_hash(const char *name, size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)name[i];
-        h *= 0x100000001b3ULL;
-    }
-    return mix64(h);
-}
-
 static size_t op_index_slot(const cw_numplan_t *plan, const char *name, size_t len)
 {
     size_t mask = plan->op_index_cap - 1;
-    size_t i = (size_t)name_hash(name, len) & mask;
+    size_t i = (size_t)cw_hash64(name, len, 0) & mask;
     for (;;) {
         uint32_t e = plan->op_index[i];
         if (e == 0)
