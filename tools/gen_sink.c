@@ -214,7 +214,7 @@ int cw_gen_sink_send(cw_gen_sink_t *sink, int topic, const char *key, size_t key
         }
         if (sink->stats.failed++ == 0)
             snprintf(sink->stats.first_error, sizeof(sink->stats.first_error),
-                     "producing to %s: %s", sink->opts->topics[topic],
+                     "producing to %.64s: %.120s", sink->opts->topics[topic],
                      rd_kafka_err2str(err));
         return 0;
     }

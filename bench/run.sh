@@ -1,0 +1,439 @@
+#!/usr/bin/env bash
+# The cdrwarn benchmark (issue 6): builds a Release tree in build/bench,
+# starts redis-server and cdrwarn-devbroker on free loopback ports in a temp
+# dir, loads a seeded data set, measures the two ceilings (a do-nothing Kafka
+# consumer, redis-benchmark) and cdrwarnd over the same data (K instances in
+# one group), then alert latency at a steady offered load, and prints one
+# table. Every wait is bounded; everything started is stopped on exit or
+# Ctrl-C. See bench/README.md.
+#   bash bench/run.sh [--subscribers N] [--events E] [--partitions P]
+#                     [--instances K] [--out FILE] [--help]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+subscribers=200000
+events=1000000
+partitions=32
+instances=1
+weeks=3
+seed=1
+out=
+kv_out=
+latency=1
+ceilings=1
+rate=20000
+probe_s=25
+probe_interval_ms=50
+aof=everysec
+fetch_wait_ms=10
+keep=0
+build=1
+rev=
+daemon_props=()
+conf_sets=()
+
+usage() {
+    cat <<'USAGE'
+usage: bash bench/run.sh [options]
+
+  --subscribers N      subscribers in the data set (default 200000)
+  --events E           events in the data set (default 1000000)
+  --partitions P       partitions of every topic (default 32; cdrwarn-devbroker
+                       keeps ~5 MiB per partition: about 1M events per 32)
+  --instances K        cdrwarnd instances in one consumer group (default 1)
+  --weeks W            weeks of traffic (default 3)
+  --seed S             generator seed (default 1; the latency phase uses S+1000)
+  --out FILE           also append the table to FILE
+  --kv FILE            also append every raw key=value measurement to FILE
+  --rate EPS           offered load of the latency phase (default 20000)
+  --probe-seconds S    how long probes are sent (default 25; one every 50 ms)
+  --no-latency         skip the latency phase
+  --no-ceilings        skip the plain-consumer and redis-benchmark ceilings
+  --aof MODE           Redis appendfsync: everysec (default), always, or no
+                       (AOF off)
+  --fetch-wait-ms MS   pass property.fetch.wait.max.ms = MS to cdrwarnd
+                       (default 10; 'default' leaves librdkafka's 500). The
+                       mock broker holds an empty fetch for the whole wait even
+                       when records arrive meanwhile (a real broker answers at
+                       once), which would add up to 500 ms to alert latency
+  --rev REV            measure commit REV: cdrwarnd, cdrwarn-devbroker and
+                       cdrwarn-gen are built from a clean export of REV (git
+                       archive) in build/bench/rev-SHA; the bench tools come
+                       from the working tree. Default: the working tree
+  --property KEY=VALUE add "property.KEY = VALUE" to cdrwarnd's [kafka] section
+                       (repeatable; for experiments with librdkafka settings)
+  --set KEY=VALUE      set a key of config/cdrwarn.conf in cdrwarnd's config
+                       (repeatable), e.g. --set max_in_flight=50000
+  --no-build           use build/bench as it is
+  --keep               keep the temp dir (logs, configs) even on success
+USAGE
+}
+
+while (($#)); do
+    case $1 in
+    --subscribers) subscribers=$2; shift ;;
+    --events) events=$2; shift ;;
+    --partitions) partitions=$2; shift ;;
+    --instances) instances=$2; shift ;;
+    --weeks) weeks=$2; shift ;;
+    --seed) seed=$2; shift ;;
+    --out) out=$2; shift ;;
+    --kv) kv_out=$2; shift ;;
+    --rate) rate=$2; shift ;;
+    --probe-seconds) probe_s=$2; shift ;;
+    --no-latency) latency=0 ;;
+    --no-ceilings) ceilings=0 ;;
+    --aof) aof=$2; shift ;;
+    --fetch-wait-ms) fetch_wait_ms=$2; shift ;;
+    --no-build) build=0 ;;
+    --set)
+        [[ $2 =~ ^[a-z_]+=.*$ ]] && grep -q "^${2%%=*} " config/cdrwarn.conf ||
+            { echo "bench: --set: expected KEY=VALUE with a key of config/cdrwarn.conf" >&2; exit 2; }
+        conf_sets+=("$2"); shift ;;
+    --rev) rev=$2; shift ;;
+    --property)
+        [[ $2 == *=* ]] || { echo "bench: --property: expected KEY=VALUE" >&2; exit 2; }
+        daemon_props+=("$2"); shift ;;
+    --keep) keep=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+for v in subscribers events partitions instances weeks seed rate probe_s; do
+    [[ ${!v} =~ ^[0-9]+$ && ${!v} -gt 0 ]] || { echo "bench: --${v//_/-} must be a positive integer" >&2; exit 2; }
+done
+[[ $fetch_wait_ms == default || $fetch_wait_ms =~ ^[0-9]+$ ]] || { echo "bench: --fetch-wait-ms: milliseconds or 'default'" >&2; exit 2; }
+case $aof in everysec | always | no) ;; *) echo "bench: --aof: everysec, always or no" >&2; exit 2 ;; esac
+((instances <= 16)) || { echo "bench: at most 16 instances" >&2; exit 2; }
+
+calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; } # calc EXPR [DECIMALS]
+say() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+# ---- build ----
+bin=$repo/build/bench          # the product's binaries
+tools_bin=$repo/build/bench    # the bench tools
+if [[ -n $rev ]]; then
+    sha=$(git -C "$repo" rev-parse --short --verify "$rev^{commit}") ||
+        { echo "bench: --rev $rev: no such commit" >&2; exit 2; }
+    bin=$repo/build/bench/rev-$sha
+fi
+if ((build)); then
+    say "building the bench tools (Release) in build/bench"
+    targets=(cwbench-e2e cwbench-consume cwbench-probe)
+    [[ -z $rev ]] && targets+=(cdrwarnd cdrwarn-devbroker cdrwarn-gen)
+    cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DCW_BUILD_TESTS=OFF >/dev/null
+    cmake --build build/bench -j"$(nproc)" --target "${targets[@]}" >/dev/null
+    # a commit never changes: built once, reused
+    if [[ -n $rev && ! -f $bin/.built ]]; then
+        say "building commit $sha (Release, clean export) in build/bench/rev-$sha"
+        rm -rf "$bin/src"
+        mkdir -p "$bin/src"
+        git -C "$repo" archive "$sha" | tar -x -C "$bin/src"
+        cmake -S "$bin/src" -B "$bin" -DCMAKE_BUILD_TYPE=Release -DCW_BUILD_TESTS=OFF >/dev/null
+        cmake --build "$bin" -j"$(nproc)" --target cdrwarnd cdrwarn-devbroker cdrwarn-gen >/dev/null
+        touch "$bin/.built"
+    fi
+fi
+for b in "$bin"/daemon/cdrwarnd "$bin"/tools/cdrwarn-devbroker "$bin"/tools/cdrwarn-gen \
+    "$tools_bin"/bench/cwbench-e2e "$tools_bin"/bench/cwbench-consume "$tools_bin"/bench/cwbench-probe; do
+    [[ -x $b ]] || { echo "bench: $b missing (run without --no-build)" >&2; exit 1; }
+done
+for tool in redis-server redis-cli redis-benchmark curl timeout setsid; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool not found (bash tools/setup-debian.sh)" >&2; exit 1; }
+done
+
+# ---- processes: started in their own sessions (Ctrl-C reaches only this
+# script), stopped newest first so the daemons go while Redis and the broker
+# are still up ----
+work=$(mktemp -d /tmp/cdrwarn-bench.XXXXXX)
+kv=$work/results.kv
+: >"$kv"
+pids=()
+failed=1
+cleanup() {
+    local rc=$?
+    trap - INT TERM EXIT
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        stop_pid "${pids[i]}"
+    done
+    if ((failed || keep)); then
+        say "logs and configs kept in $work"
+    else
+        rm -rf "$work"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'say interrupted; exit 130' INT TERM
+
+stop_pid() { # TERM, up to 15 s, then KILL
+    local pid=$1
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 150); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# below the kernel's ephemeral range, so that no client connection takes the
+# port between this check and the server's bind
+read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range
+port_low=$((ephemeral_low > 12000 ? 10000 : 1024))
+port_span=$((ephemeral_low - port_low))
+free_port() {
+    local port
+    for _ in $(seq 200); do
+        port=$((port_low + RANDOM % port_span))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    echo "bench: no free port found" >&2
+    return 1
+}
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+    local seconds=$1 what=$2
+    shift 2
+    for _ in $(seq $((seconds * 10))); do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    echo "bench: $what did not happen within ${seconds}s; logs in $work" >&2
+    return 1
+}
+
+kvget() { grep "^$1=" "$kv" | tail -1 | cut -d= -f2-; }
+kvput() { echo "$1=$2" >>"$kv"; }
+
+metrics_sum() { # metrics_sum METRIC: summed over the daemon instances
+    local sum=0 port v
+    for port in "${http_ports[@]}"; do
+        v=$(curl -fsS --max-time 5 "http://127.0.0.1:$port/metrics" |
+            awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $NF } END { printf "%.0f", s }')
+        sum=$((sum + ${v:-0}))
+    done
+    echo "$sum"
+}
+
+# ---- Redis ----
+redis_port=$(free_port)
+redis_args=(--port "$redis_port" --bind 127.0.0.1 --dir "$work" --save '' --daemonize no)
+if [[ $aof == no ]]; then
+    redis_args+=(--appendonly no)
+else
+    redis_args+=(--appendonly yes --appendfsync "$aof")
+fi
+setsid redis-server "${redis_args[@]}" >"$work/redis.log" 2>&1 </dev/null &
+redis_pid=$!
+pids+=("$redis_pid")
+wait_for 10 "redis-server start" redis-cli -p "$redis_port" ping
+
+# ---- broker ----
+topics=(cdr billing crm)
+topic_args=()
+for t in "${topics[@]}" churn-alerts cdrwarn-dlq; do topic_args+=(--topic "$t:$partitions"); done
+setsid "$bin/tools/cdrwarn-devbroker" --port 0 "${topic_args[@]}" >"$work/broker.out" \
+    2>"$work/broker.log" </dev/null &
+broker_pid=$!
+pids+=("$broker_pid")
+wait_for 30 "cdrwarn-devbroker start" grep -q ':' "$work/broker.out"
+brokers=$(head -1 "$work/broker.out")
+topic_list=$(IFS=,; echo "${topics[*]}")
+
+# ---- the data set, loaded before anything reads it ----
+say "loading $events events for $subscribers subscribers, $weeks weeks, $partitions partitions"
+load_start=$(date +%s.%N)
+timeout --foreground 600 "$bin/tools/cdrwarn-gen" --brokers "$brokers" --subscribers "$subscribers" \
+    --events "$events" --weeks "$weeks" --seed "$seed" 2>"$work/gen-load.log" ||
+    { echo "bench: loading failed:" >&2; tail -5 "$work/gen-load.log" >&2; exit 1; }
+kvput load_s "$(calc "$(date +%s.%N) - $load_start" 3)"
+
+# ---- ceiling 1: a consumer that does nothing per record ----
+if ((ceilings)); then
+    say "Kafka ceiling: plain consumer over the same records"
+    timeout --foreground 400 "$tools_bin/bench/cwbench-consume" --brokers "$brokers" --topics "$topic_list" \
+        --timeout 300 --out "$kv" >/dev/null 2>"$work/consume.log" ||
+        { echo "bench: the plain consumer failed:" >&2; cat "$work/consume.log" >&2; exit 1; }
+fi
+
+# ---- cdrwarnd ----
+# the example config and number plans of the commit measured
+config_dir=$repo/config
+[[ -n $rev ]] && config_dir=$bin/src/config
+redis_mem_before=$(redis-cli -p "$redis_port" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }')
+kvput redis_used_memory_before "$redis_mem_before"
+http_ports=()
+daemon_pids=()
+metrics_addrs=()
+for ((k = 0; k < instances; k++)); do
+    http_ports+=("$(free_port)")
+    conf=$work/cdrwarn-$k.conf
+    sed -e "s|^brokers .*|brokers = $brokers|" \
+        -e "s|^port .*|port = $redis_port|" \
+        -e "s|^listen .*|listen = 127.0.0.1:${http_ports[k]}|" \
+        -e "s|^weeks_kept .*|weeks_kept = 9|" \
+        -e "s|= *\([a-z_]*\.txt\)|= $config_dir/\1|" \
+        "$config_dir/cdrwarn.conf" >"$conf"
+    if [[ $fetch_wait_ms != default ]]; then
+        sed -i "/^\[kafka\]/a property.fetch.wait.max.ms = $fetch_wait_ms" "$conf"
+    fi
+    for set in "${conf_sets[@]}"; do
+        sed -i "s|^${set%%=*} .*|${set%%=*} = ${set#*=}|" "$conf"
+    done
+    for prop in "${daemon_props[@]}"; do
+        sed -i "/^\[kafka\]/a property.${prop%%=*} = ${prop#*=}" "$conf"
+    done
+    "$bin/daemon/cdrwarnd" -c "$conf" --check-config >/dev/null
+done
+group_id=$(awk '$1 == "group_id" { print $3 }' "$work/cdrwarn-0.conf")
+say "starting $instances cdrwarnd instance(s)"
+for ((k = 0; k < instances; k++)); do
+    setsid "$bin/daemon/cdrwarnd" -c "$work/cdrwarn-$k.conf" 2>"$work/cdrwarnd-$k.log" </dev/null &
+    daemon_pids+=($!)
+    pids+=($!)
+    metrics_addrs+=("127.0.0.1:${http_ports[k]}")
+done
+say "measuring: first record consumed to last offset committed"
+timeout --foreground 900 "$tools_bin/bench/cwbench-e2e" --brokers "$brokers" --group "$group_id" --topics "$topic_list" \
+    --metrics "$(IFS=,; echo "${metrics_addrs[*]}")" --pids "$(IFS=,; echo "${daemon_pids[*]}")" \
+    --redis-port "$redis_port" --other "broker:$broker_pid" --other "redis:$redis_pid" --timeout 600 --settle 60 --out "$kv" >/dev/null \
+    2>"$work/e2e.log" ||
+    { echo "bench: the end-to-end measurement failed:" >&2; cat "$work/e2e.log" >&2; exit 1; }
+# where Redis spent its time: the top commands by total microseconds
+redis-cli -p "$redis_port" info commandstats | tr -d '\r' >"$work/redis-commandstats.txt"
+kvput redis_top_commands "$(awk -F'[:,=]' '/^cmdstat_/ {
+        name = substr($1, 9); usec[name] = $5; calls[name] = $3 }
+    END { for (n in usec) printf "%d %s %d x %.1f us\n", usec[n], n, calls[n], usec[n] / calls[n] }' \
+    "$work/redis-commandstats.txt" | sort -rn | head -4 | cut -d' ' -f2- | paste -sd';' | sed 's/;/; /g')"
+# more assignments than instances: the group rebalanced during the run
+kvput group_assignments "$(cat "$work"/cdrwarnd-*.log | grep -c 'kafka: assigned' || true)"
+
+# ---- alert latency at a steady offered load ----
+if ((latency)); then
+    # The load is one fresh week for fresh subscribers (seed S+1000): the week
+    # before the current one, which the data set's closing events left open.
+    # Probe events are dated in that week too (its end - 1 min): a wall-clock
+    # date would close every partition's weeks and start a week-close sweep
+    # of all subscribers, which is not the steady state being measured.
+    now_s=$(date +%s)
+    off_s=$((8 * 3600))
+    local_day=$(((now_s + off_s) / 86400))
+    monday=$((local_day - (local_day + 3) % 7))
+    week_start=$(date -u -d "@$(((monday - 7) * 86400))" +%F)
+    probe_ts=$(((monday * 86400 - off_s) * 1000 - 60000))
+    gen_s=$((probe_s + 12))
+    load_subs=$((subscribers / 2 > 1000 ? subscribers / 2 : 1000))
+    say "latency: $rate events/s for ${gen_s}s (week of $week_start, $load_subs fresh subscribers), probes every ${probe_interval_ms} ms for ${probe_s}s"
+    setsid timeout $((gen_s + 120)) "$bin/tools/cdrwarn-gen" --brokers "$brokers" \
+        --subscribers "$load_subs" --events $((rate * gen_s)) --weeks 1 --start "$week_start" \
+        --seed $((seed + 1000)) --rate "$rate" --no-close 2>"$work/gen-rate.log" </dev/null &
+    gen_pid=$!
+    pids+=("$gen_pid")
+    sleep 4
+    consumed_before=$(metrics_sum cdrwarn_records_consumed_total)
+    t_before=$(date +%s.%N)
+    timeout --foreground $((probe_s + 60)) "$tools_bin/bench/cwbench-probe" --brokers "$brokers" \
+        --interval-ms "$probe_interval_ms" --duration "$probe_s" --wait 10 \
+        --event-ts "$probe_ts" --out "$kv" >/dev/null 2>"$work/probe.log" ||
+        { echo "bench: the probe failed:" >&2; cat "$work/probe.log" >&2; exit 1; }
+    consumed_after=$(metrics_sum cdrwarn_records_consumed_total)
+    kvput latency_consumed_per_s "$(calc "($consumed_after - $consumed_before) / ($(date +%s.%N) - $t_before)" 0)"
+    kvput latency_lag_after "$(metrics_sum cdrwarn_consumer_lag)"
+    for _ in $(seq 1200); do kill -0 "$gen_pid" 2>/dev/null || break; sleep 0.1; done
+    stop_pid "$gen_pid"
+    kvput latency_offered_per_s "$(grep -o '[0-9]* events/s' "$work/gen-rate.log" | cut -d' ' -f1)"
+    hwm=0
+    for pid in "${daemon_pids[@]}"; do
+        v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
+        ((v > hwm)) && hwm=$v
+    done
+    kvput daemon_hwm_kb_after_latency "$hwm"
+fi
+
+# ---- ceiling 2: redis-benchmark on the same redis-server, daemons stopped ----
+for pid in "${daemon_pids[@]}"; do stop_pid "$pid"; done
+if ((ceilings)); then
+    say "Redis ceiling: redis-benchmark -t set,get -n 2000000 -P 64"
+    timeout --foreground 300 redis-benchmark -p "$redis_port" -t set,get -n 2000000 -P 64 -q 2>&1 |
+        tr '\r' '\n' | grep 'requests per second' >"$work/redis-benchmark.txt" || true
+    kvput redis_set_ops "$(awk '/^SET:/ { print int($2) }' "$work/redis-benchmark.txt")"
+    kvput redis_get_ops "$(awk '/^GET:/ { print int($2) }' "$work/redis-benchmark.txt")"
+fi
+
+# ---- the table ----
+f() { LC_ALL=C printf "%'.0f" "$1"; }
+records=$(kvget records)
+eps=$(kvget events_per_s)
+e2e_s=$(kvget e2e_s)
+d_us=$(kvget daemon_cpu_us_per_event)
+r_us=$(kvget redis_cpu_us_per_event)
+mem_after=$(kvget redis_used_memory)
+mem_per_sub=$(((mem_after - redis_mem_before) / subscribers))
+hwm_mb=$(calc "$(kvget daemon_hwm_kb_max) / 1024")
+kvput redis_bytes_per_subscriber "$mem_per_sub"
+kvput daemon_hwm_mb "$hwm_mb"
+if [[ -n $rev ]]; then
+    commit="$sha (clean export, --rev)"
+else
+    commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    [[ -n $(git -C "$repo" status --porcelain 2>/dev/null) ]] && commit="$commit dirty"
+fi
+kvput commit "$commit"
+
+table=$work/table.txt
+{
+    echo "cdrwarn bench, $(date -u +'%Y-%m-%d %H:%M UTC'), commit $commit"
+    echo "data: $(f "$records") records, $subscribers subscribers, $weeks weeks, seed $seed; $partitions partitions; $instances cdrwarnd instance(s); Redis AOF $aof; cdrwarnd property.fetch.wait.max.ms $fetch_wait_ms${daemon_props[*]:+; cdrwarnd property ${daemon_props[*]}}${conf_sets[*]:+; config ${conf_sets[*]}}"
+    echo
+    row() { printf '| %-48s | %22s | %-7s |\n' "$1" "$2" "$3"; }
+    row "measure" "value" "target"
+    printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..50})" "$(printf -- '-%.0s' {1..24})" "$(printf -- '-%.0s' {1..9})"
+    row "end-to-end events/s (1st consumed..committed)" "$(f "$eps")" ">= 150k"
+    row "  wall s: committed (all consumed, lag 0)" "$e2e_s ($(kvget consumed_s), $(kvget applied_s))" ""
+    row "daemon CPU per event, us (user+sys)" "$d_us" "<= 5"
+    row "Redis CPU per event, us" "$r_us" ""
+    row "  both incl. tail after commit ($(kvget tail_s) s), us" "$(kvget daemon_cpu_incl_tail_us_per_event) / $(kvget redis_cpu_incl_tail_us_per_event)" ""
+    row "daemon peak RSS (VmHWM), MB" "$hwm_mb" "< 64"
+    [[ -n $(kvget daemon_hwm_kb_after_latency) ]] &&
+        row "  after the latency phase, MB" "$(calc "$(kvget daemon_hwm_kb_after_latency) / 1024")" ""
+    row "Redis used_memory per subscriber, B" "$mem_per_sub" "<= 512"
+    row "  used_memory before / after, MB" "$(calc "$redis_mem_before / 1048576") / $(calc "$mem_after / 1048576")" ""
+    if ((latency)); then
+        row "alert latency p50, ms" "$(kvget alert_p50_ms)" ""
+        row "alert latency p99, ms" "$(kvget alert_p99_ms)" "< 100"
+        row "  p90 / max, ms" "$(kvget alert_p90_ms) / $(kvget alert_max_ms)" ""
+        row "  probes sent / alerts received" "$(kvget probes) / $(kvget probe_alerts)" ""
+        row "  offered / consumed events/s" "$(f "$(kvget latency_offered_per_s)") / $(f "$(kvget latency_consumed_per_s)")" "20k"
+        row "  probe produce->broker ack p50, ms" "$(kvget probe_ack_p50_ms)" ""
+    fi
+    if ((ceilings)); then
+        c_eps=$(kvget consume_events_per_s)
+        set_ops=$(kvget redis_set_ops)
+        get_ops=$(kvget redis_get_ops)
+        row "ceiling: plain consumer, events/s" "$(f "$c_eps")" ""
+        row "  cdrwarnd / plain consumer" "$(calc "100 * $eps / $c_eps") %" ""
+        row "ceiling: redis-benchmark -P 64 SET / GET ops/s" "$(f "$set_ops") / $(f "$get_ops")" ""
+        row "  Redis cost per event, in pipelined SETs" "$(calc "$r_us * $set_ops / 1000000")" ""
+        row "  Redis-bound rate (1e6 / Redis us per event)" "$(f "$(calc "1000000 / $r_us" 0)")" ""
+        row "  cdrwarnd / Redis-bound rate (= Redis busy)" "$(calc "100 * $eps * $r_us / 1000000") %" ""
+    fi
+    row "daemon-CPU-bound rate (1e6 / daemon us/event)" "$(f "$(calc "1000000 / $d_us" 0)")" ""
+    row "cores busy: daemon / Redis / broker" "$(calc "$(kvget daemon_cpu_s) / $e2e_s" 2) / $(calc "$(kvget redis_cpu_s) / $e2e_s" 2) / $(calc "$(kvget broker_cpu_s) / $e2e_s" 2)" ""
+    row "  other processes on the host (noise)" "$(kvget background_cores)" "~0"
+    row "batches: count / records per batch / mean ms" "$(kvget batches) / $(kvget records_per_batch) / $(kvget batch_latency_mean_ms)" ""
+    row "alerts / DLQ records" "$(kvget alerts) / $(kvget dlq)" ""
+    row "group assignments (> instances: rebalanced)" "$(kvget group_assignments)" "$instances"
+    echo
+    echo "Redis commands by time (calls x us per call; a script's calls count in their own rows too): $(kvget redis_top_commands)"
+    echo "machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cores, $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM; $(uname -r); redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2), librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?')"
+} >"$table"
+cat "$table"
+[[ -n $out ]] && cat "$table" >>"$out"
+[[ -n $kv_out ]] && { echo "# run $(date -u +%FT%TZ) subscribers=$subscribers events=$events partitions=$partitions instances=$instances"; cat "$kv"; } >>"$kv_out"
+failed=0
