@@ -13,6 +13,7 @@
 #include "http.h"
 #include "log.h"
 #include "notify.h"
+#include "outbox.h"
 #include "part.h"
 #include "producer.h"
 #include "secret.h"
@@ -173,14 +174,19 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 
 bool cw_daemon_step_slot(cw_daemon_t *daemon)
 {
-    return daemon->steps_in_flight < CW_MAX_STEPS;
+    return daemon->steps_in_flight < CW_MAX_STEPS &&
+           cw_producer_outstanding(daemon->producer) < CW_MAX_OUTSTANDING;
 }
 
 void cw_daemon_step_done(cw_daemon_t *daemon)
 {
     daemon->steps_in_flight--;
-    /* give the freed slot to a waiting partition, round-robin from a moving
-     * start so that no partition starves */
+    cw_daemon_kick(daemon);
+}
+
+void cw_daemon_kick(cw_daemon_t *daemon)
+{
+    /* round-robin from a moving start so that no partition starves */
     static int32_t next;
     for (int32_t i = 0; i < daemon->part_count && cw_daemon_step_slot(daemon); i++) {
         int32_t p = (next + i) % daemon->part_count;
@@ -312,6 +318,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     }
     if (daemon->consumer != NULL)
         cw_consumer_drain(daemon->consumer);
+    cw_daemon_kick(daemon);
     if (cw_mono_ms() - daemon->status_at_ms >= STATUS_EVERY_MS)
         update_status(daemon);
 }
@@ -381,7 +388,8 @@ static int start(cw_daemon_t *daemon, cw_errlist_t *errs)
         return -1;
     }
     daemon->producer = cw_producer_new(daemon->base, config, &daemon->metrics, errs);
-    if (daemon->producer == NULL)
+    daemon->outbox = cw_outbox_new(daemon);
+    if (daemon->producer == NULL || daemon->outbox == NULL)
         return -1;
     cw_notify("STATUS=joining the consumer group");
     cw_consumer_handlers_t handlers = {
@@ -433,6 +441,7 @@ static void stop(cw_daemon_t *daemon)
             daemon->parts[p] = NULL;
         }
     cw_producer_free(daemon->producer);
+    cw_outbox_free(daemon->outbox); /* removes what was acknowledged last */
     cw_store_free(daemon->store);
     cw_http_free(daemon->http);
     for (size_t i = 0; i < sizeof daemon->signals / sizeof daemon->signals[0]; i++)

@@ -17,10 +17,15 @@ typedef struct cw_store cw_store_t;
 typedef struct cw_producer cw_producer_t;
 typedef struct cw_consumer cw_consumer_t;
 typedef struct cw_http cw_http_t;
+typedef struct cw_outbox cw_outbox_t;
 
 /* Apply and sweep steps in flight at once over all partitions: enough to keep
  * Redis and both cores busy, few enough to bound memory. */
 #define CW_MAX_STEPS 8
+/* Alerts and dead letters queued in the producer before new steps wait:
+ * week closes emit alerts in bursts, and an unbounded producer queue is the
+ * daemon's largest memory cost. They are safe in the Redis outbox meanwhile. */
+#define CW_MAX_OUTSTANDING 20000
 
 typedef struct cw_daemon {
     struct event_base *base;
@@ -32,6 +37,7 @@ typedef struct cw_daemon {
     cw_setup_t *setup;            /* owned when != boot: the current rules */
     cw_store_t *store;
     cw_producer_t *producer;
+    cw_outbox_t *outbox;
     cw_consumer_t *consumer;
     cw_http_t *http;
     cw_metrics_t metrics;
@@ -65,6 +71,8 @@ const cw_setup_t *cw_daemon_rules(const cw_daemon_t *daemon);     /* current rul
  * resume consumption and start waiting steps. */
 void cw_daemon_records_done(cw_daemon_t *daemon, int64_t count);
 void cw_daemon_step_done(cw_daemon_t *daemon);
+/* Gives free step slots to partitions with work waiting. */
+void cw_daemon_kick(cw_daemon_t *daemon);
 bool cw_daemon_step_slot(cw_daemon_t *daemon);
 
 #endif

@@ -2,6 +2,7 @@
  * removal on acknowledgement (see outbox.h). */
 #include "outbox.h"
 
+#include <event2/event.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,16 +20,95 @@
  * "d:<topic>:<offset>" for dead letters (the partition is the outbox's). */
 #define FIELD_SIZE 300
 
+#define HDEL_MAX_FIELDS 500
+
 typedef struct published {
+    struct published *next; /* in the acknowledged list */
     cw_daemon_t *daemon;
     int32_t partition;
     bool alert;
     char field[FIELD_SIZE];
 } published_t;
 
+struct cw_outbox {
+    cw_daemon_t *daemon;
+    published_t *acked;     /* acknowledged, not yet removed from Redis */
+    struct event *flush;
+};
+
 static void on_removed(redisReply *reply, void *arg)
 {
     /* a failed HDEL only means the entry may be sent once more later */
+}
+
+/* Removes the acknowledged entries, grouped by partition: deliveries come
+ * in bursts, and one HDEL with many fields costs Redis about what one with
+ * a single field does. */
+static void flush_acked(cw_outbox_t *outbox)
+{
+    cw_daemon_t *daemon = outbox->daemon;
+    const char *argv[HDEL_MAX_FIELDS + 2];
+    size_t argvlen[HDEL_MAX_FIELDS + 2];
+    char key[CW_KEY_SIZE];
+    while (outbox->acked != NULL) {
+        int32_t partition = outbox->acked->partition;
+        int argc = 2;
+        published_t **link = &outbox->acked, *taken = NULL;
+        while (*link != NULL && argc < HDEL_MAX_FIELDS + 2) {
+            published_t *p = *link;
+            if (p->partition != partition) {
+                link = &p->next;
+                continue;
+            }
+            *link = p->next;
+            p->next = taken;
+            taken = p;
+            argv[argc] = p->field;
+            argvlen[argc++] = strlen(p->field);
+        }
+        argv[0] = "HDEL";
+        argvlen[0] = 4;
+        argv[1] = key;
+        argvlen[1] = cw_key_outbox(key, cw_daemon_config(daemon)->key_prefix, partition);
+        if (daemon->store != NULL && cw_store_ready(daemon->store))
+            cw_store_send(daemon->store, on_removed, NULL, argc, argv, argvlen);
+        while (taken != NULL) {
+            published_t *next = taken->next;
+            cw_free(taken);
+            taken = next;
+        }
+    }
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    cw_outbox_t *outbox = arg;
+    flush_acked(outbox);
+    /* deliveries make room in the producer: steps waiting for it may go */
+    cw_daemon_kick(outbox->daemon);
+}
+
+cw_outbox_t *cw_outbox_new(cw_daemon_t *daemon)
+{
+    cw_outbox_t *outbox = cw_calloc(1, sizeof *outbox);
+    if (outbox == NULL)
+        return NULL;
+    outbox->daemon = daemon;
+    outbox->flush = event_new(daemon->base, -1, 0, on_flush, outbox);
+    if (outbox->flush == NULL) {
+        cw_free(outbox);
+        return NULL;
+    }
+    return outbox;
+}
+
+void cw_outbox_free(cw_outbox_t *outbox)
+{
+    if (outbox == NULL)
+        return;
+    flush_acked(outbox);
+    event_free(outbox->flush);
+    cw_free(outbox);
 }
 
 /* The entry is still in the outbox: reloading the partition sends it again. */
@@ -43,21 +123,18 @@ static void on_delivered(rd_kafka_resp_err_t err, void *arg)
     published_t *p = arg;
     cw_daemon_t *daemon = p->daemon;
     daemon->metrics.outbox_pending--;
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR && daemon->outbox != NULL) {
         if (p->alert)
             daemon->metrics.alerts_delivered++;
-        if (daemon->store != NULL && cw_store_ready(daemon->store)) {
-            char key[CW_KEY_SIZE];
-            const char *argv[3] = {"HDEL", key, p->field};
-            size_t argvlen[3] = {4,
-                                 cw_key_outbox(key, cw_daemon_config(daemon)->key_prefix,
-                                               p->partition),
-                                 strlen(p->field)};
-            cw_store_send(daemon->store, on_removed, NULL, 3, argv, argvlen);
-        }
-    } else {
-        retry_later(daemon, p->partition);
+        cw_outbox_t *outbox = daemon->outbox;
+        if (outbox->acked == NULL)
+            event_active(outbox->flush, EV_TIMEOUT, 0);
+        p->next = outbox->acked;
+        outbox->acked = p;
+        return;
     }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        retry_later(daemon, p->partition);
     cw_free(p);
 }
 

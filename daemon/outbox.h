@@ -16,6 +16,14 @@
 #include "event.h"
 #include "ops.h"
 
+typedef struct cw_outbox cw_outbox_t;
+
+/* Publishing state: entries acknowledged by Kafka wait here to be removed
+ * from Redis, one HDEL per partition per turn of the event loop. */
+cw_outbox_t *cw_outbox_new(cw_daemon_t *daemon);
+/* Sends the removals still waiting, then frees. */
+void cw_outbox_free(cw_outbox_t *outbox);
+
 /* A dead-letter record as the outbox keeps it. */
 typedef struct cw_dead_letter {
     cw_dlq_reason_t reason;

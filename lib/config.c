@@ -81,7 +81,7 @@ static const directive_t directives[] = {
      NOLIM},
     {SEC_KAFKA, "alert_topic", T_TOPIC, OFF(alert_topic), "churn-alerts", NOLIM},
     {SEC_KAFKA, "dlq_topic", T_TOPIC, OFF(dlq_topic), "cdrwarn-dlq", NOLIM},
-    {SEC_KAFKA, "max_in_flight", T_INT, OFF(max_in_flight), "20000", 100, 1000000},
+    {SEC_KAFKA, "max_in_flight", T_INT, OFF(max_in_flight), "60000", 100, 1000000},
     {SEC_REDIS, "host", T_STRING, OFF(redis_host), "127.0.0.1", NOLIM},
     {SEC_REDIS, "port", T_PORT, OFF(redis_port), "6379", 1, 65535},
     {SEC_REDIS, "password", T_OPT_STRING, OFF(redis_password), "", NOLIM},

@@ -86,7 +86,7 @@ START_TEST(minimal_config_takes_every_default)
     ck_assert_str_eq(c->alert_topic, "churn-alerts");
     ck_assert_str_eq(c->dlq_topic, "cdrwarn-dlq");
     ck_assert_uint_eq(c->kafka_prop_count, 0);
-    ck_assert_int_eq(c->max_in_flight, 20000);
+    ck_assert_int_eq(c->max_in_flight, 60000);
     ck_assert_str_eq(c->redis_host, "127.0.0.1");
     ck_assert_int_eq(c->redis_port, 6379);
     ck_assert_ptr_null(c->redis_password);
