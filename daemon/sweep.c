@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "keys.h"
 #include "log.h"
 #include "store.h"
@@ -196,6 +197,9 @@ static void sweep_committed(cw_step_t *step)
                part->partition, label, part->sweep_evaluated, part->sweep_alerts);
         part->sweep_evaluated = part->sweep_alerts = 0;
     }
+    /* a sweep chunk is a batch committed like any other: counted in both,
+     * so the histogram's _count equals cdrwarn_batches_total */
     part->daemon->metrics.batches++;
+    cw_histogram_observe(&part->daemon->metrics.batch_latency, cw_mono_s() - step->started_s);
     cw_step_end(step);
 }
