@@ -238,7 +238,7 @@ cw_consumer_t *cw_consumer_new(struct event_base *base, const cw_config_t *confi
     cw_kafka_conf_set(conf, "partition.assignment.strategy", "range", errs);
     cw_kafka_conf_set(conf, "enable.auto.offset.store", "false", errs);
     cw_kafka_conf_set(conf, "enable.auto.commit", "true", errs);
-    cw_kafka_conf_set(conf, "auto.commit.interval.ms", "1000", errs);
+    cw_kafka_conf_set(conf, "auto.commit.interval.ms", "250", errs);
     cw_kafka_conf_set(conf, "enable.partition.eof", "false", errs);
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_error_cb(conf, on_error);

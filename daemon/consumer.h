@@ -2,7 +2,7 @@
  * fetch; the event loop is woken through the queue's io event and drains it in
  * batches while the daemon has room (backpressure = not draining). Offsets
  * are stored only when the daemon says a record is safely applied; librdkafka
- * commits stored offsets every second. */
+ * commits stored offsets every 250 ms. */
 #ifndef CW_CONSUMER_H
 #define CW_CONSUMER_H
 

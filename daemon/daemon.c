@@ -172,10 +172,10 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
         cw_consumer_drain(daemon->consumer);
 }
 
-bool cw_daemon_step_slot(cw_daemon_t *daemon)
+bool cw_daemon_step_slot(cw_daemon_t *daemon, bool sweep)
 {
     return daemon->steps_in_flight < CW_MAX_STEPS &&
-           cw_producer_outstanding(daemon->producer) < CW_MAX_OUTSTANDING;
+           (!sweep || cw_producer_outstanding(daemon->producer) < CW_MAX_OUTSTANDING);
 }
 
 void cw_daemon_step_done(cw_daemon_t *daemon)
@@ -188,7 +188,7 @@ void cw_daemon_kick(cw_daemon_t *daemon)
 {
     /* round-robin from a moving start so that no partition starves */
     static int32_t next;
-    for (int32_t i = 0; i < daemon->part_count && cw_daemon_step_slot(daemon); i++) {
+    for (int32_t i = 0; i < daemon->part_count && cw_daemon_step_slot(daemon, false); i++) {
         int32_t p = (next + i) % daemon->part_count;
         if (daemon->parts[p] != NULL)
             cw_part_kick(daemon->parts[p]);

@@ -22,9 +22,11 @@ typedef struct cw_outbox cw_outbox_t;
 /* Apply and sweep steps in flight at once over all partitions: enough to keep
  * Redis and both cores busy, few enough to bound memory. */
 #define CW_MAX_STEPS 8
-/* Alerts and dead letters queued in the producer before new steps wait:
- * week closes emit alerts in bursts, and an unbounded producer queue is the
- * daemon's largest memory cost. They are safe in the Redis outbox meanwhile. */
+/* Alerts and dead letters queued in the producer before week-close sweeps
+ * wait: a sweep emits alerts in bursts (a blue one for every quiet tier-1
+ * subscriber), and an unbounded producer queue would be the daemon's
+ * largest memory cost. They are safe in the Redis outbox meanwhile; steps of
+ * records, which alert rarely, go on. */
 #define CW_MAX_OUTSTANDING 20000
 
 typedef struct cw_daemon {
@@ -73,6 +75,7 @@ void cw_daemon_records_done(cw_daemon_t *daemon, int64_t count);
 void cw_daemon_step_done(cw_daemon_t *daemon);
 /* Gives free step slots to partitions with work waiting. */
 void cw_daemon_kick(cw_daemon_t *daemon);
-bool cw_daemon_step_slot(cw_daemon_t *daemon);
+/* Whether a step (a sweep when `sweep`) may start now. */
+bool cw_daemon_step_slot(cw_daemon_t *daemon, bool sweep);
 
 #endif

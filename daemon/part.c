@@ -126,10 +126,10 @@ void cw_part_kick(cw_part_t *part)
     if (!part->loaded) {
         load_begin(part);
     } else if (cw_sweep_due(part)) {
-        if (cw_daemon_step_slot(daemon) && !daemon->stopping)
+        if (cw_daemon_step_slot(daemon, true) && !daemon->stopping)
             cw_sweep_begin(part);
     } else if (part->q_len > 0 && !daemon->stopping) {
-        if (cw_daemon_step_slot(daemon))
+        if (cw_daemon_step_slot(daemon, false))
             cw_apply_begin(part);
     }
 }
