@@ -96,7 +96,7 @@ table=$work/table.txt
     done
     echo
     echo "events/s: first record consumed to last offset committed (auto-commit runs every"
-    echo "second, so small sets lose up to 1 s); applied/s: to the daemons' lag reaching 0."
+    echo "250 ms, so small sets lose up to 0.25 s); applied/s: to the daemons' lag reaching 0."
     echo "daemon us / Redis us: CPU per event. Redis B: used_memory growth per subscriber."
     echo "RSS MB: largest daemon VmHWM. noise: cores used by other processes on the host."
     echo "machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cores, $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
