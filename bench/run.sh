@@ -179,34 +179,11 @@ stop_pid() { # TERM, up to 15 s, then KILL
     wait "$pid" 2>/dev/null || true
 }
 
-# below the kernel's ephemeral range, so that no client connection takes the
-# port between this check and the server's bind
-read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range
-port_low=$((ephemeral_low > 12000 ? 10000 : 1024))
-port_span=$((ephemeral_low - port_low))
-free_port() {
-    local port
-    for _ in $(seq 200); do
-        port=$((port_low + RANDOM % port_span))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    echo "bench: no free port found" >&2
-    return 1
-}
-
-wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
-    local seconds=$1 what=$2
-    shift 2
-    for _ in $(seq $((seconds * 10))); do
-        if "$@" >/dev/null 2>&1; then return 0; fi
-        sleep 0.1
-    done
-    echo "bench: $what did not happen within ${seconds}s; logs in $work" >&2
-    return 1
-}
+# shellcheck source=tools/lib.sh
+source "$repo/tools/lib.sh"
+CW_WHO=bench
+free_port() { cw_free_port; }
+wait_for() { cw_wait_for "$@" || { echo "bench: logs in $work" >&2; return 1; }; }
 
 kvget() { grep "^$1=" "$kv" | tail -1 | cut -d= -f2-; }
 kvput() { echo "$1=$2" >>"$kv"; }

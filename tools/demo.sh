@@ -29,31 +29,13 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-free_port() {
-  local port
-  for _ in $(seq 200); do
-    port=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return 0
-    fi
-  done
-  return 1
-}
+# shellcheck source=tools/lib.sh
+source tools/lib.sh
+CW_WHO=demo
+wait_for() { cw_wait_for "$@" || { echo "demo: logs in $work" >&2; exit 1; }; }
 
-wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
-  local seconds=$1 what=$2
-  shift 2
-  for _ in $(seq $((seconds * 10))); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "demo: $what did not happen within ${seconds}s; logs in $work" >&2
-  exit 1
-}
-
-redis_port=$(free_port)
-http_port=$(free_port)
+redis_port=$(cw_free_port)
+http_port=$(cw_free_port)
 
 # each child in its own session: Ctrl-C reaches only this script, which
 # then stops them in order
@@ -99,7 +81,7 @@ pids+=($!)
 setsid "$bin/tools/cdrwarn-gen" --brokers "$brokers" --subscribers 1500 --weeks 3 --seed 7 \
   --rate 8000 --quiet &
 gen=$!
-pids+=($gen)
+pids+=("$gen")
 wait "$gen" || true
 
 sleep 5

@@ -19,11 +19,9 @@ for _ in $(seq 100); do grep -q ':' "$work/broker.out" 2>/dev/null && break; sle
 brokers=$(head -1 "$work/broker.out")
 [ -n "$brokers" ] || { echo "devbroker did not start"; exit 1; }
 
-port=
-for _ in $(seq 200); do
-  candidate=$((20000 + RANDOM % 30000))
-  (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null || { port=$candidate; break; }
-done
+# shellcheck source=tools/lib.sh
+source "$(dirname "$0")/../../tools/lib.sh"
+port=$(cw_free_port)
 sed -e "s|^brokers .*|brokers = $brokers|" -e "s|^listen .*|listen = 127.0.0.1:$port|" \
     -e "s|= *\([a-z_]*\.txt\)|= $confdir/\1|" "$confdir/cdrwarn.conf" >"$work/cdrwarn.conf"
 status=0
