@@ -1,24 +1,50 @@
 #!/usr/bin/env bash
-# Installs everything cdrwarn needs, builds it, and runs every test: once in a
-# plain build and once with AddressSanitizer + UndefinedBehaviorSanitizer.
-# Run as root on Debian 12 from anywhere:  bash tools/test.sh
+# Installs everything cdrwarn needs, builds it, and runs every test:
+#   1. plain build (build/test): the unit, integration and packaging tests,
+#      every label but "faults";
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build (build/test-asan):
+#      every test, the fault-injection suite (label "faults") included;
+#   3. the integration tests once more in the plain build, every cdrwarnd
+#      under valgrind memcheck (CW_VALGRIND=1: a definite leak or a memory
+#      error fails the test);
+#   4. the libFuzzer targets, 30 s each (tools/fuzz.sh).
+# About 12 minutes on two cores. Run as root on Debian 12 from anywhere:
+#   bash tools/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/setup-debian.sh
 
 jobs=$(nproc)
-build_and_test() {
+started=$SECONDS
+stage() {
+  echo "=== $* ($((SECONDS - started)) s in) ==="
+}
+build() {
   local dir=$1
   shift
-  echo "=== $dir: configure, build, test ==="
   cmake -S . -B "$dir" -DCW_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
-  # CK_FORK=no: Check's forked children exit before LeakSanitizer looks
-  (cd "$dir" && CK_FORK=no ctest --output-on-failure --timeout 600 -j"$jobs")
+}
+# CK_FORK=no: Check's forked children exit before LeakSanitizer looks
+run_tests() {
+  local dir=$1
+  shift
+  (cd "$dir" && CK_FORK=no ctest --output-on-failure --timeout 600 -j"$jobs" "$@")
 }
 
-build_and_test build/test
-build_and_test build/test-asan -DCW_SANITIZE=ON
+stage "build/test: build; every test but the fault suite"
+build build/test
+run_tests build/test -LE faults
+
+stage "build/test-asan: ASan + UBSan build; every test, the fault suite included"
+build build/test-asan -DCW_SANITIZE=ON
+run_tests build/test-asan
+
+stage "build/test: the integration tests with cdrwarnd under valgrind memcheck"
+(export CW_VALGRIND=1 && run_tests build/test -L integration -LE faults)
+
+stage "fuzzing"
 bash tools/fuzz.sh 30
-echo "=== all tests passed (plain and sanitizer builds, fuzzing) ==="
+
+echo "=== all tests passed in $((SECONDS - started)) s (plain, sanitizer and valgrind runs, fuzzing) ==="

@@ -32,12 +32,16 @@
 #ifndef CW_SOURCE_DIR
 #error "CW_SOURCE_DIR must name the source tree"
 #endif
+#ifndef CW_GEN
+#error "CW_GEN must name the cdrwarn-gen binary"
+#endif
 
 #define MAX_PROCS 16
 #define MAX_CONF 64
 #define STOP_GRACE_MS 10000
 #define POLL_MS 50
 #define LOG_TAIL_LINES 60
+#define VALGRIND_EXIT 99
 
 /* ---- processes ---------------------------------------------------------- */
 
@@ -47,7 +51,11 @@ typedef struct proc {
     const char *name;
     pid_t pid; /* 0 when not running */
     pid_t owner;
-    int status; /* wait status once reaped */
+    int status;     /* wait status once reaped */
+    bool valgrind;  /* runs under valgrind: exit 99 means it found errors */
+    bool checked;   /* a cdrwarnd: its log is scanned for sanitizer reports */
+    char log[300];  /* where its output goes, for the messages */
+    long log_start; /* the log's size when it started */
 } proc_t;
 
 typedef struct conf_entry {
@@ -63,16 +71,19 @@ struct cw_harness {
     int64_t started_ms;
     pid_t creator;
     /* processes */
-    proc_t redis, broker, daemon;
+    proc_t redis, broker, gen;
+    proc_t daemons[CW_HARNESS_MAX_DAEMONS];
     int redis_port;
+    char *redis_user, *redis_password; /* the harness client's AUTH */
     char redis_args[16][64];
     int redis_arg_count;
     int broker_in, broker_out; /* our ends of its stdin and stdout */
     char brokers[160];
     int partitions;
-    int http_port;
+    int http_ports[CW_HARNESS_MAX_DAEMONS];
     int daemon_starts;
-    char config_path[300];
+    char config_path[300]; /* instance 0's */
+    char log_paths[CW_HARNESS_MAX_DAEMONS][300];
     conf_entry_t conf[MAX_CONF];
     int conf_count;
     /* clients, each usable only in the process that made it */
@@ -89,6 +100,9 @@ struct cw_harness {
 static proc_t *registry[MAX_PROCS];
 static cw_harness_t *harnesses[8];
 static bool hooks_installed;
+/* daemons this process reaped with valgrind's error exit or a sanitizer
+ * report in their log */
+static int checker_failures;
 
 static void kill_all_owned(void)
 {
@@ -115,6 +129,15 @@ static void at_exit(void)
         if (harnesses[i] != NULL && harnesses[i]->creator == self)
             cw_harness_free(harnesses[i]);
     kill_all_owned();
+    if (checker_failures > 0) {
+        /* a stop in a teardown cannot fail a Check test: fail the program */
+        fprintf(stderr,
+                "harness: valgrind or a sanitizer found errors in %d cdrwarnd run(s); "
+                "failing the test program\n",
+                checker_failures);
+        fflush(NULL);
+        _exit(EXIT_FAILURE);
+    }
 }
 
 static void install_hooks(void)
@@ -196,6 +219,49 @@ void cw_harness_log(cw_harness_t *h, const char *fmt, ...)
             line);
 }
 
+/* Whether the log, from `start` on, holds an AddressSanitizer, LeakSanitizer
+ * or UndefinedBehaviorSanitizer report; its first lines go to stderr. */
+static bool sanitizer_report(const char *path, long start)
+{
+    static const char *const markers[] = {"ERROR: AddressSanitizer",
+                                          "ERROR: LeakSanitizer", "runtime error:"};
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    fseek(f, start, SEEK_SET);
+    char line[1024];
+    int printed = -1;
+    while (fgets(line, sizeof line, f) != NULL && printed < 60) {
+        for (size_t i = 0; printed < 0 && i < sizeof markers / sizeof markers[0]; i++)
+            if (strstr(line, markers[i]) != NULL)
+                printed = 0;
+        if (printed >= 0) {
+            fputs(line, stderr);
+            printed++;
+        }
+    }
+    fclose(f);
+    return printed >= 0;
+}
+
+/* valgrind's own lines (==pid== ...) of a log, to stderr: the temp dir with
+ * the log is gone once the test ends. */
+static void print_valgrind_report(const char *path, pid_t pid)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    char tag[32], line[1024];
+    snprintf(tag, sizeof tag, "==%d==", (int)pid);
+    int printed = 0;
+    while (fgets(line, sizeof line, f) != NULL && printed < 400)
+        if (strncmp(line, tag, strlen(tag)) == 0) {
+            fputs(line, stderr);
+            printed++;
+        }
+    fclose(f);
+}
+
 /* Reaps the process when it has exited; true when it is gone. */
 static bool proc_reap(proc_t *p, bool block)
 {
@@ -204,9 +270,22 @@ static bool proc_reap(proc_t *p, bool block)
     int status;
     pid_t r = waitpid(p->pid, &status, block ? 0 : WNOHANG);
     if (r == p->pid || (r < 0 && errno == ECHILD)) {
+        pid_t pid = p->pid;
         p->status = r == p->pid ? status : 0;
         p->pid = 0;
         registry_remove(p);
+        if (p->valgrind && WIFEXITED(p->status) &&
+            WEXITSTATUS(p->status) == VALGRIND_EXIT) {
+            checker_failures++;
+            fprintf(stderr, "harness: VALGRIND found errors in %s (exit %d), from %s:\n",
+                    p->name, VALGRIND_EXIT, p->log);
+            print_valgrind_report(p->log, pid);
+        } else if (p->checked && sanitizer_report(p->log, p->log_start)) {
+            checker_failures++;
+            fprintf(stderr,
+                    "harness: a SANITIZER found errors in %s (pid %d): see above\n",
+                    p->name, (int)pid);
+        }
         return true;
     }
     return false;
@@ -312,6 +391,10 @@ static int proc_spawn(cw_harness_t *h, proc_t *p, const char *name, char *const 
     p->pid = pid;
     p->owner = parent;
     p->status = 0;
+    p->valgrind = false;
+    p->checked = false;
+    p->log[0] = '\0';
+    p->log_start = 0;
     registry_add(p);
     return 0;
 }
@@ -393,7 +476,10 @@ void cw_harness_stop(cw_harness_t *h)
 {
     close_clients(h);
     /* proc_stop leaves alone what another process started */
-    proc_stop(&h->daemon, SIGTERM, STOP_GRACE_MS);
+    proc_stop(&h->gen, SIGTERM, STOP_GRACE_MS);
+    for (int n = 0; n < CW_HARNESS_MAX_DAEMONS; n++)
+        proc_stop(&h->daemons[n], SIGTERM,
+                  STOP_GRACE_MS * (cw_harness_valgrind() ? 3 : 1));
     proc_stop(&h->broker, SIGTERM, STOP_GRACE_MS);
     proc_stop(&h->redis, SIGTERM, STOP_GRACE_MS);
 }
@@ -419,6 +505,8 @@ void cw_harness_free(cw_harness_t *h)
         nftw(h->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(h->sent);
     free(h->failure);
+    free(h->redis_user);
+    free(h->redis_password);
     free(h);
 }
 
@@ -470,6 +558,12 @@ void cw_harness_dump_logs(cw_harness_t *h)
     h->dumped = true;
     print_tail(h, "redis.log", 10);
     print_tail(h, "broker.log", 10);
+    print_tail(h, "gen.log", 10);
+    for (int n = 1; n < CW_HARNESS_MAX_DAEMONS; n++) {
+        char name[32];
+        snprintf(name, sizeof name, "daemon-%d.log", n);
+        print_tail(h, name, LOG_TAIL_LINES / 2);
+    }
     print_tail(h, "daemon.log", LOG_TAIL_LINES);
 }
 
@@ -515,6 +609,24 @@ redisContext *cw_harness_redis(cw_harness_t *h)
     }
     struct timeval cmd_tv = {5, 0};
     redisSetTimeout(ctx, cmd_tv);
+    if (h->redis_password != NULL) {
+        redisReply *reply =
+            h->redis_user != NULL
+                ? redisCommand(ctx, "AUTH %s %s", h->redis_user, h->redis_password)
+                : redisCommand(ctx, "AUTH %s", h->redis_password);
+        bool ok = reply != NULL && reply->type != REDIS_REPLY_ERROR;
+        set_error(h, "Redis AUTH as %s refused: %s",
+                  h->redis_user ? h->redis_user : "default",
+                  reply == NULL                      ? ctx->errstr
+                  : reply->type == REDIS_REPLY_ERROR ? reply->str
+                                                     : "");
+        if (reply != NULL)
+            freeReplyObject(reply);
+        if (!ok) {
+            redisFree(ctx);
+            return NULL;
+        }
+    }
     h->redis_ctx = ctx;
     h->redis_ctx_owner = self;
     return ctx;
@@ -637,6 +749,17 @@ int cw_harness_redis_kill(cw_harness_t *h)
 int cw_harness_redis_port(const cw_harness_t *h)
 {
     return h->redis_port;
+}
+
+void cw_harness_redis_auth(cw_harness_t *h, const char *user, const char *password)
+{
+    free(h->redis_user);
+    free(h->redis_password);
+    h->redis_user = user != NULL ? strdup(user) : NULL;
+    h->redis_password = password != NULL ? strdup(password) : NULL;
+    if (h->redis_ctx != NULL && h->redis_ctx_owner == getpid())
+        redisFree(h->redis_ctx);
+    h->redis_ctx = NULL; /* the next command connects with them */
 }
 
 /* ---- cdrwarn-devbroker -------------------------------------------------- */
@@ -803,20 +926,29 @@ static const char *key_prefix(const cw_harness_t *h)
     return prefix ? prefix : "cw:";
 }
 
-int cw_harness_config_write(cw_harness_t *h)
+static bool daemon_index_ok(cw_harness_t *h, int n)
+{
+    if (n >= 0 && n < CW_HARNESS_MAX_DAEMONS)
+        return true;
+    set_error(h, "no cdrwarnd instance %d (0..%d)", n, CW_HARNESS_MAX_DAEMONS - 1);
+    return false;
+}
+
+/* Instance n's config: the base, each key only where the test did not set
+ * it, then the test's keys; [http] listen is the instance's own. */
+static int config_write_n(cw_harness_t *h, int n, char *path, size_t path_size)
 {
     if (h->brokers[0] == '\0' || h->redis_port == 0)
         return set_error(h, "start redis-server and cdrwarn-devbroker before the daemon");
-    if (h->http_port == 0) {
+    if (h->http_ports[n] == 0) {
         int port = free_port(h);
         if (port < 0)
             return -1;
-        h->http_port = port;
+        h->http_ports[n] = port;
     }
     char redis_port[16], listen[64];
     snprintf(redis_port, sizeof redis_port, "%d", h->redis_port);
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", h->http_port);
-    /* the base, each key only where the test did not set it */
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", h->http_ports[n]);
     const struct {
         const char *section, *key, *value;
     } base[] = {
@@ -834,24 +966,35 @@ int cw_harness_config_write(cw_harness_t *h)
     };
     static const char *const sections[] = {"kafka", "redis",   "time", "numbers",
                                            "rules", "actions", "http"};
-    snprintf(h->config_path, sizeof h->config_path, "%s/cdrwarn.conf", h->dir);
-    FILE *f = fopen(h->config_path, "w");
+    if (n == 0)
+        snprintf(path, path_size, "%s/cdrwarn.conf", h->dir);
+    else
+        snprintf(path, path_size, "%s/cdrwarn-%d.conf", h->dir, n);
+    FILE *f = fopen(path, "w");
     if (f == NULL)
-        return set_error(h, "cannot write %s: %s", h->config_path, strerror(errno));
+        return set_error(h, "cannot write %s: %s", path, strerror(errno));
     fprintf(f, "# written by the integration-test harness\n");
     for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
         fprintf(f, "\n[%s]\n", sections[s]);
         for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
             if (strcmp(base[i].section, sections[s]) == 0 &&
-                conf_get(h, base[i].section, base[i].key) == NULL)
+                (conf_get(h, base[i].section, base[i].key) == NULL ||
+                 (n > 0 && strcmp(base[i].key, "listen") == 0)))
                 fprintf(f, "%s = %s\n", base[i].key, base[i].value);
         for (int i = 0; i < h->conf_count; i++)
-            if (strcmp(h->conf[i].section, sections[s]) == 0)
+            if (strcmp(h->conf[i].section, sections[s]) == 0 &&
+                !(n > 0 && strcmp(h->conf[i].section, "http") == 0 &&
+                  strcmp(h->conf[i].key, "listen") == 0))
                 fprintf(f, "%s = %s\n", h->conf[i].key, h->conf[i].value);
     }
     if (fclose(f) != 0)
-        return set_error(h, "cannot write %s: %s", h->config_path, strerror(errno));
+        return set_error(h, "cannot write %s: %s", path, strerror(errno));
     return 0;
+}
+
+int cw_harness_config_write(cw_harness_t *h)
+{
+    return config_write_n(h, 0, h->config_path, sizeof h->config_path);
 }
 
 const char *cw_harness_config_path(const cw_harness_t *h)
@@ -859,41 +1002,125 @@ const char *cw_harness_config_path(const cw_harness_t *h)
     return h->config_path;
 }
 
+bool cw_harness_valgrind(void)
+{
+    const char *value = getenv("CW_VALGRIND");
+    return value != NULL && strcmp(value, "1") == 0;
+}
+
+int cw_harness_slowdown(void)
+{
+    return cw_harness_valgrind() ? 10 : 1;
+}
+
+const char *cw_harness_daemon_log_path_n(cw_harness_t *h, int n)
+{
+    if (!daemon_index_ok(h, n))
+        return "";
+    char path[sizeof h->log_paths[n]];
+    if (n == 0)
+        snprintf(path, sizeof path, "%s/daemon.log", h->dir);
+    else
+        snprintf(path, sizeof path, "%s/daemon-%d.log", h->dir, n);
+    memcpy(h->log_paths[n], path, sizeof path);
+    return h->log_paths[n];
+}
+
+int cw_harness_daemon_start_n(cw_harness_t *h, int n)
+{
+    if (!daemon_index_ok(h, n))
+        return -1;
+    proc_t *daemon = &h->daemons[n];
+    if (daemon->pid > 0 && !proc_reap(daemon, false))
+        return set_error(h, "cdrwarnd #%d is already running (pid %d)", n,
+                         (int)daemon->pid);
+    char config[300];
+    if (n == 0) {
+        if (cw_harness_config_write(h) != 0)
+            return -1;
+        snprintf(config, sizeof config, "%s", h->config_path);
+    } else if (config_write_n(h, n, config, sizeof config) != 0) {
+        return -1;
+    }
+    const char *log_path = cw_harness_daemon_log_path_n(h, n);
+    int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0)
+        return set_error(h, "cannot open %s: %s", log_path, strerror(errno));
+    char marker[128];
+    int len = snprintf(marker, sizeof marker, "==== harness: cdrwarnd start #%d ====\n",
+                       ++h->daemon_starts);
+    if (write(log, marker, (size_t)len) != len) {
+        close(log);
+        return set_error(h, "cannot write %s: %s", log_path, strerror(errno));
+    }
+    long log_start = (long)lseek(log, 0, SEEK_END);
+    bool valgrind = cw_harness_valgrind();
+    char program[300];
+    char *argv[16];
+    int argc = 0;
+    if (valgrind) {
+        if (find_program("valgrind", program, sizeof program) != 0) {
+            close(log);
+            return set_error(h, "CW_VALGRIND=1 but valgrind is not on PATH "
+                                "(apt-get install valgrind)");
+        }
+        argv[argc++] = program;
+        argv[argc++] = "--leak-check=full";
+        argv[argc++] = "--errors-for-leak-kinds=definite";
+        argv[argc++] = "--error-exitcode=99";
+        argv[argc++] = "--num-callers=30";
+    }
+    argv[argc++] = CW_CDRWARND;
+    argv[argc++] = "-c";
+    argv[argc++] = config;
+    argv[argc] = NULL;
+    int rc = proc_spawn(h, daemon, n == 0 ? "cdrwarnd" : "cdrwarnd (another instance)",
+                        argv, -1, log, log);
+    close(log);
+    if (rc == 0) {
+        daemon->valgrind = valgrind;
+        daemon->checked = true;
+        daemon->log_start = log_start;
+        snprintf(daemon->log, sizeof daemon->log, "%s", log_path);
+        cw_harness_log(h, "cdrwarnd #%d start #%d (pid %d)%s", n, h->daemon_starts,
+                       (int)daemon->pid, valgrind ? " under valgrind" : "");
+    }
+    return rc;
+}
+
 int cw_harness_daemon_start(cw_harness_t *h)
 {
-    if (h->daemon.pid > 0)
-        return set_error(h, "cdrwarnd is already running (pid %d)", (int)h->daemon.pid);
-    if (cw_harness_config_write(h) != 0)
-        return -1;
-    int log = open_log(h, "daemon.log");
-    if (log < 0)
-        return -1;
-    char marker[128];
-    int n = snprintf(marker, sizeof marker, "==== harness: cdrwarnd start #%d ====\n",
-                     ++h->daemon_starts);
-    if (write(log, marker, (size_t)n) != n) {
-        close(log);
-        return set_error(h, "cannot write daemon.log: %s", strerror(errno));
-    }
-    char *argv[] = {CW_CDRWARND, "-c", h->config_path, NULL};
-    int rc = proc_spawn(h, &h->daemon, "cdrwarnd", argv, -1, log, log);
-    close(log);
-    if (rc == 0)
-        cw_harness_log(h, "cdrwarnd start #%d (pid %d)", h->daemon_starts,
-                       (int)h->daemon.pid);
-    return rc;
+    return cw_harness_daemon_start_n(h, 0);
+}
+
+bool cw_harness_daemon_running_n(cw_harness_t *h, int n)
+{
+    return n >= 0 && n < CW_HARNESS_MAX_DAEMONS && !proc_reap(&h->daemons[n], false);
 }
 
 bool cw_harness_daemon_running(cw_harness_t *h)
 {
-    return !proc_reap(&h->daemon, false);
+    return cw_harness_daemon_running_n(h, 0);
+}
+
+int cw_harness_daemon_signal_n(cw_harness_t *h, int n, int sig)
+{
+    if (!daemon_index_ok(h, n))
+        return -1;
+    proc_t *daemon = &h->daemons[n];
+    if (daemon->pid <= 0 || proc_reap(daemon, false))
+        return -1;
+    return kill(daemon->pid, sig);
 }
 
 int cw_harness_daemon_signal(cw_harness_t *h, int sig)
 {
-    if (h->daemon.pid <= 0 || proc_reap(&h->daemon, false))
-        return -1;
-    return kill(h->daemon.pid, sig);
+    return cw_harness_daemon_signal_n(h, 0, sig);
+}
+
+pid_t cw_harness_daemon_pid_n(const cw_harness_t *h, int n)
+{
+    return n >= 0 && n < CW_HARNESS_MAX_DAEMONS ? h->daemons[n].pid : 0;
 }
 
 pid_t cw_harness_redis_pid(const cw_harness_t *h)
@@ -901,64 +1128,120 @@ pid_t cw_harness_redis_pid(const cw_harness_t *h)
     return h->redis.pid;
 }
 
-int cw_harness_daemon_wait_healthy(cw_harness_t *h, int timeout_ms)
+int cw_harness_daemon_wait_healthy_n(cw_harness_t *h, int n, int timeout_ms)
 {
+    if (!daemon_index_ok(h, n))
+        return -1;
+    proc_t *daemon = &h->daemons[n];
     int64_t deadline = mono_ms() + timeout_ms;
     int status = 0;
     char *body = NULL;
     while (mono_ms() < deadline) {
-        if (proc_reap(&h->daemon, false))
+        if (proc_reap(daemon, false))
             return set_error(
-                h, "cdrwarnd exited with status %d before /healthz answered 200",
-                exit_code(h->daemon.status));
+                h, "cdrwarnd #%d exited with status %d before /healthz answered 200", n,
+                exit_code(daemon->status));
         free(body);
         body = NULL;
-        if (cw_harness_http_get(h, "/healthz", &status, &body) == 0 && status == 200) {
+        if (cw_harness_http_get_n(h, n, "/healthz", &status, &body) == 0 &&
+            status == 200) {
             free(body);
-            cw_harness_log(h, "cdrwarnd healthy");
+            cw_harness_log(h, "cdrwarnd #%d healthy", n);
             return 0;
         }
         cw_harness_sleep_ms(100);
     }
-    set_error(h, "cdrwarnd: /healthz did not answer 200 within %d ms (last: %d %s)",
-              timeout_ms, status, body ? body : "no answer");
+    set_error(h, "cdrwarnd #%d: /healthz did not answer 200 within %d ms (last: %d %s)",
+              n, timeout_ms, status, body ? body : "no answer");
     free(body);
     return -1;
 }
 
-int cw_harness_daemon_stop(cw_harness_t *h, int timeout_ms, int *status)
+int cw_harness_daemon_wait_healthy(cw_harness_t *h, int timeout_ms)
 {
-    if (h->daemon.pid <= 0)
-        return set_error(h, "cdrwarnd is not running");
+    return cw_harness_daemon_wait_healthy_n(h, 0, timeout_ms);
+}
+
+int cw_harness_daemon_stop_n(cw_harness_t *h, int n, int timeout_ms, int *status)
+{
+    if (!daemon_index_ok(h, n))
+        return -1;
+    proc_t *daemon = &h->daemons[n];
+    if (daemon->pid <= 0)
+        return set_error(h, "cdrwarnd #%d is not running", n);
     int64_t start = mono_ms();
-    int rc = proc_stop(&h->daemon, SIGTERM, timeout_ms);
-    int code = exit_code(h->daemon.status);
+    /* valgrind's leak check at exit takes its time */
+    int rc = proc_stop(daemon, SIGTERM, daemon->valgrind ? timeout_ms * 3 : timeout_ms);
+    int code = exit_code(daemon->status);
     if (status != NULL)
         *status = code;
     if (rc != 0)
-        return set_error(h, "cdrwarnd did not exit within %d ms of SIGTERM (killed)",
-                         timeout_ms);
-    cw_harness_log(h, "cdrwarnd exited with status %d %.1f s after SIGTERM", code,
+        return set_error(h, "cdrwarnd #%d did not exit within %d ms of SIGTERM (killed)",
+                         n, timeout_ms);
+    cw_harness_log(h, "cdrwarnd #%d exited with status %d %.1f s after SIGTERM", n, code,
                    (double)(mono_ms() - start) / 1000.0);
+    if (daemon->valgrind && code == VALGRIND_EXIT)
+        return set_error(h, "cdrwarnd #%d: valgrind found errors (exit %d): see %s", n,
+                         VALGRIND_EXIT, daemon->log);
+    return 0;
+}
+
+int cw_harness_daemon_wait_exit_n(cw_harness_t *h, int n, int timeout_ms, int *status)
+{
+    if (!daemon_index_ok(h, n))
+        return -1;
+    proc_t *daemon = &h->daemons[n];
+    if (daemon->pid <= 0 && status == NULL)
+        return set_error(h, "cdrwarnd #%d is not running", n);
+    int64_t start = mono_ms();
+    int64_t deadline = start + (daemon->valgrind ? timeout_ms * 3 : timeout_ms);
+    while (!proc_reap(daemon, false)) {
+        if (mono_ms() >= deadline) {
+            proc_stop(daemon, SIGKILL, 1000);
+            return set_error(h, "cdrwarnd #%d did not exit within %d ms (killed)", n,
+                             timeout_ms);
+        }
+        cw_harness_sleep_ms(20);
+    }
+    int code = exit_code(daemon->status);
+    if (status != NULL)
+        *status = code;
+    cw_harness_log(h, "cdrwarnd #%d exited with status %d", n, code);
+    if (daemon->valgrind && code == VALGRIND_EXIT)
+        return set_error(h, "cdrwarnd #%d: valgrind found errors (exit %d): see %s", n,
+                         VALGRIND_EXIT, daemon->log);
+    return 0;
+}
+
+int cw_harness_daemon_stop(cw_harness_t *h, int timeout_ms, int *status)
+{
+    return cw_harness_daemon_stop_n(h, 0, timeout_ms, status);
+}
+
+int cw_harness_daemon_kill_n(cw_harness_t *h, int n)
+{
+    if (!daemon_index_ok(h, n))
+        return -1;
+    proc_t *daemon = &h->daemons[n];
+    if (daemon->pid <= 0)
+        return set_error(h, "cdrwarnd #%d is not running", n);
+    kill(-daemon->pid, SIGKILL);
+    kill(daemon->pid, SIGKILL);
+    proc_reap(daemon, true);
+    cw_harness_log(h, "cdrwarnd #%d killed (SIGKILL)", n);
     return 0;
 }
 
 int cw_harness_daemon_kill(cw_harness_t *h)
 {
-    if (h->daemon.pid <= 0)
-        return set_error(h, "cdrwarnd is not running");
-    kill(-h->daemon.pid, SIGKILL);
-    kill(h->daemon.pid, SIGKILL);
-    proc_reap(&h->daemon, true);
-    cw_harness_log(h, "cdrwarnd killed (SIGKILL)");
-    return 0;
+    return cw_harness_daemon_kill_n(h, 0);
 }
 
-bool cw_harness_daemon_log_contains(cw_harness_t *h, const char *text)
+bool cw_harness_daemon_log_contains_n(cw_harness_t *h, int n, const char *text)
 {
-    char path[400];
-    snprintf(path, sizeof path, "%s/daemon.log", h->dir);
-    FILE *f = fopen(path, "r");
+    if (n < 0 || n >= CW_HARNESS_MAX_DAEMONS)
+        return false;
+    FILE *f = fopen(cw_harness_daemon_log_path_n(h, n), "r");
     if (f == NULL)
         return false;
     char line[4096];
@@ -969,9 +1252,81 @@ bool cw_harness_daemon_log_contains(cw_harness_t *h, const char *text)
     return found;
 }
 
+bool cw_harness_daemon_log_contains(cw_harness_t *h, const char *text)
+{
+    return cw_harness_daemon_log_contains_n(h, 0, text);
+}
+
+int cw_harness_http_port_n(const cw_harness_t *h, int n)
+{
+    return n >= 0 && n < CW_HARNESS_MAX_DAEMONS ? h->http_ports[n] : 0;
+}
+
 int cw_harness_http_port(const cw_harness_t *h)
 {
-    return h->http_port;
+    return h->http_ports[0];
+}
+
+/* ---- cdrwarn-gen -------------------------------------------------------- */
+
+int cw_harness_gen_start(cw_harness_t *h, const char *const *args)
+{
+    if (h->gen.pid > 0 && !proc_reap(&h->gen, false))
+        return set_error(h, "cdrwarn-gen is already running (pid %d)", (int)h->gen.pid);
+    if (h->brokers[0] == '\0')
+        return set_error(h, "start cdrwarn-devbroker before cdrwarn-gen");
+    char *argv[64];
+    int argc = 0;
+    argv[argc++] = CW_GEN;
+    argv[argc++] = "--brokers";
+    argv[argc++] = h->brokers;
+    for (int i = 0; args != NULL && args[i] != NULL; i++) {
+        if (argc == 63)
+            return set_error(h, "cdrwarn-gen: too many arguments");
+        argv[argc++] = (char *)args[i];
+    }
+    argv[argc] = NULL;
+    int log = open_log(h, "gen.log");
+    if (log < 0)
+        return -1;
+    int rc = proc_spawn(h, &h->gen, "cdrwarn-gen", argv, -1, log, log);
+    close(log);
+    if (rc == 0) {
+        snprintf(h->gen.log, sizeof h->gen.log, "%s/gen.log", h->dir);
+        cw_harness_log(h, "cdrwarn-gen started (pid %d)", (int)h->gen.pid);
+    }
+    return rc;
+}
+
+bool cw_harness_gen_running(cw_harness_t *h)
+{
+    return !proc_reap(&h->gen, false);
+}
+
+int cw_harness_gen_wait(cw_harness_t *h, int timeout_ms)
+{
+    int64_t start = mono_ms(), deadline = start + timeout_ms;
+    while (!proc_reap(&h->gen, false)) {
+        if (mono_ms() >= deadline) {
+            proc_stop(&h->gen, SIGKILL, 1000);
+            return set_error(h, "cdrwarn-gen did not finish within %d ms (killed)",
+                             timeout_ms);
+        }
+        cw_harness_sleep_ms(20);
+    }
+    int code = exit_code(h->gen.status);
+    if (code != 0)
+        return set_error(h, "cdrwarn-gen exited with status %d (see %s/gen.log)", code,
+                         h->dir);
+    cw_harness_log(h, "cdrwarn-gen done in %.1f s", (double)(mono_ms() - start) / 1000.0);
+    return 0;
+}
+
+int cw_harness_gen_run(cw_harness_t *h, const char *const *args, int timeout_ms)
+{
+    if (cw_harness_gen_start(h, args) != 0)
+        return -1;
+    return cw_harness_gen_wait(h, timeout_ms);
 }
 
 /* ---- Kafka: producing --------------------------------------------------- */
@@ -999,6 +1354,7 @@ static rd_kafka_t *producer(cw_harness_t *h)
     if (rd_kafka_conf_set(conf, "bootstrap.servers", h->brokers, errstr, sizeof errstr) ||
         rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof errstr) ||
         rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(conf, "message.max.bytes", "4194304", errstr, sizeof errstr) ||
         rd_kafka_conf_set(conf, "client.id", "cw-harness-producer", errstr,
                           sizeof errstr)) {
         rd_kafka_conf_destroy(conf);
@@ -1449,6 +1805,82 @@ int cw_harness_wait_applied(cw_harness_t *h, int timeout_ms)
     return rc;
 }
 
+int cw_harness_watermarks(cw_harness_t *h, const char *topic, int partitions,
+                          int64_t *lows, int64_t *highs)
+{
+    rd_kafka_t *rk = consumer_new(h, NULL);
+    if (rk == NULL)
+        return -1;
+    int64_t deadline = mono_ms() + 20000;
+    int rc = 0;
+    for (int p = 0; p < partitions && rc == 0; p++) {
+        int64_t low = -1, high = -1;
+        rd_kafka_resp_err_t err;
+        while ((err = rd_kafka_query_watermark_offsets(
+                    rk, topic, p, &low, &high, 2000)) != RD_KAFKA_RESP_ERR_NO_ERROR &&
+               mono_ms() < deadline)
+            cw_harness_sleep_ms(100);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+            rc = set_error(h, "%s [%d]: no watermarks: %s", topic, p,
+                           rd_kafka_err2str(err));
+        if (lows != NULL)
+            lows[p] = low;
+        if (highs != NULL)
+            highs[p] = high;
+    }
+    consumer_free(rk);
+    return rc;
+}
+
+int cw_harness_wait_caught_up(cw_harness_t *h, int timeout_ms)
+{
+    const char *configured = conf_get(h, "kafka", "input_topics");
+    char topics[512];
+    snprintf(topics, sizeof topics, "%s", configured ? configured : "cdr,billing,crm");
+    int n = h->partitions;
+    if (n <= 0)
+        return set_error(h, "cdrwarn-devbroker is not started");
+    int64_t *high = calloc((size_t)n, sizeof *high);
+    if (high == NULL)
+        return set_error(h, "out of memory");
+    int64_t deadline = mono_ms() + timeout_ms;
+    int rc = 0;
+    char *save = NULL;
+    for (char *topic = strtok_r(topics, ", ", &save); topic != NULL && rc == 0;
+         topic = strtok_r(NULL, ", ", &save)) {
+        if (cw_harness_watermarks(h, topic, n, NULL, high) != 0) {
+            rc = -1;
+            break;
+        }
+        char field[128];
+        snprintf(field, sizeof field, "o:%s", topic);
+        for (int p = 0; p < n && rc == 0; p++) {
+            if (high[p] <= 0)
+                continue;
+            int64_t have = 0;
+            bool found = false;
+            for (;;) {
+                if (cw_harness_meta_int(h, p, field, &have, &found) == 0 && found &&
+                    have >= high[p])
+                    break;
+                if (mono_ms() >= deadline) {
+                    rc = set_error(
+                        h,
+                        "not caught up within %d ms: %s [%d] next offset %s%lld, "
+                        "high watermark %lld (daemon %s)",
+                        timeout_ms, topic, p, found ? "" : "absent, ", (long long)have,
+                        (long long)high[p],
+                        cw_harness_daemon_running(h) ? "running" : "NOT running");
+                    break;
+                }
+                cw_harness_sleep_ms(POLL_MS);
+            }
+        }
+    }
+    free(high);
+    return rc;
+}
+
 /* KEYS is fine at the size of a test. */
 static redisReply *keys_matching(cw_harness_t *h, const char *suffix)
 {
@@ -1576,16 +2008,25 @@ int cw_harness_sub_state(cw_harness_t *h, const char *msisdn, cw_sub_t *sub, boo
 
 int cw_harness_http_get(cw_harness_t *h, const char *path, int *status, char **body)
 {
+    return cw_harness_http_get_n(h, 0, path, status, body);
+}
+
+int cw_harness_http_get_n(cw_harness_t *h, int n, const char *path, int *status,
+                          char **body)
+{
     if (body != NULL)
         *body = NULL;
     *status = 0;
-    if (h->http_port == 0)
-        return set_error(h, "the daemon has no http port yet");
+    if (!daemon_index_ok(h, n))
+        return -1;
+    int http_port = h->http_ports[n];
+    if (http_port == 0)
+        return set_error(h, "cdrwarnd #%d has no http port yet", n);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return set_error(h, "socket: %s", strerror(errno));
     struct sockaddr_in addr = {.sin_family = AF_INET,
-                               .sin_port = htons((uint16_t)h->http_port)};
+                               .sin_port = htons((uint16_t)http_port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int64_t deadline = mono_ms() + 5000;
     char *buf = NULL;
@@ -1608,10 +2049,11 @@ int cw_harness_http_get(cw_harness_t *h, const char *path, int *status, char **b
         goto out;
     }
     char request[512];
-    int n = snprintf(request, sizeof request,
-                     "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n",
-                     path, h->http_port);
-    if (send(fd, request, (size_t)n, MSG_NOSIGNAL) != n) {
+    int request_len =
+        snprintf(request, sizeof request,
+                 "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n",
+                 path, http_port);
+    if (send(fd, request, (size_t)request_len, MSG_NOSIGNAL) != request_len) {
         set_error(h, "GET %s: send: %s", path, strerror(errno));
         goto out;
     }
@@ -1662,9 +2104,14 @@ out:
 
 int cw_harness_metric(cw_harness_t *h, const char *series, double *value)
 {
+    return cw_harness_metric_n(h, 0, series, value);
+}
+
+int cw_harness_metric_n(cw_harness_t *h, int n, const char *series, double *value)
+{
     int status;
     char *body;
-    if (cw_harness_http_get(h, "/metrics", &status, &body) != 0)
+    if (cw_harness_http_get_n(h, n, "/metrics", &status, &body) != 0)
         return -1;
     if (status != 200) {
         free(body);

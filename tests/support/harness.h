@@ -10,7 +10,16 @@
  * with CW_HARNESS_OK / CW_HARNESS_ASSERT, which print the tails of the
  * processes' logs first. A scenario run once for several tests (in an
  * unchecked fixture, where nothing may assert) uses CW_HARNESS_STEP instead
- * and every test begins with CW_HARNESS_REQUIRE. */
+ * and every test begins with CW_HARNESS_REQUIRE.
+ *
+ * Several cdrwarnd instances can run side by side (the *_n functions; the
+ * plain ones are instance 0), each with its own config, http port and log.
+ * With CW_VALGRIND=1 in the environment every cdrwarnd runs under valgrind
+ * memcheck (--leak-check=full --errors-for-leak-kinds=definite
+ * --error-exitcode=99): a daemon that exits 99 fails the stop that reaped it
+ * and, as the test program may not look, makes the program exit 1. The same
+ * exit 1 follows a sanitizer report (ASan, LSan, UBSan) in a cdrwarnd's log,
+ * however it ended. */
 #ifndef CW_HARNESS_H
 #define CW_HARNESS_H
 
@@ -19,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "agg.h"
 
@@ -103,6 +113,11 @@ int cw_harness_redis_start(cw_harness_t *h, const char *const *extra);
 int cw_harness_redis_stop(cw_harness_t *h); /* SIGTERM, bounded wait */
 int cw_harness_redis_kill(cw_harness_t *h); /* SIGKILL */
 int cw_harness_redis_port(const cw_harness_t *h);
+/* Credentials of the harness's own Redis client (AUTH [user] password after
+ * every connect, the start's PING included); NULL password: none. Copied.
+ * Set before cw_harness_redis_start for a server started with
+ * --requirepass. */
+void cw_harness_redis_auth(cw_harness_t *h, const char *user, const char *password);
 /* The synchronous client of this process (connected on first use, again
  * after an error); NULL with the reason in the error. Borrowed. */
 redisContext *cw_harness_redis(cw_harness_t *h);
@@ -150,6 +165,44 @@ pid_t cw_harness_redis_pid(const cw_harness_t *h);
 /* Whether the daemon's log (every run so far) holds `text`. */
 bool cw_harness_daemon_log_contains(cw_harness_t *h, const char *text);
 int cw_harness_http_port(const cw_harness_t *h);
+
+/* Instance n (0 .. CW_HARNESS_MAX_DAEMONS - 1) of cdrwarnd: the same config
+ * but [http] listen on a port of its own, written to cdrwarn-<n>.conf
+ * (instance 0: cdrwarn.conf), logging to daemon-<n>.log (0: daemon.log).
+ * The functions above are these with n = 0. */
+#define CW_HARNESS_MAX_DAEMONS 4
+int cw_harness_daemon_start_n(cw_harness_t *h, int n);
+int cw_harness_daemon_wait_healthy_n(cw_harness_t *h, int n, int timeout_ms);
+int cw_harness_daemon_stop_n(cw_harness_t *h, int n, int timeout_ms, int *status);
+int cw_harness_daemon_kill_n(cw_harness_t *h, int n);
+/* Until instance n exits by itself (after a signal sent with
+ * cw_harness_daemon_signal_n: a second SIGTERM would stop it at once), as
+ * cw_harness_daemon_stop_n but sending nothing. */
+int cw_harness_daemon_wait_exit_n(cw_harness_t *h, int n, int timeout_ms, int *status);
+bool cw_harness_daemon_running_n(cw_harness_t *h, int n);
+int cw_harness_daemon_signal_n(cw_harness_t *h, int n, int sig);
+pid_t cw_harness_daemon_pid_n(const cw_harness_t *h, int n); /* 0 when not running */
+int cw_harness_http_port_n(const cw_harness_t *h, int n);
+bool cw_harness_daemon_log_contains_n(cw_harness_t *h, int n, const char *text);
+/* The path of instance n's log (every start appended). */
+const char *cw_harness_daemon_log_path_n(cw_harness_t *h, int n);
+/* Whether cdrwarnd runs under valgrind (CW_VALGRIND=1): slower by far, so
+ * tests may scale their waits with cw_harness_slowdown(). */
+bool cw_harness_valgrind(void);
+int cw_harness_slowdown(void); /* 1, or 10 under valgrind */
+
+/* ---- cdrwarn-gen -------------------------------------------------------- */
+
+/* Starts cdrwarn-gen --brokers <the devbroker> followed by `args`
+ * (NULL-terminated), its stdout and stderr appended to <tmpdir>/gen.log. One
+ * at a time. */
+int cw_harness_gen_start(cw_harness_t *h, const char *const *args);
+/* Until it exits; 0 when it exited 0 (every record acknowledged). Killed
+ * (and -1 returned) when the bound passes. */
+int cw_harness_gen_wait(cw_harness_t *h, int timeout_ms);
+bool cw_harness_gen_running(cw_harness_t *h);
+/* Start and wait. */
+int cw_harness_gen_run(cw_harness_t *h, const char *const *args, int timeout_ms);
 
 /* ---- Kafka -------------------------------------------------------------- */
 
@@ -200,6 +253,15 @@ int cw_harness_wait_alerts_out(cw_harness_t *h, int timeout_ms);
 /* Until every partition with a stream time has closed `week` and no sweep is
  * under way. */
 int cw_harness_wait_closed(cw_harness_t *h, int32_t week, int timeout_ms);
+/* The log start and high watermark offsets of the topic's partitions 0..n-1,
+ * as the broker has them now. */
+int cw_harness_watermarks(cw_harness_t *h, const char *topic, int partitions,
+                          int64_t *lows, int64_t *highs);
+/* Until every record on the input topics of the config ([kafka]
+ * input_topics, default cdr,billing,crm) up to their high watermarks of the
+ * moment is applied or dead-lettered, whoever sent it (cw_harness_gen_*
+ * traffic included). */
+int cw_harness_wait_caught_up(cw_harness_t *h, int timeout_ms);
 /* A field of the partition's meta hash as an integer; *found false (and 0
  * returned) when absent. */
 int cw_harness_meta_int(cw_harness_t *h, int32_t partition, const char *field,
@@ -216,6 +278,10 @@ int cw_harness_http_get(cw_harness_t *h, const char *path, int *status, char **b
 /* One sample of /metrics: `series` exactly as exposed, labels included
  * (cdrwarn_dlq_records_total{reason="too_old"}). */
 int cw_harness_metric(cw_harness_t *h, const char *series, double *value);
+/* The same on instance n. */
+int cw_harness_http_get_n(cw_harness_t *h, int n, const char *path, int *status,
+                          char **body);
+int cw_harness_metric_n(cw_harness_t *h, int n, const char *series, double *value);
 
 /* ---- time --------------------------------------------------------------- */
 

@@ -1,0 +1,122 @@
+/* Fault suite: SIGTERM during heavy traffic (SPEC sections 1 and 4). Three
+ * times while the traffic streams in (and while the backlog of the pause is
+ * worked off), cdrwarnd is stopped with SIGTERM and started again. Each stop
+ * ends with exit status 0 within the bound, leaves the consumer group's
+ * committed offsets exactly at what Redis applied (so the next start replays
+ * nothing: cdrwarn_records_replayed_total stays 0), and in the end the
+ * alerts and aggregates equal those of the fault-free reference run. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fault.h"
+
+#define RATE_EPS 40000 /* the traffic takes about 10 s without the stops */
+#define STOPS 3
+#define STOP_BOUND_MS 25000 /* the daemon's own bound is 20 s */
+
+static cw_harness_t *h;
+
+static void setup(void)
+{
+    h = cw_harness_new("fault-sigterm");
+}
+
+static void teardown(void)
+{
+    cw_harness_free(h);
+    h = NULL;
+}
+
+/* Every partition's committed offset equals its next offset in Redis. */
+static void committed_equals_applied(int stop)
+{
+    int64_t committed[CW_FAULT_PARTITIONS];
+    CW_HARNESS_OK(h, cw_harness_committed(h, CW_HARNESS_GROUP, CW_FAULT_TOPIC,
+                                          CW_FAULT_PARTITIONS, committed));
+    for (int p = 0; p < CW_FAULT_PARTITIONS; p++) {
+        int64_t next;
+        bool found;
+        CW_HARNESS_OK(h, cw_harness_meta_int(h, p, "o:" CW_FAULT_TOPIC, &next, &found));
+        CW_HARNESS_ASSERT(
+            h, committed[p] == (found ? next : -1),
+            "after stop #%d, partition %d: committed offset %lld, applied up to "
+            "%lld: the restart would %s",
+            stop, p, (long long)committed[p], (long long)(found ? next : -1),
+            committed[p] < next ? "replay records" : "skip records");
+    }
+}
+
+static double replayed(void)
+{
+    double value = -1;
+    CW_HARNESS_OK(h, cw_harness_metric(h, "cdrwarn_records_replayed_total", &value));
+    return value;
+}
+
+START_TEST(sigterm_during_heavy_traffic_exits_0_loses_nothing_and_replays_nothing)
+{
+    CW_HARNESS_REQUIRE(h);
+    cw_fault_result_t ref, got;
+    CW_FAULT_OK(h, cw_fault_reference(&ref, false, NULL, NULL));
+    CW_FAULT_OK(h, cw_fault_prepare(h, NULL));
+    CW_HARNESS_OK(h, cw_harness_daemon_start(h));
+    CW_HARNESS_OK(h, cw_harness_daemon_wait_healthy(h, 60000));
+    CW_FAULT_OK(h, cw_fault_gen_start(h, RATE_EPS));
+    uint64_t rng = cw_fault_random_seed(h);
+
+    for (int k = 1; k <= STOPS; k++) {
+        /* somewhere in the k-th quarter of the stream */
+        int64_t target =
+            ref.records * k / (STOPS + 1) +
+            cw_fault_random_range(&rng, 0, (int)(ref.records / (STOPS + 1) / 2));
+        CW_FAULT_OK(h, cw_fault_wait_applied(h, target, CW_FAULT_WAIT_MS));
+        cw_harness_sleep_ms(cw_fault_random_range(&rng, 0, 25));
+        double replays = replayed();
+        int status = -1;
+        CW_HARNESS_OK(h, cw_harness_daemon_stop(h, STOP_BOUND_MS, &status));
+        CW_HARNESS_ASSERT(h, status == 0, "stop #%d: cdrwarnd exited with status %d", k,
+                          status);
+        CW_HARNESS_ASSERT(
+            h, replays == 0,
+            "the run before stop #%d replayed %.0f record(s): the stop before "
+            "it left the group's offsets behind what Redis applied",
+            k, replays);
+        cw_harness_log(h, "stop #%d at %lld records applied: exit 0", k,
+                       (long long)cw_fault_applied(h));
+        committed_equals_applied(k);
+        CW_HARNESS_OK(h, cw_harness_daemon_start(h));
+        CW_HARNESS_OK(h, cw_harness_daemon_wait_healthy(h, 60000));
+    }
+
+    CW_FAULT_OK(h, cw_fault_settle(h, CW_FAULT_WAIT_MS));
+    CW_FAULT_OK(h, cw_fault_collect(h, &got, NULL, NULL));
+    CW_FAULT_OK(h, cw_fault_compare(h, &ref, &got));
+    CW_HARNESS_ASSERT(h, replayed() == 0, "the last run replayed %.0f record(s)",
+                      replayed());
+    int status = -1;
+    CW_HARNESS_OK(h, cw_harness_daemon_stop(h, STOP_BOUND_MS, &status));
+    CW_HARNESS_ASSERT(h, status == 0, "cdrwarnd exited with status %d after SIGTERM",
+                      status);
+    committed_equals_applied(STOPS + 1);
+    cw_fault_result_free(&got);
+    cw_fault_result_free(&ref);
+    cw_harness_stop(h);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fault_sigterm");
+    TCase *tc = tcase_create("sigterm");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 280);
+    tcase_add_test(
+        tc, sigterm_during_heavy_traffic_exits_0_loses_nothing_and_replays_nothing);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

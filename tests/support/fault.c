@@ -1,0 +1,840 @@
+/* The fault-injection suite's traffic, results, reference and comparison
+ * (see fault.h). */
+#include "fault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "date.h"
+#include "rules.h"
+#include "subcodec.h"
+#include "week.h"
+
+#ifndef CW_FAULT_CACHE_DIR
+#error "CW_FAULT_CACHE_DIR must name a folder for the cached reference"
+#endif
+#ifndef CW_CDRWARND
+#error "CW_CDRWARND must name the cdrwarnd binary"
+#endif
+#ifndef CW_GEN
+#error "CW_GEN must name the cdrwarn-gen binary"
+#endif
+
+#define CACHE_FORMAT "cdrwarn-fault-reference-v2"
+#define SHOW_DIFFS 5
+
+static char fault_error[1024];
+
+static int fault_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fault_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(fault_error, sizeof fault_error, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int harness_fail(cw_harness_t *h, const char *what)
+{
+    return fault_fail("%s: %s", what, cw_harness_error(h));
+}
+
+const char *cw_fault_error(void)
+{
+    return fault_error;
+}
+
+/* ---- lines ---------------------------------------------------------------- */
+
+int cw_fault_lines_add(cw_fault_lines_t *lines, const char *line)
+{
+    if (lines->count == lines->cap) {
+        size_t cap = lines->cap ? lines->cap * 2 : 1024;
+        char **items = realloc(lines->items, cap * sizeof *items);
+        if (items == NULL)
+            return fault_fail("out of memory");
+        lines->items = items;
+        lines->cap = cap;
+    }
+    char *copy = strdup(line);
+    if (copy == NULL)
+        return fault_fail("out of memory");
+    lines->items[lines->count++] = copy;
+    return 0;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cw_fault_lines_sort(cw_fault_lines_t *lines)
+{
+    if (lines->count > 1)
+        qsort(lines->items, lines->count, sizeof *lines->items, line_cmp);
+}
+
+static void lines_unique(cw_fault_lines_t *lines)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < lines->count; i++) {
+        if (out > 0 && strcmp(lines->items[out - 1], lines->items[i]) == 0) {
+            free(lines->items[i]);
+            continue;
+        }
+        lines->items[out++] = lines->items[i];
+    }
+    lines->count = out;
+}
+
+void cw_fault_lines_free(cw_fault_lines_t *lines)
+{
+    for (size_t i = 0; i < lines->count; i++)
+        free(lines->items[i]);
+    free(lines->items);
+    memset(lines, 0, sizeof *lines);
+}
+
+void cw_fault_result_free(cw_fault_result_t *result)
+{
+    cw_fault_lines_free(&result->alerts);
+    cw_fault_lines_free(&result->states);
+    cw_fault_lines_free(&result->dead);
+    cw_fault_lines_free(&result->meta);
+    memset(result, 0, sizeof *result);
+}
+
+static void problem(cw_fault_result_t *result, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void problem(cw_fault_result_t *result, const char *fmt, ...)
+{
+    if (result->problems++ > 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(result->problem, sizeof result->problem, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- hashing -------------------------------------------------------------- */
+
+static uint64_t fnv(uint64_t hash, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++)
+        hash = (hash ^ p[i]) * 1099511628211ULL;
+    return hash;
+}
+
+#define FNV_START 1469598103934665603ULL
+
+static int hash_file(const char *path, uint64_t *hash)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return fault_fail("%s: %s", path, strerror(errno));
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        *hash = fnv(*hash, buf, n);
+    fclose(f);
+    return 0;
+}
+
+/* ---- the traffic and the run ------------------------------------------------ */
+
+int32_t cw_fault_last_week(void)
+{
+    int32_t day;
+    if (cw_date_parse_ymd(CW_FAULT_START, strlen(CW_FAULT_START), &day) != 0)
+        return 0;
+    return cw_week_of_day(day) + atoi(CW_FAULT_WEEKS) - 1;
+}
+
+int cw_fault_prepare(cw_harness_t *h, const char *const *redis_extra)
+{
+    if (cw_harness_redis_start(h, redis_extra) != 0)
+        return harness_fail(h, "redis-server");
+    if (cw_harness_broker_start(h, CW_FAULT_PARTITIONS) != 0)
+        return harness_fail(h, "cdrwarn-devbroker");
+    cw_harness_config_set(h, "kafka", "input_topics", CW_FAULT_TOPIC);
+    cw_harness_config_set(h, "kafka", "property.session.timeout.ms", CW_FAULT_SESSION_MS);
+    cw_harness_config_set(h, "kafka", "property.heartbeat.interval.ms",
+                          CW_FAULT_HEARTBEAT_MS);
+    cw_harness_config_set(h, "time", "idle_close", "30d");
+    return 0;
+}
+
+int cw_fault_gen_start(cw_harness_t *h, int rate_eps)
+{
+    char truth[400], rate[24];
+    snprintf(truth, sizeof truth, "%s/truth.jsonl", cw_harness_dir(h));
+    snprintf(rate, sizeof rate, "%d", rate_eps);
+    const char *args[] = {"--topics",
+                          CW_FAULT_TOPIC "," CW_FAULT_TOPIC "," CW_FAULT_TOPIC,
+                          "--subscribers",
+                          CW_FAULT_SUBSCRIBERS,
+                          "--weeks",
+                          CW_FAULT_WEEKS,
+                          "--start",
+                          CW_FAULT_START,
+                          "--seed",
+                          CW_FAULT_SEED,
+                          "--truth",
+                          truth,
+                          "--rate",
+                          rate,
+                          NULL};
+    if (cw_harness_gen_start(h, args) != 0)
+        return harness_fail(h, "cdrwarn-gen");
+    return 0;
+}
+
+int cw_fault_settle(cw_harness_t *h, int timeout_ms)
+{
+    if (cw_harness_gen_wait(h, timeout_ms) != 0)
+        return harness_fail(h, "the traffic");
+    if (cw_harness_wait_caught_up(h, timeout_ms) != 0)
+        return harness_fail(h, "every record applied");
+    if (cw_harness_wait_closed(h, cw_fault_last_week(), timeout_ms) != 0)
+        return harness_fail(h, "the last week closed");
+    if (cw_harness_wait_alerts_out(h, timeout_ms) != 0)
+        return harness_fail(h, "the outboxes empty");
+    return 0;
+}
+
+int64_t cw_fault_applied(cw_harness_t *h)
+{
+    int64_t total = 0;
+    for (int p = 0; p < CW_FAULT_PARTITIONS; p++) {
+        int64_t next;
+        bool found;
+        if (cw_harness_meta_int(h, p, "o:" CW_FAULT_TOPIC, &next, &found) != 0) {
+            harness_fail(h, "the applied offsets");
+            return -1;
+        }
+        total += found ? next : 0;
+    }
+    return total;
+}
+
+int64_t cw_fault_produced(cw_harness_t *h)
+{
+    int64_t lows[CW_FAULT_PARTITIONS], highs[CW_FAULT_PARTITIONS], total = 0;
+    if (cw_harness_watermarks(h, CW_FAULT_TOPIC, CW_FAULT_PARTITIONS, lows, highs) != 0) {
+        harness_fail(h, "the watermarks");
+        return -1;
+    }
+    for (int p = 0; p < CW_FAULT_PARTITIONS; p++)
+        total += highs[p];
+    return total;
+}
+
+int cw_fault_wait_applied(cw_harness_t *h, int64_t target, int timeout_ms)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        int64_t applied = cw_fault_applied(h);
+        if (applied < 0)
+            return -1;
+        if (applied >= target)
+            return 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long waited =
+            (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (waited > timeout_ms)
+            return fault_fail("%lld of %lld records applied after %d ms",
+                              (long long)applied, (long long)target, timeout_ms);
+        cw_harness_sleep_ms(5);
+    }
+}
+
+/* ---- randomness ------------------------------------------------------------- */
+
+uint64_t cw_fault_random_seed(cw_harness_t *h)
+{
+    const char *text = getenv("CW_FAULT_RANDOM_SEED");
+    uint64_t seed;
+    if (text != NULL && *text) {
+        seed = strtoull(text, NULL, 0);
+    } else {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        seed = (uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid();
+    }
+    cw_harness_log(h, "random moments from seed %llu (replay: CW_FAULT_RANDOM_SEED=%llu)",
+                   (unsigned long long)seed, (unsigned long long)seed);
+    return seed;
+}
+
+uint64_t cw_fault_random(uint64_t *state)
+{
+    /* splitmix64 */
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+int cw_fault_random_range(uint64_t *state, int lo, int hi)
+{
+    return lo + (int)(cw_fault_random(state) % (uint64_t)(hi - lo + 1));
+}
+
+/* ---- collecting a run's results --------------------------------------------- */
+
+/* Printable, space-free text for a key or detail: other bytes as %XX. */
+static void escape(const char *in, size_t len, char *out, size_t size)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 4 < size; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c > 0x20 && c < 0x7f && c != '%')
+            out[o++] = (char)c;
+        else
+            o += (size_t)snprintf(out + o, size - o, "%%%02X", c);
+    }
+    out[o] = '\0';
+}
+
+static int collect_alerts(cw_harness_t *h, cw_fault_result_t *result)
+{
+    cw_harness_msgs_t msgs;
+    if (cw_harness_read_topic(h, CW_HARNESS_TOPIC_ALERTS, 0, CW_FAULT_WAIT_MS, &msgs) !=
+        0)
+        return harness_fail(h, "reading the alert topic");
+    result->alert_records = msgs.count;
+    cw_fault_lines_t raw = {0};
+    int rc = 0;
+    for (size_t i = 0; i < msgs.count && rc == 0; i++) {
+        const cw_harness_msg_t *m = &msgs.items[i];
+        json_error_t jerr;
+        json_t *alert = m->value ? json_loadb(m->value, m->value_len, 0, &jerr) : NULL;
+        if (alert == NULL) {
+            problem(result, "alert record %zu is not JSON", i);
+            continue;
+        }
+        const char *msisdn = json_string_value(json_object_get(alert, "msisdn"));
+        const char *week = json_string_value(json_object_get(alert, "week"));
+        const char *level = json_string_value(json_object_get(alert, "level"));
+        const char *id = json_string_value(json_object_get(alert, "alert_id"));
+        const char *header = cw_harness_msg_header(m, "cdrwarn.alert_id");
+        json_t *triggers = json_object_get(alert, "triggers");
+        if (msisdn == NULL || week == NULL || level == NULL || id == NULL ||
+            !json_is_array(triggers)) {
+            problem(result,
+                    "alert record %zu lacks msisdn, week, level, alert_id or triggers",
+                    i);
+            json_decref(alert);
+            continue;
+        }
+        if (header == NULL || strcmp(header, id) != 0)
+            problem(result, "alert %s: header cdrwarn.alert_id is %s", id,
+                    header ? header : "absent");
+        if (m->key == NULL || strcmp(m->key, msisdn) != 0)
+            problem(result, "alert %s: key %s, msisdn %s", id, m->key ? m->key : "(null)",
+                    msisdn);
+        /* the id is a function of (msisdn, week, level, triggers) */
+        uint8_t bits = 0;
+        char names[160] = "";
+        size_t t;
+        json_t *trigger;
+        json_array_foreach(triggers, t, trigger)
+        {
+            const char *name = json_string_value(json_object_get(trigger, "name"));
+            cw_trigger_t which;
+            if (name == NULL || cw_trigger_parse(name, &which) != 0) {
+                problem(result, "alert %s: unknown trigger", id);
+                continue;
+            }
+            bits |= CW_TRIG_BIT(which);
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                     t ? "," : "", name);
+        }
+        cw_level_t lvl;
+        int32_t week_index = 0;
+        bool parsed = cw_level_parse(level, &lvl) == 0 &&
+                      cw_week_parse_label(week, strlen(week), &week_index) == 0;
+        char want_id[CW_ALERT_ID_SIZE] = "";
+        if (parsed)
+            cw_alert_id(msisdn, week_index, lvl, bits, want_id);
+        if (!parsed || strcmp(want_id, id) != 0)
+            problem(result,
+                    "alert %s for %s %s %s [%s]: the id is not the stable one (%s)", id,
+                    msisdn, week, level, names, want_id);
+        json_object_del(alert, "emitted_at");
+        char *canonical = json_dumps(alert, JSON_COMPACT | JSON_SORT_KEYS);
+        uint64_t hash = canonical ? fnv(FNV_START, canonical, strlen(canonical)) : 0;
+        free(canonical);
+        char line[512];
+        snprintf(line, sizeof line, "%s %s %s %s %s %016llx", msisdn, week, level,
+                 names[0] ? names : "-", id, (unsigned long long)hash);
+        rc = cw_fault_lines_add(&raw, line);
+        json_decref(alert);
+    }
+    cw_harness_msgs_free(&msgs);
+    if (rc != 0) {
+        cw_fault_lines_free(&raw);
+        return -1;
+    }
+    /* duplicates must be copies: the same id with the same content */
+    cw_fault_lines_sort(&raw);
+    lines_unique(&raw);
+    for (size_t i = 1; i < raw.count; i++) {
+        const char *a = strrchr(raw.items[i - 1], ' '), *b = strrchr(raw.items[i], ' ');
+        size_t prefix = (size_t)(a - raw.items[i - 1]);
+        if ((size_t)(b - raw.items[i]) == prefix &&
+            strncmp(raw.items[i - 1], raw.items[i], prefix) == 0)
+            problem(result, "two alerts with the same id differ in content: %s / %s",
+                    raw.items[i - 1], raw.items[i]);
+    }
+    result->alerts = raw;
+    return 0;
+}
+
+typedef struct source {
+    char topic[64];
+    int32_t partition;
+    int64_t offset;
+} source_t;
+
+static int source_cmp(const void *pa, const void *pb)
+{
+    const source_t *a = pa, *b = pb;
+    int c = strcmp(a->topic, b->topic);
+    if (c != 0)
+        return c;
+    if (a->partition != b->partition)
+        return a->partition < b->partition ? -1 : 1;
+    return a->offset < b->offset ? -1 : a->offset > b->offset;
+}
+
+static int collect_dead(cw_harness_t *h, cw_fault_result_t *result, cw_fault_skip_fn skip,
+                        void *arg)
+{
+    cw_harness_msgs_t msgs;
+    if (cw_harness_read_topic(h, CW_HARNESS_TOPIC_DLQ, 0, CW_FAULT_WAIT_MS, &msgs) != 0)
+        return harness_fail(h, "reading the DLQ topic");
+    source_t *seen = calloc(msgs.count ? msgs.count : 1, sizeof *seen);
+    size_t seen_count = 0;
+    int rc = seen ? 0 : fault_fail("out of memory");
+    for (size_t i = 0; i < msgs.count && rc == 0; i++) {
+        const cw_harness_msg_t *m = &msgs.items[i];
+        const char *topic = cw_harness_msg_header(m, "cdrwarn.source.topic");
+        const char *partition = cw_harness_msg_header(m, "cdrwarn.source.partition");
+        const char *offset = cw_harness_msg_header(m, "cdrwarn.source.offset");
+        const char *reason = cw_harness_msg_header(m, "cdrwarn.reason");
+        const char *detail = cw_harness_msg_header(m, "cdrwarn.detail");
+        if (topic == NULL || partition == NULL || offset == NULL || reason == NULL ||
+            detail == NULL) {
+            problem(result, "DLQ record %zu lacks a cdrwarn.* header", i);
+            continue;
+        }
+        source_t src = {.partition = (int32_t)atoi(partition),
+                        .offset = strtoll(offset, NULL, 10)};
+        snprintf(src.topic, sizeof src.topic, "%s", topic);
+        if (skip != NULL && skip(src.topic, src.partition, src.offset, arg))
+            continue;
+        result->dead_records++;
+        /* a record dead-lettered twice (a resend after a fault) counts once */
+        bool dup = false;
+        for (size_t j = 0; j < seen_count && !dup; j++)
+            dup = source_cmp(&seen[j], &src) == 0;
+        if (dup)
+            continue;
+        seen[seen_count++] = src;
+        char key[200], text[400], line[800];
+        if (m->key != NULL)
+            escape(m->key, m->key_len, key, sizeof key);
+        else
+            snprintf(key, sizeof key, "(null)");
+        escape(detail, strlen(detail), text, sizeof text);
+        uint64_t hash = m->value ? fnv(FNV_START, m->value, m->value_len) : 0;
+        snprintf(line, sizeof line, "%s %s %zu %016llx %s", reason, key, m->value_len,
+                 (unsigned long long)hash, text);
+        rc = cw_fault_lines_add(&result->dead, line);
+    }
+    free(seen);
+    cw_harness_msgs_free(&msgs);
+    cw_fault_lines_sort(&result->dead);
+    return rc;
+}
+
+static void format_state(const char *msisdn, const cw_sub_t *sub, char *out, size_t size)
+{
+    size_t len = (size_t)snprintf(out, size, "%s t%d s%ld c%ld |", msisdn, (int)sub->tier,
+                                  (long)sub->subsidy_end, (long)sub->contract_end);
+    for (int w = 0; w < sub->week_count && len < size; w++) {
+        const cw_week_agg_t *a = &sub->weeks[w];
+        char label[CW_WEEK_LABEL_SIZE];
+        cw_week_label(a->week, label);
+        len += (size_t)snprintf(
+            out + len, size - len,
+            " %s:%lld,%lld,%u,%u,%u,%u,%u,%02x,%d,%lld,%lld,%u,%02x", label,
+            (long long)a->spend_fen, (long long)a->voice_s, a->calls,
+            a->rival_service_calls, a->complaints, a->serious_complaints,
+            a->overdue_complaints, a->fwd_rival_days, a->plan_downgrade,
+            (long long)a->downgrade_from_fen, (long long)a->downgrade_to_fen,
+            a->published_level, a->published_triggers);
+    }
+}
+
+static redisReply *command(cw_harness_t *h, const char *fmt, ...)
+{
+    redisContext *ctx = cw_harness_redis(h);
+    if (ctx == NULL) {
+        harness_fail(h, "Redis");
+        return NULL;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *reply = redisvCommand(ctx, fmt, ap);
+    va_end(ap);
+    if (reply == NULL)
+        fault_fail("Redis: %s", ctx->errstr);
+    return reply;
+}
+
+static int collect_redis(cw_harness_t *h, cw_fault_result_t *result)
+{
+    redisReply *keys = command(h, "KEYS cw:{p*}:s:*");
+    if (keys == NULL)
+        return -1;
+    if (keys->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(keys);
+        return fault_fail("KEYS: not an array");
+    }
+    redisContext *ctx = cw_harness_redis(h);
+    int rc = 0;
+    const size_t chunk = 500;
+    for (size_t first = 0; first < keys->elements && rc == 0; first += chunk) {
+        size_t n = keys->elements - first < chunk ? keys->elements - first : chunk;
+        for (size_t i = 0; i < n; i++)
+            redisAppendCommand(ctx, "GET %s", keys->element[first + i]->str);
+        for (size_t i = 0; i < n; i++) {
+            void *r = NULL;
+            if (redisGetReply(ctx, &r) != REDIS_OK || r == NULL) {
+                rc = fault_fail("Redis: %s", ctx->errstr);
+                break;
+            }
+            redisReply *value = r;
+            const char *key = keys->element[first + i]->str;
+            const char *msisdn = strstr(key, "}:s:");
+            cw_sub_t sub;
+            if (value->type != REDIS_REPLY_STRING || msisdn == NULL ||
+                cw_sub_decode(&sub, (const uint8_t *)value->str, value->len) != 0) {
+                problem(result, "%s: not a subscriber state", key);
+            } else {
+                char line[4096];
+                format_state(msisdn + 4, &sub, line, sizeof line);
+                rc = cw_fault_lines_add(&result->states, line);
+            }
+            freeReplyObject(value);
+        }
+    }
+    freeReplyObject(keys);
+    if (rc != 0)
+        return -1;
+    cw_fault_lines_sort(&result->states);
+    for (size_t i = 1; i < result->states.count; i++) {
+        const char *a = result->states.items[i - 1], *b = result->states.items[i];
+        size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+        if (la == lb && strncmp(a, b, la) == 0)
+            problem(result, "subscriber %.*s has two states", (int)la, a);
+    }
+    for (int p = 0; p < CW_FAULT_PARTITIONS; p++) {
+        redisReply *meta = command(h, "HMGET cw:{p%d}:meta cw st sw", p);
+        if (meta == NULL)
+            return -1;
+        if (meta->type == REDIS_REPLY_ARRAY && meta->elements == 3) {
+            char line[128];
+            snprintf(line, sizeof line, "p%d cw=%s st=%s", p,
+                     meta->element[0]->str ? meta->element[0]->str : "-",
+                     meta->element[1]->str ? meta->element[1]->str : "-");
+            rc = cw_fault_lines_add(&result->meta, line);
+            if (meta->element[2]->str != NULL)
+                problem(result, "partition %d: a week-close sweep is still under way", p);
+        }
+        freeReplyObject(meta);
+        redisReply *outbox = command(h, "HLEN cw:{p%d}:outbox", p);
+        if (outbox == NULL)
+            return -1;
+        if (outbox->type == REDIS_REPLY_INTEGER && outbox->integer > 0)
+            problem(result, "partition %d: %lld outbox entr(ies) never acknowledged", p,
+                    outbox->integer);
+        freeReplyObject(outbox);
+        if (rc != 0)
+            return -1;
+    }
+    cw_fault_lines_sort(&result->meta);
+    return 0;
+}
+
+int cw_fault_collect(cw_harness_t *h, cw_fault_result_t *result, cw_fault_skip_fn skip,
+                     void *arg)
+{
+    memset(result, 0, sizeof *result);
+    if (collect_alerts(h, result) != 0 || collect_dead(h, result, skip, arg) != 0 ||
+        collect_redis(h, result) != 0 || (result->records = cw_fault_applied(h)) < 0) {
+        cw_fault_result_free(result);
+        return -1;
+    }
+    cw_harness_log(h,
+                   "collected: %zu distinct alerts (%zu records), %zu states, %zu dead "
+                   "letters (%zu records), %zu problem(s)%s%s",
+                   result->alerts.count, result->alert_records, result->states.count,
+                   result->dead.count, result->dead_records, result->problems,
+                   result->problems ? ": " : "", result->problem);
+    return 0;
+}
+
+/* ---- comparing -------------------------------------------------------------- */
+
+static size_t compare_lines(cw_harness_t *h, const char *kind,
+                            const cw_fault_lines_t *want, const cw_fault_lines_t *got)
+{
+    size_t i = 0, j = 0, missing = 0, extra = 0;
+    while (i < want->count || j < got->count) {
+        int c = i == want->count  ? 1
+                : j == got->count ? -1
+                                  : strcmp(want->items[i], got->items[j]);
+        if (c == 0) {
+            i++;
+            j++;
+        } else if (c < 0) {
+            if (missing++ < SHOW_DIFFS)
+                cw_harness_log(h, "%s missing:    %.400s", kind, want->items[i]);
+            i++;
+        } else {
+            if (extra++ < SHOW_DIFFS)
+                cw_harness_log(h, "%s unexpected: %.400s", kind, got->items[j]);
+            j++;
+        }
+    }
+    if (missing + extra > 0)
+        cw_harness_log(h, "%s: %zu missing, %zu unexpected (reference %zu, this run %zu)",
+                       kind, missing, extra, want->count, got->count);
+    return missing + extra;
+}
+
+int cw_fault_compare(cw_harness_t *h, const cw_fault_result_t *want,
+                     const cw_fault_result_t *got)
+{
+    size_t alerts = compare_lines(h, "alert", &want->alerts, &got->alerts);
+    size_t states = compare_lines(h, "state", &want->states, &got->states);
+    size_t dead = compare_lines(h, "dead letter", &want->dead, &got->dead);
+    size_t meta = compare_lines(h, "partition", &want->meta, &got->meta);
+    cw_harness_log(
+        h,
+        "compared with the fault-free reference: %zu alerts, %zu states, %zu dead "
+        "letters, %zu partitions; duplicates published: %zu alert(s), %zu dead "
+        "letter(s)",
+        got->alerts.count, got->states.count, got->dead.count, got->meta.count,
+        got->alert_records - got->alerts.count,
+        got->dead_records >= got->dead.count ? got->dead_records - got->dead.count : 0);
+    if (got->problems > 0)
+        return fault_fail("%zu inconsistenc(ies) in this run's output, first: %s",
+                          got->problems, got->problem);
+    if (alerts + states + dead + meta > 0)
+        return fault_fail(
+            "this run differs from the fault-free one: %zu alert, %zu state, %zu "
+            "dead-letter and %zu partition difference(s) (see the log above)",
+            alerts, states, dead, meta);
+    return 0;
+}
+
+/* ---- the reference ---------------------------------------------------------- */
+
+static int cache_path(char *out, size_t size)
+{
+    /* what the reference depends on: the two programs, the number plan, the
+     * traffic and the config this file writes, and this file */
+    uint64_t hash = FNV_START;
+    static const char *const files[] = {
+        CW_CDRWARND,
+        CW_GEN,
+        CW_SOURCE_DIR "/config/own_prefixes.txt",
+        CW_SOURCE_DIR "/config/rival_prefixes.txt",
+        CW_SOURCE_DIR "/config/ported.txt",
+        CW_SOURCE_DIR "/config/rival_staff.txt",
+        CW_SOURCE_DIR "/tests/support/fault.c", /* what is collected, and how */
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (hash_file(files[i], &hash) != 0)
+            return -1;
+    static const char traffic[] =
+        CACHE_FORMAT " " CW_FAULT_SUBSCRIBERS " " CW_FAULT_WEEKS " " CW_FAULT_START
+                     " " CW_FAULT_SEED " " CW_FAULT_TOPIC " " CW_FAULT_SESSION_MS;
+    hash = fnv(hash, traffic, sizeof traffic);
+    hash = fnv(hash, &(int){CW_FAULT_PARTITIONS}, sizeof(int));
+    mkdir(CW_FAULT_CACHE_DIR, 0755);
+    snprintf(out, size, "%s/reference-%016llx.txt", CW_FAULT_CACHE_DIR,
+             (unsigned long long)hash);
+    return 0;
+}
+
+static int save(const char *path, const cw_fault_result_t *r)
+{
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return fault_fail("%s: %s", tmp, strerror(errno));
+    fprintf(f, "%s %zu %zu %lld\n", CACHE_FORMAT, r->alert_records, r->dead_records,
+            (long long)r->records);
+    const struct {
+        char tag;
+        const cw_fault_lines_t *lines;
+    } kinds[] = {{'A', &r->alerts}, {'S', &r->states}, {'D', &r->dead}, {'M', &r->meta}};
+    for (size_t k = 0; k < 4; k++)
+        for (size_t i = 0; i < kinds[k].lines->count; i++)
+            fprintf(f, "%c %s\n", kinds[k].tag, kinds[k].lines->items[i]);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return fault_fail("cannot write %s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+static int load(const char *path, cw_fault_result_t *r)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    memset(r, 0, sizeof *r);
+    size_t cap = 8192;
+    char *line = malloc(cap);
+    int rc = line ? 0 : -1;
+    bool first = true;
+    while (rc == 0) {
+        ssize_t n = getline(&line, &cap, f);
+        if (n < 0)
+            break;
+        if (n > 0 && line[n - 1] == '\n')
+            line[--n] = '\0';
+        if (first) {
+            first = false;
+            long long records = 0;
+            if (strncmp(line, CACHE_FORMAT " ", strlen(CACHE_FORMAT) + 1) != 0 ||
+                sscanf(line + strlen(CACHE_FORMAT) + 1, "%zu %zu %lld", &r->alert_records,
+                       &r->dead_records, &records) != 3)
+                rc = -1;
+            r->records = records;
+            continue;
+        }
+        if (n < 2 || line[1] != ' ') {
+            rc = -1;
+            break;
+        }
+        cw_fault_lines_t *lines = line[0] == 'A'   ? &r->alerts
+                                  : line[0] == 'S' ? &r->states
+                                  : line[0] == 'D' ? &r->dead
+                                  : line[0] == 'M' ? &r->meta
+                                                   : NULL;
+        rc = lines ? cw_fault_lines_add(lines, line + 2) : -1;
+    }
+    free(line);
+    fclose(f);
+    if (rc != 0 || first || r->alerts.count == 0) {
+        cw_fault_result_free(r);
+        return -1;
+    }
+    return 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    if (in == NULL)
+        return fault_fail("%s: %s", from, strerror(errno));
+    FILE *out = fopen(to, "wb");
+    if (out == NULL) {
+        fclose(in);
+        return fault_fail("%s: %s", to, strerror(errno));
+    }
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        fwrite(buf, 1, n, out);
+    fclose(in);
+    return fclose(out) == 0 ? 0 : fault_fail("cannot write %s", to);
+}
+
+/* The fault-free run itself. */
+static int reference_run(cw_fault_result_t *out, const char *truth_path)
+{
+    cw_harness_t *h = cw_harness_new("fault-reference");
+    if (h == NULL)
+        return fault_fail("the harness could not be set up");
+    int rc = -1, status = -1;
+    if (cw_fault_prepare(h, NULL) != 0)
+        goto out;
+    if (cw_harness_daemon_start(h) != 0 ||
+        cw_harness_daemon_wait_healthy(h, 60000) != 0) {
+        harness_fail(h, "cdrwarnd");
+        goto out;
+    }
+    if (cw_fault_gen_start(h, 0) != 0 || cw_fault_settle(h, CW_FAULT_WAIT_MS) != 0)
+        goto out;
+    if (cw_fault_collect(h, out, NULL, NULL) != 0)
+        goto out;
+    if (cw_harness_daemon_stop(h, 30000, &status) != 0 || status != 0) {
+        fault_fail("the reference daemon did not stop cleanly (status %d): %s", status,
+                   cw_harness_error(h));
+        goto out;
+    }
+    if (out->problems > 0) {
+        fault_fail("the reference run is inconsistent: %s", out->problem);
+        goto out;
+    }
+    if (truth_path != NULL) {
+        char truth[400];
+        snprintf(truth, sizeof truth, "%s/truth.jsonl", cw_harness_dir(h));
+        if (copy_file(truth, truth_path) != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    if (rc != 0) {
+        cw_harness_dump_logs(h);
+        cw_fault_result_free(out);
+    }
+    cw_harness_free(h);
+    return rc;
+}
+
+int cw_fault_reference(cw_fault_result_t *out, bool fresh, const char *truth_path,
+                       bool *computed)
+{
+    char path[512];
+    if (computed != NULL)
+        *computed = false;
+    if (cache_path(path, sizeof path) != 0)
+        return -1;
+    if (!fresh && load(path, out) == 0) {
+        fprintf(stderr,
+                "[fault] the fault-free reference from %s: %zu alerts, %zu states\n",
+                path, out->alerts.count, out->states.count);
+        return 0;
+    }
+    fprintf(stderr, "[fault] computing the fault-free reference (%s)\n", path);
+    if (reference_run(out, truth_path) != 0)
+        return -1;
+    if (computed != NULL)
+        *computed = true;
+    return save(path, out);
+}

@@ -1,0 +1,136 @@
+/* The fault-injection suite's common ground (tests/integration/test_fault_*.c):
+ * one seeded traffic replayed by every fault test, what a run leaves behind
+ * (the alerts published, every subscriber's state in Redis, the dead letters,
+ * the partitions' closed weeks) as sorted text lines, the fault-free
+ * reference of it, and the comparison of a faulty run with that reference.
+ *
+ * Why the comparison may be exact: the traffic goes to ONE input topic, so
+ * each partition's record order is the generator's, whatever the timing, and
+ * everything the daemon decides (aggregates, alerts and their evidence, week
+ * closes, dead letters) depends only on that order. With several input
+ * topics the interleaving of the topics in a partition is decided by the
+ * consumer's fetches, and SPEC sections 5 and 6 make alerts depend on arrival
+ * order (a record of a week already closed is counted but not evaluated; the
+ * first alert of a week carries the triggers true at that moment), so two
+ * fault-free runs could differ there already.
+ *
+ * The reference is computed once and cached under the build tree, keyed by
+ * the bytes of cdrwarnd and cdrwarn-gen, the traffic and the config: the
+ * first fault test (integration.fault_reference, a CTest fixture) writes it,
+ * the others read it. Every function returns 0 or -1 with the reason in
+ * cw_fault_error(). */
+#ifndef CW_FAULT_H
+#define CW_FAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness.h"
+
+/* The traffic: seeded, several weeks, thousands of subscribers, every drift
+ * kind (so every trigger and level) and every bad-record reason. */
+#define CW_FAULT_PARTITIONS 16
+#define CW_FAULT_SUBSCRIBERS "2500"
+#define CW_FAULT_WEEKS "4"
+#define CW_FAULT_START "2025-03-03" /* a Monday; the ISO week 2025-W10 */
+#define CW_FAULT_SEED "7"
+#define CW_FAULT_TOPIC CW_HARNESS_TOPIC_CDR /* the one input topic */
+
+/* Group membership fast enough for ten restarts: a kill costs about twice
+ * the session timeout before the restarted member gets its partitions. The
+ * mock broker answers the first join of a group after 3 s and drops a
+ * joining member whose session timeout is not above that, so 3500 ms is
+ * about the least that works (and every member must use the same value). */
+#define CW_FAULT_SESSION_MS "3500"
+#define CW_FAULT_HEARTBEAT_MS "500"
+
+#define CW_FAULT_WAIT_MS 120000
+
+typedef struct cw_fault_lines {
+    char **items;
+    size_t count, cap;
+} cw_fault_lines_t;
+
+/* What a run leaves behind, each list sorted. */
+typedef struct cw_fault_result {
+    /* distinct alerts: "<msisdn> <week> <level> <trigger,...> <alert_id> <hash>",
+     * the hash of the alert's JSON without emitted_at */
+    cw_fault_lines_t alerts;
+    /* "<msisdn> <profile> | <week>:<aggregates and published state> ..." */
+    cw_fault_lines_t states;
+    /* one per source record (duplicates folded): "<reason> <key> <bytes>
+     * <value hash> <detail>" */
+    cw_fault_lines_t dead;
+    /* "p<N> cw=<closed week> st=<stream time>" */
+    cw_fault_lines_t meta;
+    size_t alert_records, dead_records; /* as read, duplicates included (skipped not) */
+    int64_t records;                    /* input records applied or dead-lettered */
+    size_t problems;                    /* inconsistencies found while reading */
+    char problem[512];                  /* the first of them */
+} cw_fault_result_t;
+
+const char *cw_fault_error(void);
+void cw_fault_result_free(cw_fault_result_t *result);
+
+/* Starts redis-server (extra options as cw_harness_redis_start, may be
+ * NULL) and the devbroker, and sets the daemon's config for the traffic:
+ * input_topics = cdr, idle_close 30d (weeks close by the traffic's own
+ * closing events, never by the wall clock), the session timeouts above. */
+int cw_fault_prepare(cw_harness_t *h, const char *const *redis_extra);
+/* Starts cdrwarn-gen with the traffic; rate_eps 0 = as fast as it can. */
+int cw_fault_gen_start(cw_harness_t *h, int rate_eps);
+/* Until the generator is done, every record is applied, the last week is
+ * closed everywhere and the outboxes are empty. */
+int cw_fault_settle(cw_harness_t *h, int timeout_ms);
+/* Reads the alert and DLQ topics and Redis. A DLQ record whose source the
+ * filter accepts (returns true) is left out (filter may be NULL). */
+typedef bool (*cw_fault_skip_fn)(const char *topic, int32_t partition, int64_t offset,
+                                 void *arg);
+int cw_fault_collect(cw_harness_t *h, cw_fault_result_t *result, cw_fault_skip_fn skip,
+                     void *arg);
+/* Compares a faulty run with the reference; 0 when equal. The differences
+ * (the first few of each kind) are logged through the harness and
+ * summarised in cw_fault_error(). */
+int cw_fault_compare(cw_harness_t *h, const cw_fault_result_t *want,
+                     const cw_fault_result_t *got);
+
+/* The fault-free reference: read from the cache, or computed by a run of its
+ * own (and cached) when there is none for these binaries. `fresh` computes it
+ * whatever the cache holds. The truth file of the generator (its --truth) is
+ * copied to truth_path when not NULL and the reference was computed. */
+int cw_fault_reference(cw_fault_result_t *out, bool fresh, const char *truth_path,
+                       bool *computed);
+
+/* The sum over partitions of the next offset of the input topic in Redis:
+ * records applied or dead-lettered so far. -1 on error. */
+int64_t cw_fault_applied(cw_harness_t *h);
+/* The number of records the traffic holds once produced (high watermarks). */
+int64_t cw_fault_produced(cw_harness_t *h);
+/* Until cw_fault_applied reaches target (or the daemon is gone). */
+int cw_fault_wait_applied(cw_harness_t *h, int64_t target, int timeout_ms);
+/* The last week of the traffic (week.h index). */
+int32_t cw_fault_last_week(void);
+
+/* A small seeded generator for the random moments; the seed comes from
+ * CW_FAULT_RANDOM_SEED when set (to replay a failure), else from the clock,
+ * and is logged. */
+uint64_t cw_fault_random_seed(cw_harness_t *h);
+uint64_t cw_fault_random(uint64_t *state);
+int cw_fault_random_range(uint64_t *state, int lo, int hi); /* lo..hi inclusive */
+
+/* Line lists. */
+int cw_fault_lines_add(cw_fault_lines_t *lines, const char *line);
+void cw_fault_lines_sort(cw_fault_lines_t *lines);
+void cw_fault_lines_free(cw_fault_lines_t *lines);
+
+/* A Check assertion that a fault call succeeded. */
+#define CW_FAULT_OK(h, call)                                                             \
+    do {                                                                                 \
+        if ((call) != 0) {                                                               \
+            cw_harness_dump_logs(h);                                                     \
+            ck_abort_msg("%s failed: %s", #call, cw_fault_error());                      \
+        }                                                                                \
+    } while (0)
+
+#endif
