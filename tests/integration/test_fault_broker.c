@@ -18,17 +18,6 @@
 
 static cw_harness_t *h;
 
-static void setup(void)
-{
-    h = cw_harness_new("fault-broker");
-}
-
-static void teardown(void)
-{
-    cw_harness_free(h);
-    h = NULL;
-}
-
 static void command(const char *text)
 {
     CW_HARNESS_OK(h, cw_harness_broker_command(h, text, NULL, 0));
@@ -90,10 +79,7 @@ START_TEST(broker_down_and_request_errors_change_nothing)
     }
     CW_HARNESS_ASSERT(h, lagging < 0, "partition %d: committed offset %lld, applied %lld",
                       lagging, (long long)committed[lagging], (long long)want[lagging]);
-    int status = -1;
-    CW_HARNESS_OK(h, cw_harness_daemon_stop(h, 30000, &status));
-    CW_HARNESS_ASSERT(h, status == 0, "cdrwarnd exited with status %d after SIGTERM",
-                      status);
+    CW_FAULT_OK(h, cw_fault_stop(h, 0, 30000));
     cw_fault_result_free(&got);
     cw_fault_result_free(&ref);
     cw_harness_stop(h);
@@ -102,15 +88,6 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("fault_broker");
-    TCase *tc = tcase_create("broker");
-    tcase_add_unchecked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 280);
-    tcase_add_test(tc, broker_down_and_request_errors_change_nothing);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return cw_fault_main("fault_broker", broker_down_and_request_errors_change_nothing,
+                         &h);
 }

@@ -34,20 +34,6 @@ static cw_harness_t *h;
 static bad_t corpus[MAX_CORPUS];
 static int corpus_count;
 
-static void setup(void)
-{
-    h = cw_harness_new("fault-hostile");
-}
-
-static void teardown(void)
-{
-    for (int i = 0; i < corpus_count; i++)
-        free(corpus[i].value);
-    corpus_count = 0;
-    cw_harness_free(h);
-    h = NULL;
-}
-
 /* A number no subscriber has, on partition i % partitions. */
 static void key_for(int i, char out[24])
 {
@@ -563,10 +549,7 @@ START_TEST(every_bad_record_lands_on_the_dlq_and_the_good_traffic_is_unchanged)
         "changed key or value, or a detail that is empty or names a number",
         missing, corpus_count, wrong);
 
-    int status = -1;
-    CW_HARNESS_OK(h, cw_harness_daemon_stop(h, 30000, &status));
-    CW_HARNESS_ASSERT(h, status == 0, "cdrwarnd exited with status %d after SIGTERM",
-                      status);
+    CW_FAULT_OK(h, cw_fault_stop(h, 0, 30000));
     cw_fault_result_free(&got);
     cw_fault_result_free(&ref);
     cw_harness_stop(h);
@@ -575,16 +558,10 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("fault_hostile");
-    TCase *tc = tcase_create("hostile");
-    tcase_add_unchecked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 280);
-    tcase_add_test(tc,
-                   every_bad_record_lands_on_the_dlq_and_the_good_traffic_is_unchanged);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    int rc = cw_fault_main(
+        "fault_hostile",
+        every_bad_record_lands_on_the_dlq_and_the_good_traffic_is_unchanged, &h);
+    for (int i = 0; i < corpus_count; i++)
+        free(corpus[i].value);
+    return rc;
 }

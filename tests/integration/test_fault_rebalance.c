@@ -29,17 +29,6 @@
 
 static cw_harness_t *h;
 
-static void setup(void)
-{
-    h = cw_harness_new("fault-rebalance");
-}
-
-static void teardown(void)
-{
-    cw_harness_free(h);
-    h = NULL;
-}
-
 static double metric(int n, const char *series)
 {
     double value = -1;
@@ -183,9 +172,7 @@ START_TEST(a_second_instance_joining_and_leaving_mid_stream_changes_nothing)
                    (long long)cw_fault_applied(h));
     stop_reading(1, &closes1, &fenced1);
 
-    CW_FAULT_OK(h, cw_fault_settle(h, CW_FAULT_WAIT_MS));
-    CW_FAULT_OK(h, cw_fault_collect(h, &got, NULL, NULL));
-    CW_FAULT_OK(h, cw_fault_compare(h, &ref, &got));
+    CW_FAULT_OK(h, cw_fault_check_run(h, &ref, &got, NULL, NULL));
     CW_HARNESS_ASSERT(h, metric(0, "cdrwarn_partitions_assigned") == CW_FAULT_PARTITIONS,
                       "instance #0 did not take every partition back");
 
@@ -215,15 +202,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("fault_rebalance");
-    TCase *tc = tcase_create("rebalance");
-    tcase_add_unchecked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 280);
-    tcase_add_test(tc, a_second_instance_joining_and_leaving_mid_stream_changes_nothing);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return cw_fault_main("fault_rebalance",
+                         a_second_instance_joining_and_leaving_mid_stream_changes_nothing,
+                         &h);
 }

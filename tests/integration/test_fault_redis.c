@@ -23,17 +23,6 @@
 
 static cw_harness_t *h;
 
-static void setup(void)
-{
-    h = cw_harness_new("fault-redis");
-}
-
-static void teardown(void)
-{
-    cw_harness_free(h);
-    h = NULL;
-}
-
 static int health(void)
 {
     int status = 0;
@@ -81,9 +70,7 @@ START_TEST(redis_frozen_then_killed_and_restarted_from_its_aof_changes_nothing)
     cw_harness_log(h, "redis-server restarted from its AOF at %lld records applied",
                    (long long)cw_fault_applied(h));
 
-    CW_FAULT_OK(h, cw_fault_settle(h, CW_FAULT_WAIT_MS));
-    CW_FAULT_OK(h, cw_fault_collect(h, &got, NULL, NULL));
-    CW_FAULT_OK(h, cw_fault_compare(h, &ref, &got));
+    CW_FAULT_OK(h, cw_fault_check_run(h, &ref, &got, NULL, NULL));
     double reconnects = -1, errors = -1;
     CW_HARNESS_OK(h, cw_harness_metric(h, "cdrwarn_redis_reconnects_total", &reconnects));
     CW_HARNESS_OK(h, cw_harness_metric(h, "cdrwarn_redis_errors_total", &errors));
@@ -93,10 +80,7 @@ START_TEST(redis_frozen_then_killed_and_restarted_from_its_aof_changes_nothing)
         "%.0f Redis connection(s) made, expected the first and one after each "
         "fault",
         reconnects);
-    int status = -1;
-    CW_HARNESS_OK(h, cw_harness_daemon_stop(h, 30000, &status));
-    CW_HARNESS_ASSERT(h, status == 0, "cdrwarnd exited with status %d after SIGTERM",
-                      status);
+    CW_FAULT_OK(h, cw_fault_stop(h, 0, 30000));
     cw_fault_result_free(&got);
     cw_fault_result_free(&ref);
     cw_harness_stop(h);
@@ -105,16 +89,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("fault_redis");
-    TCase *tc = tcase_create("redis");
-    tcase_add_unchecked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 280);
-    tcase_add_test(tc,
-                   redis_frozen_then_killed_and_restarted_from_its_aof_changes_nothing);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return cw_fault_main(
+        "fault_redis",
+        redis_frozen_then_killed_and_restarted_from_its_aof_changes_nothing, &h);
 }

@@ -22,17 +22,6 @@
 
 static cw_harness_t *h;
 
-static void setup(void)
-{
-    h = cw_harness_new("fault-sigkill");
-}
-
-static void teardown(void)
-{
-    cw_harness_free(h);
-    h = NULL;
-}
-
 static int int64_cmp(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -84,13 +73,8 @@ START_TEST(sigkill_ten_times_at_random_moments_changes_no_alert_and_no_aggregate
 
     CW_HARNESS_OK(h, cw_harness_daemon_start(h));
     CW_HARNESS_OK(h, cw_harness_daemon_wait_healthy(h, 60000));
-    CW_FAULT_OK(h, cw_fault_settle(h, CW_FAULT_WAIT_MS));
-    CW_FAULT_OK(h, cw_fault_collect(h, &got, NULL, NULL));
-    CW_FAULT_OK(h, cw_fault_compare(h, &ref, &got));
-    int status = -1;
-    CW_HARNESS_OK(h, cw_harness_daemon_stop(h, 30000, &status));
-    CW_HARNESS_ASSERT(h, status == 0, "cdrwarnd exited with status %d after SIGTERM",
-                      status);
+    CW_FAULT_OK(h, cw_fault_check_run(h, &ref, &got, NULL, NULL));
+    CW_FAULT_OK(h, cw_fault_stop(h, 0, 30000));
     cw_fault_result_free(&got);
     cw_fault_result_free(&ref);
     cw_harness_stop(h);
@@ -99,16 +83,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("fault_sigkill");
-    TCase *tc = tcase_create("sigkill");
-    tcase_add_unchecked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 280);
-    tcase_add_test(tc,
-                   sigkill_ten_times_at_random_moments_changes_no_alert_and_no_aggregate);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return cw_fault_main(
+        "fault_sigkill",
+        sigkill_ten_times_at_random_moments_changes_no_alert_and_no_aggregate, &h);
 }

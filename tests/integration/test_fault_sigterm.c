@@ -17,17 +17,6 @@
 
 static cw_harness_t *h;
 
-static void setup(void)
-{
-    h = cw_harness_new("fault-sigterm");
-}
-
-static void teardown(void)
-{
-    cw_harness_free(h);
-    h = NULL;
-}
-
 /* Every partition's committed offset equals its next offset in Redis. */
 static void committed_equals_applied(int stop)
 {
@@ -89,15 +78,10 @@ START_TEST(sigterm_during_heavy_traffic_exits_0_loses_nothing_and_replays_nothin
         CW_HARNESS_OK(h, cw_harness_daemon_wait_healthy(h, 60000));
     }
 
-    CW_FAULT_OK(h, cw_fault_settle(h, CW_FAULT_WAIT_MS));
-    CW_FAULT_OK(h, cw_fault_collect(h, &got, NULL, NULL));
-    CW_FAULT_OK(h, cw_fault_compare(h, &ref, &got));
+    CW_FAULT_OK(h, cw_fault_check_run(h, &ref, &got, NULL, NULL));
     CW_HARNESS_ASSERT(h, replayed() == 0, "the last run replayed %.0f record(s)",
                       replayed());
-    int status = -1;
-    CW_HARNESS_OK(h, cw_harness_daemon_stop(h, STOP_BOUND_MS, &status));
-    CW_HARNESS_ASSERT(h, status == 0, "cdrwarnd exited with status %d after SIGTERM",
-                      status);
+    CW_FAULT_OK(h, cw_fault_stop(h, 0, STOP_BOUND_MS));
     committed_equals_applied(STOPS + 1);
     cw_fault_result_free(&got);
     cw_fault_result_free(&ref);
@@ -107,16 +91,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("fault_sigterm");
-    TCase *tc = tcase_create("sigterm");
-    tcase_add_unchecked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 280);
-    tcase_add_test(
-        tc, sigterm_during_heavy_traffic_exits_0_loses_nothing_and_replays_nothing);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return cw_fault_main(
+        "fault_sigterm",
+        sigterm_during_heavy_traffic_exits_0_loses_nothing_and_replays_nothing, &h);
 }

@@ -838,3 +838,56 @@ int cw_fault_reference(cw_fault_result_t *out, bool fresh, const char *truth_pat
         *computed = true;
     return save(path, out);
 }
+
+/* ---- the end of a run, and main ----------------------------------------- */
+
+int cw_fault_check_run(cw_harness_t *h, const cw_fault_result_t *ref,
+                       cw_fault_result_t *got, cw_fault_skip_fn skip, void *arg)
+{
+    if (cw_fault_settle(h, CW_FAULT_WAIT_MS) != 0 ||
+        cw_fault_collect(h, got, skip, arg) != 0)
+        return -1;
+    return cw_fault_compare(h, ref, got);
+}
+
+int cw_fault_stop(cw_harness_t *h, int n, int timeout_ms)
+{
+    int status = -1;
+    if (cw_harness_daemon_stop_n(h, n, timeout_ms, &status) != 0)
+        return harness_fail(h, "stopping cdrwarnd");
+    if (status != 0)
+        return fault_fail("cdrwarnd #%d exited with status %d after SIGTERM", n, status);
+    return 0;
+}
+
+static const char *main_name;
+static cw_harness_t **main_harness;
+
+static void main_setup(void)
+{
+    *main_harness = cw_harness_new(main_name);
+}
+
+static void main_teardown(void)
+{
+    cw_harness_free(*main_harness);
+    *main_harness = NULL;
+}
+
+int cw_fault_main(const char *name, const TTest *test, cw_harness_t **harness)
+{
+    main_name = name;
+    main_harness = harness;
+    Suite *s = suite_create(name);
+    TCase *tc = tcase_create("fault");
+    tcase_add_unchecked_fixture(tc, main_setup, main_teardown);
+    /* under CTest's 300 s bound, so Check reports a hang first */
+    tcase_set_timeout(tc, 280);
+    tcase_add_test(tc, test);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

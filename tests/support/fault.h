@@ -22,6 +22,7 @@
 #ifndef CW_FAULT_H
 #define CW_FAULT_H
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,6 +95,18 @@ int cw_fault_collect(cw_harness_t *h, cw_fault_result_t *result, cw_fault_skip_f
  * summarised in cw_fault_error(). */
 int cw_fault_compare(cw_harness_t *h, const cw_fault_result_t *want,
                      const cw_fault_result_t *got);
+
+/* The end of every faulty run: cw_fault_settle, cw_fault_collect (skip may
+ * be NULL) into *got, and cw_fault_compare with the reference. */
+int cw_fault_check_run(cw_harness_t *h, const cw_fault_result_t *ref,
+                       cw_fault_result_t *got, cw_fault_skip_fn skip, void *arg);
+/* SIGTERM to cdrwarnd instance n; 0 when it exited 0 within timeout_ms. */
+int cw_fault_stop(cw_harness_t *h, int n, int timeout_ms);
+
+/* A fault test program's main: runs `test` alone, in a tcase whose unchecked
+ * fixture makes *harness (cw_harness_new(name)) before it and frees it after.
+ * Returns the exit status. */
+int cw_fault_main(const char *name, const TTest *test, cw_harness_t **harness);
 
 /* The fault-free reference: read from the cache, or computed by a run of its
  * own (and cached) when there is none for these binaries. `fresh` computes it
