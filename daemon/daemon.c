@@ -289,6 +289,14 @@ static void begin_stop(cw_daemon_t *daemon, const char *why)
     cw_notify("STOPPING=1");
 }
 
+void cw_daemon_fail(cw_daemon_t *daemon)
+{
+    if (daemon->exit_code == 0)
+        daemon->exit_code = 1;
+    if (!daemon->stopping)
+        begin_stop(daemon, "cannot go on");
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     cw_daemon_t *daemon = arg;
@@ -495,7 +503,11 @@ int cw_daemon_run(const char *config_path)
     daemon->stopping = true;
     stop(daemon);
     cw_errlist_free(&errs);
-    if (rc == 0)
+    if (rc == 0 && daemon->exit_code != 0) {
+        rc = daemon->exit_code;
+        cw_log(LOG_ERR, "stopped after an error (exit status %d)", rc);
+    } else if (rc == 0) {
         cw_log(LOG_NOTICE, "stopped");
+    }
     return rc;
 }

@@ -73,6 +73,9 @@ const cw_setup_t *cw_daemon_rules(const cw_daemon_t *daemon);     /* current rul
  * resume consumption and start waiting steps. */
 void cw_daemon_records_done(cw_daemon_t *daemon, int64_t count);
 void cw_daemon_step_done(cw_daemon_t *daemon);
+/* Something only a person can mend (logged by the caller): stops the daemon
+ * gracefully, with exit status 1. */
+void cw_daemon_fail(cw_daemon_t *daemon);
 /* Gives free step slots to partitions with work waiting. */
 void cw_daemon_kick(cw_daemon_t *daemon);
 /* Whether a step (a sweep when `sweep`) may start now. */

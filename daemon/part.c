@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "clock.h"
+#include "consumer.h"
 #include "hash.h"
 #include "keys.h"
 #include "log.h"
@@ -36,6 +37,7 @@ static void meta_reset(part_meta_t *meta)
     meta->sweep_week = WEEK_NONE;
     meta->sweep_list = 0;
     meta->sweep_offset = 0;
+    meta->partition_count = 0;
 }
 
 static void on_backoff_timer(evutil_socket_t fd, short what, void *arg)
@@ -118,7 +120,7 @@ void cw_part_push(cw_part_t *part, cw_record_t *record)
 
 void cw_part_kick(cw_part_t *part)
 {
-    if (!part->owned || part->step != NULL || part->backing_off)
+    if (!part->owned || part->step != NULL || part->backing_off || part->refused)
         return;
     cw_daemon_t *daemon = part->daemon;
     if (daemon->store == NULL || !cw_store_ready(daemon->store))
@@ -546,6 +548,8 @@ static void parse_meta(cw_part_t *part, part_meta_t *meta, const redisReply *rep
             meta->sweep_list = (int)number;
         } else if (strcmp(field, "so") == 0) {
             meta->sweep_offset = number;
+        } else if (strcmp(field, "pc") == 0) {
+            meta->partition_count = (int32_t)number;
         } else if (strncmp(field, "o:", 2) == 0) {
             for (size_t t = 0; t < config->input_topic_count; t++)
                 if (strcmp(field + 2, config->input_topics[t]) == 0)
@@ -565,6 +569,35 @@ static void on_meta(redisReply *reply, void *arg)
     parse_meta(step->part, &step->meta, reply);
 }
 
+static void on_recorded(redisReply *reply, void *arg)
+{
+    cw_step_t *step = arg;
+    step->replies_pending--;
+    if (cw_step_abandoned(step))
+        return;
+    cw_step_reply_failed(step, reply, REDIS_REPLY_INTEGER, "HSETNX");
+}
+
+/* A subscriber's partition is its hash modulo the partition count: with
+ * another count its state sits under a partition that no longer gets its
+ * records, and applying would start it afresh. Only a person can mend that
+ * (README, "Known limitations"), so the daemon stops without applying. */
+static bool written_for_other_count(cw_part_t *part, const part_meta_t *meta)
+{
+    cw_daemon_t *daemon = part->daemon;
+    int32_t now = daemon->consumer ? cw_consumer_partition_count(daemon->consumer) : 0;
+    if (meta->partition_count == 0 || now == 0 || meta->partition_count == now)
+        return false;
+    cw_log(LOG_CRIT,
+           "partition %d: its state in Redis was written when the input topics had %d "
+           "partitions; they have %d now, so subscribers' states are under other "
+           "partitions: refusing to apply (migrate the state or use a new key_prefix)",
+           part->partition, (int)meta->partition_count, (int)now);
+    part->refused = true;
+    cw_daemon_fail(daemon);
+    return true;
+}
+
 static void on_outbox(redisReply *reply, void *arg)
 {
     cw_step_t *step = arg;
@@ -574,6 +607,10 @@ static void on_outbox(redisReply *reply, void *arg)
         return;
     if (cw_step_reply_failed(step, reply, REDIS_REPLY_ARRAY, "HGETALL"))
         return;
+    if (written_for_other_count(part, &step->meta)) {
+        cw_step_end(step);
+        return;
+    }
     /* alerts and dead letters committed but maybe never acknowledged by
      * Kafka (a crash, a lost connection): send them again */
     size_t resent = 0;
@@ -602,16 +639,27 @@ static void load_begin(cw_part_t *part)
     cw_step_t *step = cw_step_new(part, STEP_LOAD);
     if (step == NULL)
         return;
-    char meta_key[CW_KEY_SIZE], outbox_key[CW_KEY_SIZE];
+    cw_store_t *store = part->daemon->store;
+    cw_consumer_t *consumer = part->daemon->consumer;
+    char meta_key[CW_KEY_SIZE], outbox_key[CW_KEY_SIZE], count[16];
+    size_t meta_len = cw_key_meta(meta_key, config->key_prefix, part->partition);
+    snprintf(count, sizeof count, "%d",
+             consumer ? (int)cw_consumer_partition_count(consumer) : 0);
+    /* the partition count the state is written for, kept from the first load */
+    const char *record[4] = {"HSETNX", meta_key, "pc", count};
+    size_t record_len[4] = {6, meta_len, 2, strlen(count)};
     const char *argv[2] = {"HGETALL", meta_key};
-    size_t argvlen[2] = {7, cw_key_meta(meta_key, config->key_prefix, part->partition)};
-    step->replies_pending = 2;
-    int sent = cw_store_send(part->daemon->store, on_meta, step, 2, argv, argvlen) == 0;
+    size_t argvlen[2] = {7, meta_len};
+    int sent = 0;
+    step->replies_pending = consumer != NULL ? 3 : 2;
+    if (consumer != NULL)
+        sent += cw_store_send(store, on_recorded, step, 4, record, record_len) == 0;
+    sent += cw_store_send(store, on_meta, step, 2, argv, argvlen) == 0;
     argv[1] = outbox_key;
     argvlen[1] = cw_key_outbox(outbox_key, config->key_prefix, part->partition);
-    if (sent)
-        sent += cw_store_send(part->daemon->store, on_outbox, step, 2, argv, argvlen) == 0;
-    step->replies_pending = sent;
-    if (sent < 2)
+    sent += cw_store_send(store, on_outbox, step, 2, argv, argvlen) == 0;
+    if (sent < step->replies_pending) {
+        step->replies_pending = sent;
         cw_step_fail(step, "Redis not ready");
+    }
 }

@@ -29,6 +29,8 @@ typedef struct part_meta {
     int32_t sweep_week;                       /* WEEK_NONE: no sweep under way */
     int sweep_list;                           /* 0: seen list of W, 1: of W-1 */
     int64_t sweep_offset;                     /* bytes of that list done */
+    int32_t partition_count;                  /* of the input topics when the
+                                                 state was first written; 0: unknown */
 } part_meta_t;
 
 typedef enum { STEP_LOAD, STEP_APPLY, STEP_SWEEP } step_kind_t;
@@ -100,6 +102,7 @@ struct cw_part {
     int32_t partition;
     bool owned;
     bool loaded;               /* meta mirrors Redis */
+    bool refused;              /* its state belongs to another partition count */
     part_meta_t meta;
     cw_record_t **queue;       /* ring buffer, owned */
     size_t q_head, q_len, q_cap;
