@@ -31,17 +31,6 @@
 
 static cw_harness_t *h;
 
-static void setup(void)
-{
-    h = cw_harness_new("auth");
-}
-
-static void teardown(void)
-{
-    cw_harness_free(h);
-    h = NULL;
-}
-
 /* redis-server with a password for the default user (the harness's own
  * client) and the ACL user the README recommends. */
 static void start_redis(void)
@@ -227,27 +216,11 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("auth");
-    struct {
-        const char *name;
-        const TTest *test;
-    } cases[] = {
-        {"acl_user", an_acl_user_with_a_password_file_works_and_nothing_is_logged},
-        {"password_in_config", a_password_in_a_config_readable_by_others_is_warned_about},
-        {"loose_password_file", a_password_file_readable_by_others_is_warned_about},
-        {"wrong_password",
-         a_wrong_password_keeps_health_503_and_says_so_without_the_secret},
+    const TTest *tests[] = {
+        an_acl_user_with_a_password_file_works_and_nothing_is_logged,
+        a_password_in_a_config_readable_by_others_is_warned_about,
+        a_password_file_readable_by_others_is_warned_about,
+        a_wrong_password_keeps_health_503_and_says_so_without_the_secret,
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        TCase *tc = tcase_create(cases[i].name);
-        tcase_add_unchecked_fixture(tc, setup, teardown);
-        tcase_set_timeout(tc, 120);
-        tcase_add_test(tc, cases[i].test);
-        suite_add_tcase(s, tc);
-    }
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return cw_harness_main("auth", tests, sizeof tests / sizeof tests[0], 120, &h);
 }

@@ -18,17 +18,6 @@
 
 static cw_harness_t *h;
 
-static void setup(void)
-{
-    h = cw_harness_new("partition-count");
-}
-
-static void teardown(void)
-{
-    cw_harness_free(h);
-    h = NULL;
-}
-
 /* HGET <prefix>{p<p>}:meta <field> as a string ("" when absent). */
 static void meta_field(int partition, const char *field, char *out, size_t size)
 {
@@ -115,15 +104,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("partition_count");
-    TCase *tc = tcase_create("partition_count");
-    tcase_add_unchecked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, state_written_for_another_partition_count_is_refused_with_exit_1);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    const TTest *tests[] = {
+        state_written_for_another_partition_count_is_refused_with_exit_1};
+    return cw_harness_main("partition_count", tests, 1, 120, &h);
 }

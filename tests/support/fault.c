@@ -860,34 +860,8 @@ int cw_fault_stop(cw_harness_t *h, int n, int timeout_ms)
     return 0;
 }
 
-static const char *main_name;
-static cw_harness_t **main_harness;
-
-static void main_setup(void)
-{
-    *main_harness = cw_harness_new(main_name);
-}
-
-static void main_teardown(void)
-{
-    cw_harness_free(*main_harness);
-    *main_harness = NULL;
-}
-
 int cw_fault_main(const char *name, const TTest *test, cw_harness_t **harness)
 {
-    main_name = name;
-    main_harness = harness;
-    Suite *s = suite_create(name);
-    TCase *tc = tcase_create("fault");
-    tcase_add_unchecked_fixture(tc, main_setup, main_teardown);
     /* under CTest's 300 s bound, so Check reports a hang first */
-    tcase_set_timeout(tc, 280);
-    tcase_add_test(tc, test);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return cw_harness_main(name, &test, 1, 280, harness);
 }

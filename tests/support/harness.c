@@ -510,6 +510,40 @@ void cw_harness_free(cw_harness_t *h)
     free(h);
 }
 
+static const char *main_name;
+static cw_harness_t **main_harness;
+
+static void main_setup(void)
+{
+    *main_harness = cw_harness_new(main_name);
+}
+
+static void main_teardown(void)
+{
+    cw_harness_free(*main_harness);
+    *main_harness = NULL;
+}
+
+int cw_harness_main(const char *name, const TTest *const *tests, size_t count,
+                    int timeout_s, cw_harness_t **harness)
+{
+    main_name = name;
+    main_harness = harness;
+    Suite *s = suite_create(name);
+    for (size_t i = 0; i < count; i++) {
+        TCase *tc = tcase_create(tests[i]->name);
+        tcase_add_unchecked_fixture(tc, main_setup, main_teardown);
+        tcase_set_timeout(tc, timeout_s);
+        tcase_add_test(tc, tests[i]);
+        suite_add_tcase(s, tc);
+    }
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 const char *cw_harness_error(const cw_harness_t *h)
 {
     return h->error;

@@ -85,6 +85,12 @@ cw_harness_t *cw_harness_new(const char *name);
  * bound), closes the clients and removes the temp dir (kept when the
  * environment sets CW_KEEP_TMP=1). NULL is fine. */
 void cw_harness_free(cw_harness_t *h);
+/* A test program's main when each test wants a harness of its own: runs the
+ * tests, each in a tcase whose unchecked fixture makes *harness
+ * (cw_harness_new(name)) before it and frees it after, with a Check timeout
+ * of timeout_s. Returns the exit status. */
+int cw_harness_main(const char *name, const TTest *const *tests, size_t count,
+                    int timeout_s, cw_harness_t **harness);
 /* Stops the processes this process started (daemon first), each with SIGTERM
  * and a bound; what is left is SIGKILLed. The harness stays usable. */
 void cw_harness_stop(cw_harness_t *h);
