@@ -125,22 +125,8 @@ START_TEST(sigterm_mid_stream_exits_0_commits_offsets_and_replays_nothing)
                    (long long)seen, (long long)produced, (long long)applied_at_stop);
 
     /* what Redis holds as applied is what the group has committed */
-    for (int t = 0; t < 3; t++) {
-        int64_t committed[PARTITIONS];
-        CW_HARNESS_OK(h, cw_harness_committed(h, CW_HARNESS_GROUP, inputs[t], PARTITIONS,
-                                              committed));
-        for (int p = 0; p < PARTITIONS; p++) {
-            char field[32];
-            snprintf(field, sizeof field, "o:%s", inputs[t]);
-            int64_t next;
-            bool found;
-            CW_HARNESS_OK(h, cw_harness_meta_int(h, p, field, &next, &found));
-            CW_HARNESS_ASSERT(
-                h, committed[p] == (found ? next : -1),
-                "%s [%d]: committed offset %lld, but Redis has applied up to %lld",
-                inputs[t], p, (long long)committed[p], (long long)(found ? next : -1));
-        }
-    }
+    for (int t = 0; t < 3; t++)
+        CW_HARNESS_OK(h, cw_harness_wait_committed_applied(h, inputs[t], PARTITIONS, 0));
 
     /* restart, send the rest: nothing replayed, everything applied once */
     CW_HARNESS_OK(h, cw_harness_daemon_start(h));
@@ -156,31 +142,9 @@ START_TEST(sigterm_mid_stream_exits_0_commits_offsets_and_replays_nothing)
 
     /* SPEC section 9: committed to the group a few seconds behind at most,
      * while running too */
-    for (int t = 0; t < 3; t++) {
-        for (int attempt = 0;; attempt++) {
-            int64_t committed[PARTITIONS];
-            CW_HARNESS_OK(h, cw_harness_committed(h, CW_HARNESS_GROUP, inputs[t],
-                                                  PARTITIONS, committed));
-            int behind = -1;
-            for (int p = 0; p < PARTITIONS && behind < 0; p++) {
-                char field[32];
-                snprintf(field, sizeof field, "o:%s", inputs[t]);
-                int64_t next;
-                bool found;
-                CW_HARNESS_OK(h, cw_harness_meta_int(h, p, field, &next, &found));
-                if (committed[p] != (found ? next : -1))
-                    behind = p;
-            }
-            if (behind < 0)
-                break;
-            CW_HARNESS_ASSERT(
-                h, attempt < 50,
-                "%s [%d]: the group's committed offset still lags Redis 5 s after "
-                "everything was applied",
-                inputs[t], behind);
-            cw_harness_sleep_ms(100);
-        }
-    }
+    for (int t = 0; t < 3; t++)
+        CW_HARNESS_OK(h,
+                      cw_harness_wait_committed_applied(h, inputs[t], PARTITIONS, 5000));
 
     double replayed = metric("cdrwarn_records_replayed_total");
     CW_HARNESS_ASSERT(h, replayed == 0,

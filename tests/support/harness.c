@@ -1789,6 +1789,40 @@ int cw_harness_meta_int(cw_harness_t *h, int32_t partition, const char *field,
     return 0;
 }
 
+int cw_harness_wait_committed_applied(cw_harness_t *h, const char *topic, int partitions,
+                                      int timeout_ms)
+{
+    char field[128];
+    snprintf(field, sizeof field, "o:%s", topic);
+    int64_t deadline = mono_ms() + timeout_ms;
+    for (;;) {
+        int64_t committed[partitions];
+        if (cw_harness_committed(h, CW_HARNESS_GROUP, topic, partitions, committed) != 0)
+            return -1;
+        int differs = -1;
+        int64_t applied = -1;
+        for (int p = 0; p < partitions && differs < 0; p++) {
+            int64_t next;
+            bool found;
+            if (cw_harness_meta_int(h, p, field, &next, &found) != 0)
+                return -1;
+            applied = found ? next : -1;
+            if (committed[p] != applied)
+                differs = p;
+        }
+        if (differs < 0)
+            return 0;
+        if (mono_ms() >= deadline)
+            return set_error(h,
+                             "%s [%d]: the group committed offset %lld, Redis applied up to "
+                             "%lld (after %d ms): a restart would %s records",
+                             topic, differs, (long long)committed[differs],
+                             (long long)applied, timeout_ms,
+                             committed[differs] < applied ? "replay" : "skip");
+        cw_harness_sleep_ms(POLL_MS);
+    }
+}
+
 int cw_harness_wait_applied(cw_harness_t *h, int timeout_ms)
 {
     /* the newest offset sent per (input topic, partition) */

@@ -268,6 +268,13 @@ int cw_harness_watermarks(cw_harness_t *h, const char *topic, int partitions,
  * moment is applied or dead-lettered, whoever sent it (cw_harness_gen_*
  * traffic included). */
 int cw_harness_wait_caught_up(cw_harness_t *h, int timeout_ms);
+/* Until the group's committed offset of each partition 0..n-1 of the topic
+ * equals the next offset Redis holds for it (-1 for none on both sides): a
+ * restart resumes exactly where Redis stands. timeout_ms 0 checks once. The
+ * error names the first partition that differs and whether a restart would
+ * replay or skip records. */
+int cw_harness_wait_committed_applied(cw_harness_t *h, const char *topic, int partitions,
+                                      int timeout_ms);
 /* A field of the partition's meta hash as an integer; *found false (and 0
  * returned) when absent. */
 int cw_harness_meta_int(cw_harness_t *h, int32_t partition, const char *field,
