@@ -234,10 +234,16 @@ static void warn_restart_only(const cw_config_t *old, const cw_config_t *new)
 
 static void reload(cw_daemon_t *daemon)
 {
-    char msg[96];
-    snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%lld",
-             (long long)cw_mono_ms() * 1000);
-    cw_notify(msg);
+    /* Before the first READY=1, or once STOPPING=1 is out, systemd is not in
+     * the active state a reload belongs to: the new rules apply all the same,
+     * but READY=1 stays the start's own signal (group joined, Redis up). */
+    bool tell_systemd = daemon->ready_sent && !daemon->stopping;
+    if (tell_systemd) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%lld",
+                 (long long)cw_mono_ms() * 1000);
+        cw_notify(msg);
+    }
     cw_errlist_t errs = CW_ERRLIST_INIT;
     cw_setup_t *setup = NULL;
     if (cw_setup_load(daemon->config_path, &setup, &errs) != 0) {
@@ -262,7 +268,8 @@ static void reload(cw_daemon_t *daemon)
                cw_numplan_prefix_count(setup->plan), cw_numplan_ported_count(setup->plan));
     }
     cw_errlist_free(&errs);
-    cw_notify("READY=1");
+    if (tell_systemd)
+        cw_notify("READY=1");
     update_status(daemon);
 }
 
@@ -327,8 +334,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     if (daemon->consumer != NULL)
         cw_consumer_drain(daemon->consumer);
     cw_daemon_kick(daemon);
-    if (cw_mono_ms() - daemon->status_at_ms >= STATUS_EVERY_MS)
+    if (cw_mono_ms() - daemon->status_at_ms >= STATUS_EVERY_MS) {
         update_status(daemon);
+        cw_log_flush_suppressed(time(NULL));
+    }
 }
 
 static void on_watchdog(evutil_socket_t fd, short what, void *arg)

@@ -3,24 +3,29 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-/* A message format may be logged BURST times per WINDOW seconds; the rest are
- * counted and summarised when the window ends. Keyed by the format string, so
- * "Redis unreachable: %s" is one message whatever the error text. */
+/* A message may be logged BURST times per WINDOW seconds; the rest are
+ * counted and summarised once the window is over. A message is its text
+ * with the digits left out, so "Redis unreachable for 3 s" and "... 9 s" are
+ * one message while two different errors (or two librdkafka messages, which
+ * share one format) are two. */
 #define RATE_SLOTS 64
 #define RATE_BURST 5
 #define RATE_WINDOW_S 30
+#define RATE_SAMPLE 100 /* bytes of the message kept to name it in a summary */
 
 typedef struct {
-    const char *fmt;
+    uint64_t key; /* 0: free */
     time_t window_start;
     int count;
     int suppressed;
+    int priority;
+    char sample[RATE_SAMPLE];
 } rate_slot_t;
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -47,25 +52,62 @@ static void write_line(int priority, const char *text)
     (void)ignored;
 }
 
-/* Returns the number of suppressed repeats to report (>= 0) when the message
- * may be written, -1 when it must be suppressed. */
-static int rate_check(const char *fmt, time_t now)
+/* FNV-1a of the text without its digits; never 0 (0 marks a free slot). */
+static uint64_t message_key(const char *text)
 {
-    rate_slot_t *slot = &slots[((uintptr_t)fmt >> 3) % RATE_SLOTS];
-    if (slot->fmt != fmt || now - slot->window_start >= RATE_WINDOW_S) {
-        int suppressed = slot->fmt == fmt ? slot->suppressed : 0;
-        slot->fmt = fmt;
-        slot->window_start = now;
-        slot->count = 1;
-        slot->suppressed = 0;
-        return suppressed;
+    uint64_t hash = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            continue;
+        hash = (hash ^ *p) * 1099511628211ULL;
     }
-    if (slot->count < RATE_BURST) {
-        slot->count++;
-        return 0;
+    return hash != 0 ? hash : 1;
+}
+
+static void write_summary(rate_slot_t *slot)
+{
+    char note[256];
+    snprintf(note, sizeof note, "(%d more like \"%s\" suppressed in %d s)", slot->suppressed,
+             slot->sample, RATE_WINDOW_S);
+    write_line(slot->priority, note);
+    slot->suppressed = 0;
+}
+
+/* Whether the message may be written now; a summary of the slot's previous
+ * window is written first when it had suppressed repeats. */
+static bool rate_admit(int priority, const char *text, time_t now)
+{
+    uint64_t key = message_key(text);
+    rate_slot_t *slot = &slots[key % RATE_SLOTS];
+    if (slot->key == key && now - slot->window_start < RATE_WINDOW_S) {
+        if (slot->count < RATE_BURST) {
+            slot->count++;
+            return true;
+        }
+        slot->suppressed++;
+        return false;
     }
-    slot->suppressed++;
-    return -1;
+    /* a new window, or another message taking the slot over */
+    if (slot->key != 0 && slot->suppressed > 0)
+        write_summary(slot);
+    slot->key = key;
+    slot->window_start = now;
+    slot->count = 1;
+    slot->suppressed = 0;
+    slot->priority = priority;
+    size_t len = strnlen(text, sizeof slot->sample - 1);
+    memcpy(slot->sample, text, len);
+    slot->sample[len] = '\0';
+    return true;
+}
+
+void cw_log_flush_suppressed(time_t now)
+{
+    pthread_mutex_lock(&log_lock);
+    for (size_t i = 0; i < RATE_SLOTS; i++)
+        if (slots[i].suppressed > 0 && now - slots[i].window_start >= RATE_WINDOW_S)
+            write_summary(&slots[i]);
+    pthread_mutex_unlock(&log_lock);
 }
 
 void cw_log(int priority, const char *fmt, ...)
@@ -82,14 +124,7 @@ void cw_log(int priority, const char *fmt, ...)
             *p = ' ';
 
     pthread_mutex_lock(&log_lock);
-    int suppressed = rate_check(fmt, time(NULL));
-    if (suppressed > 0) {
-        char note[128];
-        snprintf(note, sizeof note, "(%d similar messages suppressed in the last %d s)",
-                 suppressed, RATE_WINDOW_S);
-        write_line(priority, note);
-    }
-    if (suppressed >= 0)
+    if (rate_admit(priority, text, time(NULL)))
         write_line(priority, text);
     pthread_mutex_unlock(&log_lock);
 }
