@@ -151,6 +151,7 @@ typedef struct parser {
     int errors;
     bool oom;
     int lines[N_DIRECTIVES]; /* where each key was given; 0 = default */
+    int section_lines[SEC__COUNT]; /* each section's first header; 0 = absent */
     char *service_raw; /* rival_service_numbers, normalised once country_code is known */
     int service_line;
     seen_key_t *action_keys;
@@ -169,13 +170,18 @@ static void report(parser_t *p, int line, section_t sec, const char *key, const 
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     p->errors++;
+    /* "file:line:" as compilers write it; "file:" alone when no line holds
+     * the mistake (a missing section, an unreadable file) */
+    char where[32] = "";
+    if (line > 0)
+        snprintf(where, sizeof where, "%d:", line);
     if (sec != SEC_NONE && key != NULL)
-        cw_errlist_add(p->errs, "%s:%d: [%s] %s: %s", p->path, line, section_names[sec],
-                       key, msg);
+        cw_errlist_add(p->errs, "%s:%s [%s] %s: %s", p->path, where, section_names[sec], key,
+                       msg);
     else if (key != NULL)
-        cw_errlist_add(p->errs, "%s:%d: %s: %s", p->path, line, key, msg);
+        cw_errlist_add(p->errs, "%s:%s %s: %s", p->path, where, key, msg);
     else
-        cw_errlist_add(p->errs, "%s:%d: %s", p->path, line, msg);
+        cw_errlist_add(p->errs, "%s:%s %s", p->path, where, msg);
 }
 
 /* The offending text for an error message: quoted, control bytes shown as
@@ -864,6 +870,8 @@ static void parse_line(parser_t *p, int line, const char *b, const char *e,
                 memcmp(section_names[s], nb, (size_t)(ne - nb)) == 0) {
                 *sec = (section_t)s;
                 *skip = false;
+                if (p->section_lines[s] == 0)
+                    p->section_lines[s] = line;
                 return;
             }
         }
@@ -1098,11 +1106,20 @@ int cw_config_parse(const char *text, size_t len, const char *path, cw_config_t 
     }
 
     if (!p.oom) {
-        /* a required key given with a bad value was reported on its line */
-        for (size_t i = 0; i < N_DIRECTIVES; i++)
-            if (directives[i].def == NULL && p.lines[i] == 0)
-                report(&p, 0, directives[i].section, directives[i].key,
-                       "required key is missing");
+        /* a required key given with a bad value was reported on its line;
+         * a missing one is reported on its section's header */
+        for (size_t i = 0; i < N_DIRECTIVES; i++) {
+            if (directives[i].def != NULL || p.lines[i] != 0)
+                continue;
+            section_t home = directives[i].section;
+            if (p.section_lines[home] != 0)
+                report(&p, p.section_lines[home], home, directives[i].key,
+                       "required key is missing from this section");
+            else
+                report(&p, 0, home, directives[i].key,
+                       "required key is missing, and so is its section [%s]",
+                       section_names[home]);
+        }
         check_service_numbers(&p);
     }
     if (!p.oom)
@@ -1131,7 +1148,7 @@ int cw_config_load(const char *path, cw_config_t **out, cw_errlist_t *errs)
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        cw_errlist_add(errs, "%s:0: cannot open the config file: %s", path,
+        cw_errlist_add(errs, "%s: cannot open the config file: %s", path,
                        strerror(errno));
         return 1;
     }
@@ -1143,7 +1160,7 @@ int cw_config_load(const char *path, cw_config_t **out, cw_errlist_t *errs)
     }
     for (;;) {
         if (len > MAX_FILE_BYTES) {
-            cw_errlist_add(errs, "%s:0: the config file is larger than %d bytes", path,
+            cw_errlist_add(errs, "%s: the config file is larger than %d bytes", path,
                            MAX_FILE_BYTES);
             cw_free(text);
             fclose(f);
@@ -1168,7 +1185,7 @@ int cw_config_load(const char *path, cw_config_t **out, cw_errlist_t *errs)
             break;
     }
     if (ferror(f)) {
-        cw_errlist_add(errs, "%s:0: cannot read the config file: %s", path,
+        cw_errlist_add(errs, "%s: cannot read the config file: %s", path,
                        strerror(errno));
         cw_free(text);
         fclose(f);

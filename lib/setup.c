@@ -43,7 +43,7 @@ int cw_setup_load(const char *config_path, cw_setup_t **out, cw_errlist_t *errs)
         char errbuf[160];
         if (cw_numplan_add_service(setup->plan, config->rival_service_numbers[i], errbuf,
                                    sizeof errbuf) != 0) {
-            cw_errlist_add(errs, "%s:0: [numbers] rival_service_numbers: %s", config_path,
+            cw_errlist_add(errs, "%s: [numbers] rival_service_numbers: %s", config_path,
                            errbuf);
             errors++;
         }

@@ -137,7 +137,7 @@ START_TEST(missing_config_file_is_reported_at_line_0)
     ck_assert_int_eq(cw_setup_load(SETUP_DIR "/nope.conf", &s, &errs), 1);
     ck_assert_ptr_null(s);
     ck_assert_str_eq(cw_errlist_text(&errs), SETUP_DIR
-                     "/nope.conf:0: cannot open the config file: No such file or "
+                     "/nope.conf: cannot open the config file: No such file or "
                      "directory\n");
 }
 END_TEST
