@@ -4,8 +4,9 @@
  *     README tells operators to grant, and its password in a 0600
  *     password_file: the daemon works end to end, warns about nothing and
  *     never logs the secret;
- *   - the password in the config file itself, readable by other users: a loud
- *     SECURITY warning at start naming the file, and it still works;
+ *   - the password in the config file itself, readable by other users, with no
+ *     user (plain AUTH of the default user, requirepass): a loud SECURITY
+ *     warning at start naming the file, and it still works;
  *   - a password_file readable by other users: the same warning for it;
  *   - a wrong password: /healthz stays 503 naming Redis, the log says
  *     clearly that authentication failed, the daemon keeps retrying (and
@@ -127,12 +128,11 @@ START_TEST(an_acl_user_with_a_password_file_works_and_nothing_is_logged)
 }
 END_TEST
 
-START_TEST(a_password_in_a_config_readable_by_others_is_warned_about)
+START_TEST(a_requirepass_password_in_a_config_readable_by_others_is_warned_about)
 {
     CW_HARNESS_REQUIRE(h);
     start_redis();
-    cw_harness_config_set(h, "redis", "user", USER);
-    cw_harness_config_set(h, "redis", "password", USER_SECRET);
+    cw_harness_config_set(h, "redis", "password", ADMIN_SECRET);
     CW_HARNESS_OK(h, cw_harness_config_write(h));
     CW_HARNESS_ASSERT(h, chmod(cw_harness_config_path(h), 0644) == 0, "chmod");
     CW_HARNESS_OK(h, cw_harness_daemon_start(h));
@@ -218,7 +218,7 @@ int main(void)
 {
     const TTest *tests[] = {
         an_acl_user_with_a_password_file_works_and_nothing_is_logged,
-        a_password_in_a_config_readable_by_others_is_warned_about,
+        a_requirepass_password_in_a_config_readable_by_others_is_warned_about,
         a_password_file_readable_by_others_is_warned_about,
         a_wrong_password_keeps_health_503_and_says_so_without_the_secret,
     };
