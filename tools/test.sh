@@ -7,7 +7,7 @@
 #   3. the integration tests once more in the plain build, every cdrwarnd
 #      under valgrind memcheck (CW_VALGRIND=1: a definite leak or a memory
 #      error fails the test);
-#   4. the libFuzzer targets, 30 s each (tools/fuzz.sh).
+#   4. the libFuzzer targets, side by side for 60 s (tools/fuzz.sh).
 # About 12 minutes on two cores. Run as root on Debian 12 from anywhere:
 #   bash tools/test.sh
 set -euo pipefail
@@ -45,6 +45,6 @@ stage "build/test: the integration tests with cdrwarnd under valgrind memcheck"
 (export CW_VALGRIND=1 && run_tests build/test -L integration -LE faults)
 
 stage "fuzzing"
-bash tools/fuzz.sh 30
+bash tools/fuzz.sh 60
 
 echo "=== all tests passed in $((SECONDS - started)) s (plain, sanitizer and valgrind runs, fuzzing) ==="
