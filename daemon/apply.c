@@ -107,7 +107,10 @@ static int apply_one(cw_step_t *step, step_record_t *r, const cw_config_t *confi
     step_sub_t *sub = &step->subs[r->sub];
     const cw_event_t *event = &r->event;
     int32_t week = cw_week_of_ms(event->ts_ms, config->utc_offset_s);
-    bool had_week = cw_sub_find_week(&sub->state, week) != NULL;
+    /* the subscriber's first event in the week puts it on the week's list,
+     * which the close of the week after reads too (SPEC section 5 (b)) */
+    const cw_week_agg_t *before = cw_sub_find_week(&sub->state, week);
+    bool first_event = before == NULL || before->no_event;
     cw_week_agg_t *agg = cw_sub_apply(&sub->state, event, rules->plan, config->utc_offset_s);
     if (agg == NULL) {
         r->reason = CW_DLQ_TOO_OLD;
@@ -116,7 +119,7 @@ static int apply_one(cw_step_t *step, step_record_t *r, const cw_config_t *confi
         return 0;
     }
     sub->dirty = true;
-    if (!had_week && seen_add(step, week, sub->msisdn) != 0)
+    if (first_event && seen_add(step, week, sub->msisdn) != 0)
         return -1;
     part_meta_t *meta = &step->meta;
     if (meta->stream_ms == STREAM_NONE || event->ts_ms > meta->stream_ms)

@@ -158,7 +158,7 @@ static void sweep_loaded(cw_step_t *step)
         step_sub_t *sub = &step->subs[i];
         const cw_week_agg_t *existing = cw_sub_find_week(&sub->state, week);
         /* a subscriber with an event in W is on W's list: evaluated there */
-        if (step->meta.sweep_list == 1 && existing != NULL)
+        if (step->meta.sweep_list == 1 && existing != NULL && !existing->no_event)
             continue;
         part->sweep_evaluated++;
         cw_eval_t eval;
@@ -169,6 +169,8 @@ static void sweep_loaded(cw_step_t *step)
         cw_week_agg_t *agg = cw_sub_get_week(&sub->state, week);
         if (agg == NULL)
             continue; /* older than every kept week: nothing can hold its state */
+        if (existing == NULL)
+            agg->no_event = true; /* a silent subscriber: not on W's list */
         cw_rules_mark_published(agg, &eval);
         sub->dirty = true;
         if (cw_step_add_alert(step, sub, &eval, week_end) != 0) {

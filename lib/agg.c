@@ -90,6 +90,7 @@ cw_week_agg_t *cw_sub_apply(cw_sub_t *sub, const cw_event_t *event,
             sub->contract_end = event->contract_end;
     }
 
+    agg->no_event = false;
     add_sat64(&agg->spend_fen, event->charge_fen);
     switch (event->type) {
     case CW_EV_VOICE:

@@ -30,6 +30,8 @@ typedef struct cw_week_agg {
     int64_t downgrade_to_fen;
     uint8_t published_level;      /* cw_level_t: highest level published for the week */
     uint8_t published_triggers;   /* union of trigger bits published for the week */
+    bool no_event;                /* made by a week close to hold what it published for a
+                                     silent subscriber; cleared by the week's first event */
 } cw_week_agg_t;
 
 typedef struct cw_sub {

@@ -15,6 +15,7 @@
  *       u8 fwd_rival_days
  *       varint downgrade_from_fen, downgrade_to_fen   (the plan_downgrade bit)
  *       u8 published_level, u8 published_triggers
+ *       (FIELD_NO_EVENT: no bytes; the week's no_event flag)
  * A zero field costs nothing; a typical week costs about 8 bytes. */
 #include "subcodec.h"
 
@@ -38,7 +39,8 @@ enum {
     FIELD_DOWNGRADE = 1u << 8,
     FIELD_LEVEL = 1u << 9,
     FIELD_TRIGGERS = 1u << 10,
-    FIELD__ALL = (1u << 11) - 1,
+    FIELD_NO_EVENT = 1u << 11,
+    FIELD__ALL = (1u << 12) - 1,
 };
 
 #define PROFILE_TIER_MASK 0x03u
@@ -97,6 +99,7 @@ static unsigned week_mask(const cw_week_agg_t *agg)
     mask |= agg->plan_downgrade ? FIELD_DOWNGRADE : 0;
     mask |= agg->published_level ? FIELD_LEVEL : 0;
     mask |= agg->published_triggers ? FIELD_TRIGGERS : 0;
+    mask |= agg->no_event ? FIELD_NO_EVENT : 0;
     return mask;
 }
 
@@ -269,6 +272,7 @@ static int get_week(reader_t *r, cw_week_agg_t *agg)
             return -1;
         agg->published_triggers = b;
     }
+    agg->no_event = (mask & FIELD_NO_EVENT) != 0;
     return 0;
 }
 

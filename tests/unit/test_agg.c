@@ -404,6 +404,24 @@ START_TEST(drop_before_removes_old_weeks_only)
 }
 END_TEST
 
+START_TEST(an_event_clears_the_no_event_mark_of_its_week)
+{
+    cw_sub_t sub;
+    cw_sub_init(&sub);
+    cw_week_agg_t *made = cw_sub_get_week(&sub, w47);
+    made->no_event = true; /* as a week close leaves it for a silent subscriber */
+    cw_sub_get_week(&sub, w47 - 1)->no_event = true;
+    cw_event_t ev = event(CW_EV_SMS, W47_START_MS + HOUR_MS);
+    ev.direction = CW_DIR_MO;
+    strcpy(ev.peer, "10086");
+    cw_week_agg_t *agg = cw_sub_apply(&sub, &ev, plan, OFFSET);
+    ck_assert_ptr_nonnull(agg);
+    ck_assert_int_eq(agg->week, w47);
+    ck_assert(!agg->no_event);
+    ck_assert(cw_sub_find_week(&sub, w47 - 1)->no_event);
+}
+END_TEST
+
 static Suite *agg_suite(void)
 {
     Suite *s = suite_create("agg");
@@ -417,6 +435,7 @@ static Suite *agg_suite(void)
     tcase_add_test(tc, complaints_count_by_kind);
     tcase_add_test(tc, profile_replaces_only_the_fields_it_carries);
     tcase_add_test(tc, sums_saturate_instead_of_wrapping);
+    tcase_add_test(tc, an_event_clears_the_no_event_mark_of_its_week);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("local_time");

@@ -27,6 +27,7 @@ static void assert_week_eq(const cw_week_agg_t *a, const cw_week_agg_t *b)
     ck_assert_int_eq(a->downgrade_to_fen, b->downgrade_to_fen);
     ck_assert_uint_eq(a->published_level, b->published_level);
     ck_assert_uint_eq(a->published_triggers, b->published_triggers);
+    ck_assert_int_eq(a->no_event, b->no_event);
 }
 
 static void assert_sub_eq(const cw_sub_t *a, const cw_sub_t *b)
@@ -97,6 +98,7 @@ static void extreme_sub(cw_sub_t *sub)
         agg->downgrade_from_fen = agg->downgrade_to_fen = sum_max;
         agg->published_level = CW_LEVEL_RED;
         agg->published_triggers = 0x7f;
+        agg->no_event = true;
     }
     sub->week_count = CW_WEEKS_MAX;
 }
@@ -197,6 +199,29 @@ START_TEST(downgrade_evidence_is_kept_only_with_the_flag)
 }
 END_TEST
 
+/* A week a week-close made for a silent subscriber: only what it published,
+ * and the mark that the subscriber had no event in it. */
+START_TEST(a_week_without_events_keeps_its_mark)
+{
+    cw_sub_t sub, back;
+    cw_sub_init(&sub);
+    cw_week_agg_t *agg = cw_sub_get_week(&sub, 2916);
+    agg->published_level = CW_LEVEL_RED;
+    agg->published_triggers = CW_TRIG_BIT(CW_TRIG_SPEND_DROP);
+    agg->no_event = true;
+    uint8_t buf[CW_SUB_ENCODED_MAX];
+    size_t len = cw_sub_encode(&sub, buf, sizeof buf);
+    ck_assert_int_eq(cw_sub_decode(&back, buf, len), 0);
+    assert_sub_eq(&sub, &back);
+    agg->no_event = false;
+    uint8_t plain[CW_SUB_ENCODED_MAX];
+    /* the mark is a bit of the field mask: no byte of its own */
+    ck_assert_uint_eq(cw_sub_encode(&sub, plain, sizeof plain), len);
+    ck_assert_int_eq(cw_sub_decode(&back, plain, len), 0);
+    ck_assert(!back.weeks[0].no_event);
+}
+END_TEST
+
 START_TEST(negative_weeks_and_dates_round_trip)
 {
     cw_sub_t sub, back;
@@ -285,7 +310,7 @@ START_TEST(malformed_encodings_are_rejected)
             0x01), /* an 11-byte varint */
         ROW(0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
             0x02),                                     /* a varint above 2^64 */
-        ROW(0x01, 0x00, 0x01, 0x02, 0x80, 0x10),       /* unknown field bit */
+        ROW(0x01, 0x00, 0x01, 0x02, 0x80, 0x20),       /* unknown field bit */
         ROW(0x01, 0x00, 0x01, 0x02, 0x80, 0x01, 0x80), /* fwd days beyond Sunday */
         ROW(0x01, 0x00, 0x01, 0x02, 0x80, 0x04, 0x04), /* level above red */
         ROW(0x01, 0x00, 0x01, 0x02, 0x80, 0x08, 0x80), /* unknown trigger bit */
@@ -357,7 +382,7 @@ static bool sub_equal(const cw_sub_t *a, const cw_sub_t *b)
             x->downgrade_from_fen != y->downgrade_from_fen ||
             x->downgrade_to_fen != y->downgrade_to_fen ||
             x->published_level != y->published_level ||
-            x->published_triggers != y->published_triggers)
+            x->published_triggers != y->published_triggers || x->no_event != y->no_event)
             return false;
     }
     return true;
@@ -452,6 +477,7 @@ static Suite *subcodec_suite(void)
     tcase_add_test(tc, extreme_state_fits_the_encoded_max);
     tcase_add_test(tc, out_of_range_sums_are_stored_saturated);
     tcase_add_test(tc, downgrade_evidence_is_kept_only_with_the_flag);
+    tcase_add_test(tc, a_week_without_events_keeps_its_mark);
     tcase_add_test(tc, negative_weeks_and_dates_round_trip);
     tcase_add_test(tc, small_buffer_gets_nothing_and_no_overrun);
     suite_add_tcase(s, tc);
