@@ -15,7 +15,7 @@ static void log_from_kafka(const rd_kafka_t *rk, int level, const char *fac, con
          strstr(buf, "is a producer property and will be ignored by this consumer")))
         level = LOG_DEBUG;
     /* librdkafka levels are syslog levels */
-    cw_log(level, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
+    cw_log_limited(level, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
 }
 
 int cw_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,

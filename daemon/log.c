@@ -9,11 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A message may be logged BURST times per WINDOW seconds; the rest are
- * counted and summarised once the window is over. A message is its text
+/* A warning or error may be logged BURST times per WINDOW seconds; the rest
+ * are counted and summarised once the window is over. A message is its text
  * with the digits left out, so "Redis unreachable for 3 s" and "... 9 s" are
  * one message while two different errors (or two librdkafka messages, which
- * share one format) are two. */
+ * share one format) are two. Notices and info lines (start, stop, a week
+ * closed on a partition) are bounded by what happens and never held back. */
 #define RATE_SLOTS 64
 #define RATE_BURST 5
 #define RATE_WINDOW_S 30
@@ -110,21 +111,34 @@ void cw_log_flush_suppressed(time_t now)
     pthread_mutex_unlock(&log_lock);
 }
 
-void cw_log(int priority, const char *fmt, ...)
+static void log_v(int priority, bool limited, const char *fmt, va_list ap)
 {
     if (priority > min_priority)
         return;
     char text[1800];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     for (char *p = text; *p; p++)
         if (*p == '\n')
             *p = ' ';
 
     pthread_mutex_lock(&log_lock);
-    if (rate_admit(priority, text, time(NULL)))
+    if (!limited || rate_admit(priority, text, time(NULL)))
         write_line(priority, text);
     pthread_mutex_unlock(&log_lock);
+}
+
+void cw_log(int priority, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(priority, priority <= LOG_WARNING, fmt, ap);
+    va_end(ap);
+}
+
+void cw_log_limited(int priority, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(priority, true, fmt, ap);
+    va_end(ap);
 }

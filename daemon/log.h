@@ -1,6 +1,6 @@
 /* Logging to stderr with <N> syslog priority prefixes, which journald turns
- * into priorities. Repeats of the same message (its text, digits aside) are
- * rate-limited so an outage does not flood the journal. MSISDNs must be masked by the caller
+ * into priorities. Repeated warnings and errors (the same text, digits aside)
+ * are rate-limited so an outage does not flood the journal. MSISDNs must be masked by the caller
  * (cw_mask_msisdn) before they reach a log line. */
 #ifndef CW_LOG_H
 #define CW_LOG_H
@@ -11,7 +11,12 @@
 /* Minimum priority written (LOG_DEBUG writes everything); default LOG_INFO. */
 void cw_log_set_level(int priority);
 /* Thread-safe: librdkafka logs from its own threads through here. */
+/* Warnings and errors are rate-limited; notices and info lines are not. */
 void cw_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Rate-limited at any priority: for messages this daemon does not control
+ * (librdkafka's), which can repeat at info level during an outage. */
+void cw_log_limited(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Writes the "(N more like ... suppressed)" summary of every message whose
  * rate-limit window ended by `now` (time(NULL)); the daemon calls it from a
  * timer so a summary does not wait for the message to come back. */

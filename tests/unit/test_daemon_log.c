@@ -1,8 +1,8 @@
 /* Check suite for daemon/log.c: what reaches the journal. Lines carry their
- * <N> syslog priority; a message repeated in a burst is cut to 5 lines per
- * 30 s and summarised, and different messages are never held back for
- * sharing a format. Each test logs texts of its own: the limiter's state
- * lives as long as the process (CK_FORK=no runs every test in one). */
+ * <N> syslog priority; a warning or error repeated in a burst is cut to 5
+ * lines per 30 s and summarised, different messages are never held back for
+ * sharing a format, and info lines never are. Each test logs texts of its own: the
+ * limiter's state lives as long as the process (CK_FORK=no runs every test in one). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +78,22 @@ START_TEST(a_repeated_message_is_cut_to_five_lines_then_summarised)
 }
 END_TEST
 
+START_TEST(info_lines_are_never_held_back)
+{
+    capture_start();
+    for (int p = 0; p < 20; p++)
+        cw_log(LOG_INFO, "info check: partition %d: week closed", p);
+    for (int i = 0; i < 8; i++)
+        cw_log_limited(LOG_INFO, "limited info check %d", i);
+    cw_log_flush_suppressed(time(NULL) + 30);
+    char *text = capture_end();
+    ck_assert_int_eq(count_of(text, "<6>info check: partition "), 20);
+    ck_assert_int_eq(count_of(text, "<6>limited info check "), 5);
+    ck_assert_int_eq(count_of(text, "<6>(3 more like \"limited info check 0\""), 1);
+    free(text);
+}
+END_TEST
+
 START_TEST(different_messages_with_one_format_are_all_written)
 {
     /* librdkafka's messages all come through one format */
@@ -100,6 +116,7 @@ static Suite *log_suite(void)
     TCase *tc = tcase_create("log");
     tcase_add_test(tc, a_line_carries_its_syslog_priority);
     tcase_add_test(tc, a_repeated_message_is_cut_to_five_lines_then_summarised);
+    tcase_add_test(tc, info_lines_are_never_held_back);
     tcase_add_test(tc, different_messages_with_one_format_are_all_written);
     suite_add_tcase(s, tc);
     return s;
