@@ -213,23 +213,74 @@ static void on_store_state(bool ready, void *arg)
 
 /* ---- reload ------------------------------------------------------------- */
 
+static bool same_text(const char *a, const char *b)
+{
+    return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+static bool same_topics(const cw_config_t *a, const cw_config_t *b)
+{
+    if (a->input_topic_count != b->input_topic_count)
+        return false;
+    for (size_t i = 0; i < a->input_topic_count; i++)
+        if (strcmp(a->input_topics[i], b->input_topics[i]) != 0)
+            return false;
+    return true;
+}
+
+static bool same_properties(const cw_config_t *a, const cw_config_t *b)
+{
+    if (a->kafka_prop_count != b->kafka_prop_count)
+        return false;
+    for (size_t i = 0; i < a->kafka_prop_count; i++)
+        if (strcmp(a->kafka_props[i].name, b->kafka_props[i].name) != 0 ||
+            strcmp(a->kafka_props[i].value, b->kafka_props[i].value) != 0)
+            return false;
+    return true;
+}
+
+/* Names the keys a reload changed that only a restart applies (the
+ * connections, the key layout, time keeping); their running values stay.
+ * Values are not logged: some are secrets. */
 static void warn_restart_only(const cw_config_t *old, const cw_config_t *new)
 {
-    bool same = strcmp(old->brokers, new->brokers) == 0 &&
-                strcmp(old->group_id, new->group_id) == 0 &&
-                strcmp(old->alert_topic, new->alert_topic) == 0 &&
-                strcmp(old->dlq_topic, new->dlq_topic) == 0 &&
-                old->input_topic_count == new->input_topic_count &&
-                strcmp(old->redis_host, new->redis_host) == 0 &&
-                old->redis_port == new->redis_port &&
-                strcmp(old->key_prefix, new->key_prefix) == 0 &&
-                old->utc_offset_s == new->utc_offset_s &&
-                old->late_grace_ms == new->late_grace_ms &&
-                old->weeks_kept == new->weeks_kept &&
-                strcmp(old->http_listen, new->http_listen) == 0;
-    if (!same)
-        cw_log(LOG_WARNING, "reload: [kafka], [redis], [time] and [http] changes take effect "
-                            "only at the next restart; the running values stay");
+    const struct {
+        bool changed;
+        const char *name;
+    } keys[] = {
+        {!same_text(old->brokers, new->brokers), "[kafka] brokers"},
+        {!same_text(old->group_id, new->group_id), "[kafka] group_id"},
+        {!same_topics(old, new), "[kafka] input_topics"},
+        {!same_text(old->alert_topic, new->alert_topic), "[kafka] alert_topic"},
+        {!same_text(old->dlq_topic, new->dlq_topic), "[kafka] dlq_topic"},
+        {old->max_in_flight != new->max_in_flight, "[kafka] max_in_flight"},
+        {!same_properties(old, new), "[kafka] property.*"},
+        {!same_text(old->redis_host, new->redis_host), "[redis] host"},
+        {old->redis_port != new->redis_port, "[redis] port"},
+        {!same_text(old->redis_user, new->redis_user), "[redis] user"},
+        {!same_text(old->redis_password, new->redis_password), "[redis] password"},
+        {!same_text(old->redis_password_file, new->redis_password_file),
+         "[redis] password_file"},
+        {!same_text(old->key_prefix, new->key_prefix), "[redis] key_prefix"},
+        {old->redis_timeout_ms != new->redis_timeout_ms, "[redis] timeout"},
+        {old->utc_offset_s != new->utc_offset_s, "[time] utc_offset"},
+        {old->late_grace_ms != new->late_grace_ms, "[time] late_grace"},
+        {old->max_future_ms != new->max_future_ms, "[time] max_future"},
+        {old->idle_close_ms != new->idle_close_ms, "[time] idle_close"},
+        {old->weeks_kept != new->weeks_kept, "[time] weeks_kept"},
+        {!same_text(old->http_listen, new->http_listen), "[http] listen"},
+    };
+    char names[512] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (keys[i].changed && len < sizeof names)
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "",
+                                    keys[i].name);
+    if (len > 0)
+        cw_log(LOG_WARNING,
+               "reload: %s changed; that takes effect only at the next restart, the "
+               "running value stays",
+               names);
 }
 
 static void reload(cw_daemon_t *daemon)
@@ -246,7 +297,21 @@ static void reload(cw_daemon_t *daemon)
     }
     cw_errlist_t errs = CW_ERRLIST_INIT;
     cw_setup_t *setup = NULL;
-    if (cw_setup_load(daemon->config_path, &setup, &errs) != 0) {
+    int failed = cw_setup_load(daemon->config_path, &setup, &errs);
+    /* every stored subscriber's key is a number normalised with it: a
+     * change needs a restart (and a migration), never a reload */
+    if (failed == 0 && strcmp(setup->config->country_code,
+                              cw_daemon_config(daemon)->country_code) != 0) {
+        cw_errlist_add(&errs,
+                       "%s: [numbers] country_code: changed from %s to %s; a change of the "
+                       "country code needs a restart, not a reload",
+                       daemon->config_path, cw_daemon_config(daemon)->country_code,
+                       setup->config->country_code);
+        cw_setup_free(setup);
+        setup = NULL;
+        failed = 1;
+    }
+    if (failed != 0) {
         daemon->metrics.reloads_failed++;
         cw_log(LOG_ERR, "reload refused, the running configuration stays: %d error(s)",
                errs.count);

@@ -4,8 +4,11 @@
  * nothing of Redis's own) goes through:
  *   1. healthy: 200 with no reason and both partitions;
  *   2. Redis frozen (SIGSTOP) while idle: 503 "redis unreachable" within
- *      the timeout plus the keepalive period and a margin; events sent;
- *   3. SIGCONT: 200 again, and the events sent while frozen are applied;
+ *      the timeout plus the keepalive period and a margin; events sent, and
+ *      cdrwarn_consumer_lag of one cdr partition rises to the number of
+ *      them on it;
+ *   3. SIGCONT: 200 again, the events sent while frozen are applied and that
+ *      lag is back to 0;
  *   4. Redis killed (SIGKILL) while events arrive: 503, nothing applied
  *      while it is down;
  *   5. Redis restarted on the same port: 200 again, every event applied.
@@ -47,6 +50,10 @@ static char frozen_body[512], killed_body[512];
 static double frozen_redis_up = -1, killed_redis_up = -1;
 static double events_before_kill = -1, events_while_killed = -1;
 static int redis_port_before, redis_port_after;
+static int lag_partition = -1; /* the cdr partition whose lag is watched */
+static int lag_expected;       /* the phase's cdr records on it */
+static double idle_lag = -1, frozen_lag = -1, thawed_lag = -1;
+static int idle_lag_ms = -1, frozen_lag_ms = -1, thawed_lag_ms = -1;
 
 static void msisdn_of(int i, char out[24])
 {
@@ -98,6 +105,33 @@ static double events_applied_reaching(double want)
     return got;
 }
 
+/* Until the lag of lag_partition on cdr satisfies want (>= or ==), or a
+ * bound; *value is the last sample read (-1 when none), *elapsed_ms the time
+ * taken (-1 when the bound passed). */
+static void lag_waiting(double want, bool at_least, int timeout_ms, double *value,
+                        int *elapsed_ms)
+{
+    char series[96];
+    snprintf(series, sizeof series, "cdrwarn_consumer_lag{topic=\"%s\",partition=\"%d\"}",
+             CW_HARNESS_TOPIC_CDR, lag_partition);
+    *value = -1;
+    *elapsed_ms = -1;
+    int64_t start = cw_harness_ops_mono_us();
+    for (;;) {
+        double got = -1;
+        if (cw_harness_metric(h, series, &got) == 0) {
+            *value = got;
+            if (at_least ? got >= want : got == want) {
+                *elapsed_ms = (int)((cw_harness_ops_mono_us() - start) / 1000);
+                return;
+            }
+        }
+        if (cw_harness_ops_mono_us() - start >= (int64_t)timeout_ms * 1000)
+            return;
+        cw_harness_sleep_ms(20);
+    }
+}
+
 static void keep_body(char *out, size_t size, char *body)
 {
     snprintf(out, size, "%s", body ? body : "");
@@ -113,12 +147,21 @@ static int play(void)
     cw_harness_config_set(h, "redis", "timeout", "1s");
     CW_HARNESS_STEP(h, cw_harness_daemon_start(h));
     CW_HARNESS_STEP(h, cw_harness_daemon_wait_healthy(h, 60000));
+    char first[24];
+    msisdn_of(0, first);
+    lag_partition = cw_harness_partition_of(first, PARTITIONS);
+    for (int i = 0; i < SUBSCRIBERS; i++) {
+        char msisdn[24];
+        msisdn_of(i, msisdn);
+        lag_expected += cw_harness_partition_of(msisdn, PARTITIONS) == lag_partition;
+    }
     char *body = NULL;
     CW_HARNESS_STEP(h, cw_harness_http_get(h, "/healthz", &healthy_status, &body));
     keep_body(healthy_body, sizeof healthy_body, body);
     if (send_phase(0) != 0)
         return -1;
     CW_HARNESS_STEP(h, cw_harness_wait_applied(h, WAIT_MS));
+    lag_waiting(0, false, 5000, &idle_lag, &idle_lag_ms);
 
     /* 2. frozen while the daemon is idle: the connection stays open and
      * nothing answers, which only the keepalive PING can notice */
@@ -132,6 +175,8 @@ static int play(void)
     cw_harness_metric(h, "cdrwarn_redis_up", &frozen_redis_up);
     if (send_phase(1) != 0)
         return -1;
+    /* fetched, so the high watermark moved; nothing applied */
+    lag_waiting(lag_expected, true, 5000, &frozen_lag, &frozen_lag_ms);
     cw_harness_sleep_ms(REDIS_TIMEOUT_MS); /* records taken, held back */
 
     /* 3. thawed */
@@ -140,6 +185,7 @@ static int play(void)
         return cw_harness_ops_failf(h, "SIGCONT redis-server: %s", strerror(errno));
     CW_OPS_STEP(h, cw_harness_ops_health_wait(h, 200, NULL, WAIT_MS, &thawed_ms, NULL));
     CW_HARNESS_STEP(h, cw_harness_wait_applied(h, WAIT_MS));
+    lag_waiting(0, false, 5000, &thawed_lag, &thawed_lag_ms);
     events_before_kill = events_applied_reaching(2 * 2 * SUBSCRIBERS);
 
     /* 4. killed: connection refused until it is back */
@@ -167,8 +213,10 @@ static int play(void)
     CW_HARNESS_STEP(h, cw_harness_wait_applied(h, WAIT_MS));
     cw_harness_log(h,
                    "503 %d ms after SIGSTOP, 200 %d ms after SIGCONT; 503 %d ms after "
-                   "SIGKILL, 200 %d ms after the restart",
-                   frozen_ms, thawed_ms, killed_ms, restarted_ms);
+                   "SIGKILL, 200 %d ms after the restart; cdr partition %d lag %g "
+                   "(%d ms) while frozen, %g (%d ms) after the thaw",
+                   frozen_ms, thawed_ms, killed_ms, restarted_ms, lag_partition,
+                   frozen_lag, frozen_lag_ms, thawed_lag, thawed_lag_ms);
     return 0;
 }
 
@@ -243,6 +291,28 @@ START_TEST(a_thawed_redis_turns_healthz_200_again)
     double up = -1;
     CW_HARNESS_OK(h, cw_harness_metric(h, "cdrwarn_redis_up", &up));
     CW_HARNESS_ASSERT(h, up == 1, "cdrwarn_redis_up %g at the end", up);
+}
+END_TEST
+
+START_TEST(consumer_lag_counts_the_records_held_back_by_a_frozen_redis_then_0)
+{
+    CW_OPS_REQUIRE(h);
+    CW_HARNESS_ASSERT(h, lag_expected > 0, "no subscriber on cdr partition %d",
+                      lag_partition);
+    CW_HARNESS_ASSERT(h, idle_lag == 0,
+                      "cdrwarn_consumer_lag{topic=\"%s\",partition=\"%d\"} was %g "
+                      "before the freeze, with everything applied; expected 0",
+                      CW_HARNESS_TOPIC_CDR, lag_partition, idle_lag);
+    CW_HARNESS_ASSERT(
+        h, frozen_lag > 0 && frozen_lag == lag_expected,
+        "cdrwarn_consumer_lag{topic=\"%s\",partition=\"%d\"} was %g while "
+        "Redis was frozen (up to 5 s after the %d records on it were acked); "
+        "expected %d",
+        CW_HARNESS_TOPIC_CDR, lag_partition, frozen_lag, lag_expected, lag_expected);
+    CW_HARNESS_ASSERT(h, thawed_lag == 0,
+                      "cdrwarn_consumer_lag{topic=\"%s\",partition=\"%d\"} was %g 5 s "
+                      "after everything was applied once Redis thawed; expected 0",
+                      CW_HARNESS_TOPIC_CDR, lag_partition, thawed_lag);
 }
 END_TEST
 
@@ -335,6 +405,8 @@ static Suite *ops_health_suite(void)
     tcase_add_test(tc,
                    a_frozen_redis_turns_healthz_503_within_the_timeout_and_a_keepalive);
     tcase_add_test(tc, a_thawed_redis_turns_healthz_200_again);
+    tcase_add_test(tc,
+                   consumer_lag_counts_the_records_held_back_by_a_frozen_redis_then_0);
     tcase_add_test(tc, a_killed_redis_turns_healthz_503_and_nothing_is_applied_meanwhile);
     tcase_add_test(tc, redis_restarted_on_the_same_port_turns_healthz_200_again);
     tcase_add_test(tc, events_sent_during_both_outages_are_applied_exactly_once);
