@@ -122,12 +122,12 @@ void cw_consumer_drain(cw_consumer_t *consumer)
             }
             consumer->metrics->records_consumed++;
             cw_record_t *record = copy_record(msg, index);
+            int32_t partition = msg->partition;
             rd_kafka_message_destroy(msg);
-            if (record == NULL) {
-                /* neither applied nor stored: delivered again after a restart */
-                cw_log(LOG_CRIT, "out of memory copying a record; it is skipped until restart");
-                continue;
-            }
+            if (record == NULL)
+                cw_log_fatal("out of memory copying a record of partition %d; exiting so "
+                             "that it is read again after the restart",
+                             (int)partition);
             consumer->handlers.record(record, consumer->handlers.arg);
         }
     }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -133,6 +134,15 @@ void cw_log(int priority, const char *fmt, ...)
     va_start(ap, fmt);
     log_v(priority, priority <= LOG_WARNING, fmt, ap);
     va_end(ap);
+}
+
+void cw_log_fatal(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(LOG_CRIT, false, fmt, ap);
+    va_end(ap);
+    _exit(EXIT_FAILURE);
 }
 
 void cw_log_limited(int priority, const char *fmt, ...)

@@ -17,6 +17,11 @@ void cw_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2,
  * (librdkafka's), which can repeat at info level during an outage. */
 void cw_log_limited(int priority, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Logs at LOG_CRIT and ends the process at once with exit status 1, with no
+ * further step applied or offset committed: for a record that can be neither
+ * applied nor kept, which a restart (systemd's Restart=on-failure) reads
+ * again from Kafka instead of skipping it. */
+void cw_log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Writes the "(N more like ... suppressed)" summary of every message whose
  * rate-limit window ended by `now` (time(NULL)); the daemon calls it from a
  * timer so a summary does not wait for the message to come back. */

@@ -98,13 +98,10 @@ void cw_part_push(cw_part_t *part, cw_record_t *record)
     if (part->q_len == part->q_cap) {
         size_t cap = part->q_cap ? part->q_cap * 2 : 256;
         cw_record_t **queue = cw_malloc(cap * sizeof *queue);
-        if (queue == NULL) {
-            /* not applied and not stored: Kafka delivers it again later */
-            cw_log(LOG_CRIT, "partition %d: out of memory queueing a record", part->partition);
-            cw_free(record);
-            cw_daemon_records_done(part->daemon, 1);
-            return;
-        }
+        if (queue == NULL)
+            cw_log_fatal("partition %d: out of memory queueing a record; exiting so that "
+                         "it is read again after the restart",
+                         part->partition);
         for (size_t i = 0; i < part->q_len; i++)
             queue[i] = part->queue[(part->q_head + i) % part->q_cap];
         cw_free(part->queue);

@@ -1,12 +1,14 @@
 /* Check suite for daemon/log.c: what reaches the journal. Lines carry their
  * <N> syslog priority; a warning or error repeated in a burst is cut to 5
  * lines per 30 s and summarised, different messages are never held back for
- * sharing a format, and info lines never are. Each test logs texts of its own: the
+ * sharing a format, and info lines never are; a fatal line is critical and
+ * ends the process with status 1 at once. Each test logs texts of its own: the
  * limiter's state lives as long as the process (CK_FORK=no runs every test in one). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -110,6 +112,25 @@ START_TEST(different_messages_with_one_format_are_all_written)
 }
 END_TEST
 
+START_TEST(a_fatal_line_is_critical_and_exits_1_at_once)
+{
+    capture_start();
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        cw_log_fatal("fatal check: out of memory on partition %d", 7);
+        _exit(99); /* not reached */
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    char *text = capture_end();
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 1);
+    ck_assert_str_eq(text, "<2>fatal check: out of memory on partition 7\n");
+    free(text);
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
     Suite *s = suite_create("daemon_log");
@@ -118,6 +139,7 @@ static Suite *log_suite(void)
     tcase_add_test(tc, a_repeated_message_is_cut_to_five_lines_then_summarised);
     tcase_add_test(tc, info_lines_are_never_held_back);
     tcase_add_test(tc, different_messages_with_one_format_are_all_written);
+    tcase_add_test(tc, a_fatal_line_is_critical_and_exits_1_at_once);
     suite_add_tcase(s, tc);
     return s;
 }
