@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything cdrwarn needs, builds it, and runs every test:
-#   1. plain build (build/test): the unit, integration and packaging tests,
-#      every label but "faults";
+#   1. plain build (build/test): every test, the unit, integration,
+#      packaging and fault-injection (label "faults") ones;
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build (build/test-asan):
-#      every test, the fault-injection suite (label "faults") included;
+#      every test again;
 #   3. the integration tests once more in the plain build, every cdrwarnd
 #      under valgrind memcheck (CW_VALGRIND=1: a definite leak or a memory
 #      error fails the test);
@@ -33,11 +33,11 @@ run_tests() {
   (cd "$dir" && CK_FORK=no ctest --output-on-failure --timeout 600 -j"$jobs" "$@")
 }
 
-stage "build/test: build; every test but the fault suite"
+stage "build/test: build; every test"
 build build/test
-run_tests build/test -LE faults
+run_tests build/test
 
-stage "build/test-asan: ASan + UBSan build; every test, the fault suite included"
+stage "build/test-asan: ASan + UBSan build; every test"
 build build/test-asan -DCW_SANITIZE=ON
 run_tests build/test-asan
 
