@@ -70,7 +70,8 @@ struct cw_proxy_conn {
     struct bufferevent *upstream;
 };
 
-/* Kafka protocol API keys accepted by the "error" command. */
+/* Kafka protocol API keys accepted by the "error" and "pending" commands;
+ * "clear" looks at exactly these. */
 static const struct {
     const char *name;
     int16_t key;
@@ -94,16 +95,22 @@ static void usage(FILE *out)
         "runs until SIGTERM or SIGINT.\n"
         "\n"
         "Fault injection: one command per line on stdin, each answered with one\n"
-        "line on stdout, \"ok\" or \"error: ...\":\n"
+        "line on stdout, \"ok\" (\"ok N\" for pending) or \"error: ...\":\n"
         "  down | up                      take broker 1 down / bring it back\n"
         "  rtt MS                         delay every broker response by MS ms\n"
         "  error API ERRCODE COUNT        fail the next COUNT requests of API\n"
         "                                 (produce, fetch, offsetcommit, offsetfetch,\n"
         "                                 joingroup, heartbeat, syncgroup, metadata,\n"
         "                                 findcoordinator, leavegroup, listoffsets,\n"
-        "                                 initproducerid) with ERRCODE, a librdkafka\n"
-        "                                 error name (REQUEST_TIMED_OUT) or number\n"
-        "  clear                          drop all pending injected errors\n"
+        "                                 apiversions, initproducerid) with ERRCODE,\n"
+        "                                 a librdkafka error name (REQUEST_TIMED_OUT)\n"
+        "                                 or number; the errors wait on broker 1's\n"
+        "                                 stack until requests take them\n"
+        "  pending API                    \"ok N\": N of the injected API errors\n"
+        "                                 have not been hit by a request yet\n"
+        "  clear                          \"ok\" when no injected error is pending;\n"
+        "                                 librdkafka 2.0.2 cannot drop them, so\n"
+        "                                 otherwise an error naming what is left\n"
         "End of stdin only ends the commands; the broker keeps running.\n"
         "\n"
         "The mock keeps at most 5 MiB or 100000 message batches per partition;\n"
@@ -392,16 +399,81 @@ static void cmd_error(cw_devbroker_t *db, char **argv, int argc)
         cmd_reply("error: COUNT must be 1..1000000, found '%s'", argv[3]);
         return;
     }
-    rd_kafka_resp_err_t *errs = cw_calloc((size_t)count, sizeof(*errs));
-    if (errs == NULL) {
-        cmd_reply("error: out of memory");
+    /* On the broker's own stack, not the cluster's: only the broker's can be
+     * counted (rd_kafka_mock_broker_error_stack_cnt), which is what "pending"
+     * answers. One tuple a call: the error/RTT list is variadic. */
+    for (long i = 0; i < count; i++) {
+        rd_kafka_resp_err_t push_err = rd_kafka_mock_broker_push_request_error_rtts(
+            db->mcluster, CW_DEVBROKER_ID, key, 1, err, 0);
+        if (push_err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            cmd_reply("error: %s (%ld of %ld errors pushed)", rd_kafka_err2str(push_err),
+                      i, count);
+            return;
+        }
+    }
+    cmd_reply("ok");
+}
+
+/* The errors injected for `key` that no request has taken yet. */
+static rd_kafka_resp_err_t pending_count(cw_devbroker_t *db, int16_t key, size_t *cnt)
+{
+    /* left untouched when nothing was ever pushed for this key */
+    *cnt = 0;
+    return rd_kafka_mock_broker_error_stack_cnt(db->mcluster, CW_DEVBROKER_ID, key, cnt);
+}
+
+static void cmd_pending(cw_devbroker_t *db, char **argv, int argc)
+{
+    int16_t key;
+    size_t cnt;
+    if (argc != 2) {
+        cmd_reply("error: usage: pending API");
         return;
     }
-    for (long i = 0; i < count; i++)
-        errs[i] = err;
-    rd_kafka_mock_push_request_errors_array(db->mcluster, key, (size_t)count, errs);
-    cw_free(errs);
-    cmd_reply("ok");
+    if (parse_api_key(argv[1], &key) != 0) {
+        cmd_reply("error: unknown API '%s'", argv[1]);
+        return;
+    }
+    rd_kafka_resp_err_t err = pending_count(db, key, &cnt);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        cmd_reply("error: %s", rd_kafka_err2str(err));
+        return;
+    }
+    cmd_reply("ok %zu", cnt);
+}
+
+/* librdkafka 2.0.2 can clear only the cluster's error stacks
+ * (rd_kafka_mock_clear_request_errors), which "error" does not fill: a
+ * broker's injected errors stay until requests take them. So "clear" says
+ * what is left instead of pretending it was dropped. */
+static void cmd_clear(cw_devbroker_t *db)
+{
+    char left[512];
+    size_t used = 0, total = 0;
+    left[0] = '\0';
+    for (size_t i = 0; i < sizeof(cw_api_keys) / sizeof(cw_api_keys[0]); i++) {
+        size_t cnt;
+        rd_kafka_resp_err_t err = pending_count(db, cw_api_keys[i].key, &cnt);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            cmd_reply("error: %s", rd_kafka_err2str(err));
+            return;
+        }
+        if (cnt == 0)
+            continue;
+        total += cnt;
+        if (used < sizeof(left)) {
+            int n = snprintf(left + used, sizeof(left) - used, "%s%s %zu",
+                             used > 0 ? ", " : "", cw_api_keys[i].name, cnt);
+            if (n > 0)
+                used += (size_t)n;
+        }
+    }
+    if (total == 0)
+        cmd_reply("ok");
+    else
+        cmd_reply("error: %zu injected errors still pending (%s); librdkafka 2.0.2 "
+                  "cannot drop them, the next requests of those APIs take them",
+                  total, left);
 }
 
 static void cmd_run(cw_devbroker_t *db, char *line)
@@ -431,14 +503,15 @@ static void cmd_run(cw_devbroker_t *db, char *line)
     } else if (strcasecmp(argv[0], "error") == 0) {
         cmd_error(db, argv, argc);
         return;
+    } else if (strcasecmp(argv[0], "pending") == 0) {
+        cmd_pending(db, argv, argc);
+        return;
     } else if (strcasecmp(argv[0], "clear") == 0 && argc == 1) {
-        /* every API key librdkafka 2.0.2 knows, not only the named ones */
-        for (int16_t key = 0; key < 100; key++)
-            rd_kafka_mock_clear_request_errors(db->mcluster, key);
-        err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        cmd_clear(db);
+        return;
     } else {
         cmd_reply("error: unknown command '%s' (down, up, rtt MS, "
-                  "error API ERRCODE COUNT, clear)",
+                  "error API ERRCODE COUNT, pending API, clear)",
                   argv[0]);
         return;
     }

@@ -888,23 +888,52 @@ int cw_harness_broker_start(cw_harness_t *h, int partitions)
     return 0;
 }
 
-int cw_harness_broker_command(cw_harness_t *h, const char *command, char *reply,
-                              size_t reply_size)
+/* Sends one command line and reads its one reply line, whatever it says. */
+static int broker_ask(cw_harness_t *h, const char *command, char *line, size_t size)
 {
     if (h->broker.pid <= 0)
         return set_error(h, "cdrwarn-devbroker is not running");
     char buf[256];
     int n = snprintf(buf, sizeof buf, "%s\n", command);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return set_error(h, "devbroker command too long: '%s'", command);
     if (write(h->broker_in, buf, (size_t)n) != n)
         return set_error(h, "writing '%s' to cdrwarn-devbroker: %s", command,
                          strerror(errno));
+    return broker_read_line(h, line, size, 10000);
+}
+
+int cw_harness_broker_command(cw_harness_t *h, const char *command, char *reply,
+                              size_t reply_size)
+{
     char line[256];
-    if (broker_read_line(h, line, sizeof line, 10000) != 0)
+    if (broker_ask(h, command, line, sizeof line) != 0)
         return -1;
     if (reply != NULL)
         snprintf(reply, reply_size, "%s", line);
     if (strcmp(line, "ok") != 0)
         return set_error(h, "cdrwarn-devbroker answered '%s' to '%s'", line, command);
+    return 0;
+}
+
+int cw_harness_broker_pending(cw_harness_t *h, const char *api, long *count)
+{
+    char command[64], line[256];
+    snprintf(command, sizeof command, "pending %s", api);
+    if (broker_ask(h, command, line, sizeof line) != 0)
+        return -1;
+    char *end = line;
+    long n = -1;
+    if (strncmp(line, "ok ", 3) == 0) {
+        errno = 0;
+        n = strtol(line + 3, &end, 10);
+        if (errno != 0 || end == line + 3 || *end != '\0')
+            n = -1;
+    }
+    if (n < 0)
+        return set_error(h, "cdrwarn-devbroker answered '%s' to '%s', expected \"ok N\"",
+                         line, command);
+    *count = n;
     return 0;
 }
 

@@ -138,6 +138,9 @@ int cw_harness_broker_start(cw_harness_t *h, int partitions);
  * reply (may be NULL). Returns 0 when the broker answered "ok". */
 int cw_harness_broker_command(cw_harness_t *h, const char *command, char *reply,
                               size_t reply_size);
+/* "pending API": how many of the errors injected for API ("produce",
+ * "fetch", "offsetcommit", ...) no request has hit yet, into *count. */
+int cw_harness_broker_pending(cw_harness_t *h, const char *api, long *count);
 int cw_harness_broker_stop(cw_harness_t *h);
 const char *cw_harness_brokers(const cw_harness_t *h); /* "127.0.0.1:P" */
 int cw_harness_partitions(const cw_harness_t *h);
