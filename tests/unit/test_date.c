@@ -19,6 +19,15 @@ static int parse_ts(const char *text, int64_t *ms)
     return cw_date_parse_rfc3339(text, strlen(text), ms);
 }
 
+/* text parses to exactly `want` epoch milliseconds */
+static void expect_ts(const char *text, int64_t want)
+{
+    int64_t ms = 0;
+    ck_assert_msg(parse_ts(text, &ms) == 0, "%s refused", text);
+    ck_assert_msg(ms == want, "%s: %lld ms, expected %lld", text, (long long)ms,
+                  (long long)want);
+}
+
 /* ---- civil dates ---- */
 
 START_TEST(known_dates_have_known_day_numbers)
@@ -237,90 +246,60 @@ END_TEST
 
 START_TEST(utc_z_timestamp_gives_exact_epoch_ms)
 {
-    int64_t ms = 0;
-    ck_assert_int_eq(parse_ts("2026-05-17T04:34:56Z", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496000LL);
-    ck_assert_int_eq(parse_ts("2026-05-17T04:34:56z", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496000LL);
-    ck_assert_int_eq(parse_ts("1970-01-01T00:00:00Z", &ms), 0);
-    ck_assert_int_eq(ms, 0);
-    ck_assert_int_eq(parse_ts("9999-12-31T23:59:59Z", &ms), 0);
-    ck_assert_int_eq(ms, 253402300799000LL);
+    expect_ts("2026-05-17T04:34:56Z", 1778992496000LL);
+    expect_ts("2026-05-17T04:34:56z", 1778992496000LL);
+    expect_ts("1970-01-01T00:00:00Z", 0);
+    expect_ts("9999-12-31T23:59:59Z", 253402300799000LL);
 }
 END_TEST
 
 START_TEST(positive_offset_is_subtracted)
 {
-    int64_t ms = 0;
-    ck_assert_int_eq(parse_ts("2026-05-17T12:34:56+08:00", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496000LL);
-    ck_assert_int_eq(parse_ts("1970-01-01T08:00:00+08:00", &ms), 0);
-    ck_assert_int_eq(ms, 0);
+    expect_ts("2026-05-17T12:34:56+08:00", 1778992496000LL);
+    expect_ts("1970-01-01T08:00:00+08:00", 0);
     /* local New Year at +8 is still the old year in UTC */
-    ck_assert_int_eq(parse_ts("2026-01-01T00:30:00+08:00", &ms), 0);
-    ck_assert_int_eq(ms, 1767198600000LL);
+    expect_ts("2026-01-01T00:30:00+08:00", 1767198600000LL);
 }
 END_TEST
 
 START_TEST(negative_half_hour_offset_is_added)
 {
-    int64_t ms = 0;
-    ck_assert_int_eq(parse_ts("2026-05-17T12:34:56-05:30", &ms), 0);
-    ck_assert_int_eq(ms, 1779041096000LL);
-    ck_assert_int_eq(parse_ts("2026-05-17T12:34:56+05:30", &ms), 0);
-    ck_assert_int_eq(ms, 1779001496000LL);
-    ck_assert_int_eq(parse_ts("2026-05-17T12:34:56-00:00", &ms), 0);
-    ck_assert_int_eq(ms, 1779021296000LL);
+    expect_ts("2026-05-17T12:34:56-05:30", 1779041096000LL);
+    expect_ts("2026-05-17T12:34:56+05:30", 1779001496000LL);
+    expect_ts("2026-05-17T12:34:56-00:00", 1779021296000LL);
 }
 END_TEST
 
 START_TEST(lowercase_t_and_space_separate_date_and_time)
 {
-    int64_t ms = 0;
-    ck_assert_int_eq(parse_ts("2026-05-17t12:34:56+08:00", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496000LL);
-    ck_assert_int_eq(parse_ts("2026-05-17 12:34:56+08:00", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496000LL);
-    ck_assert_int_eq(parse_ts("2026-05-17 04:34:56Z", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496000LL);
+    expect_ts("2026-05-17t12:34:56+08:00", 1778992496000LL);
+    expect_ts("2026-05-17 12:34:56+08:00", 1778992496000LL);
+    expect_ts("2026-05-17 04:34:56Z", 1778992496000LL);
 }
 END_TEST
 
 START_TEST(fractions_are_truncated_to_milliseconds)
 {
-    int64_t ms = 0;
-    ck_assert_int_eq(parse_ts("2026-05-17T12:34:56.789+08:00", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496789LL);
-    ck_assert_int_eq(parse_ts("2026-05-17T04:34:56.5Z", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496500LL);
-    ck_assert_int_eq(parse_ts("2026-05-17T04:34:56.12Z", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496120LL);
-    ck_assert_int_eq(parse_ts("2026-05-17T04:34:56.123456789Z", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496123LL);
-    ck_assert_int_eq(parse_ts("2026-05-17T04:34:56.9999Z", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496999LL);
-    ck_assert_int_eq(parse_ts("2026-05-17T04:34:56.000Z", &ms), 0);
-    ck_assert_int_eq(ms, 1778992496000LL);
+    expect_ts("2026-05-17T12:34:56.789+08:00", 1778992496789LL);
+    expect_ts("2026-05-17T04:34:56.5Z", 1778992496500LL);
+    expect_ts("2026-05-17T04:34:56.12Z", 1778992496120LL);
+    expect_ts("2026-05-17T04:34:56.123456789Z", 1778992496123LL);
+    expect_ts("2026-05-17T04:34:56.9999Z", 1778992496999LL);
+    expect_ts("2026-05-17T04:34:56.000Z", 1778992496000LL);
 }
 END_TEST
 
 START_TEST(pre_1970_timestamps_are_negative)
 {
-    int64_t ms = 0;
-    ck_assert_int_eq(parse_ts("1969-12-31T23:59:59.500Z", &ms), 0);
-    ck_assert_int_eq(ms, -500);
-    ck_assert_int_eq(parse_ts("1900-01-01T00:00:00Z", &ms), 0);
-    ck_assert_int_eq(ms, -2208988800000LL);
-    ck_assert_int_eq(parse_ts("1970-01-01T07:59:59.999+08:00", &ms), 0);
-    ck_assert_int_eq(ms, -1);
+    expect_ts("1969-12-31T23:59:59.500Z", -500);
+    expect_ts("1900-01-01T00:00:00Z", -2208988800000LL);
+    expect_ts("1970-01-01T07:59:59.999+08:00", -1);
 }
 END_TEST
 
 START_TEST(leap_second_counts_as_second_59)
 {
-    int64_t ms = 0;
-    ck_assert_int_eq(parse_ts("2016-12-31T23:59:60Z", &ms), 0);
-    ck_assert_int_eq(ms, 1483228799000LL);
+    expect_ts("2016-12-31T23:59:60Z", 1483228799000LL);
 }
 END_TEST
 
