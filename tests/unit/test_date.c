@@ -28,6 +28,25 @@ static void expect_ts(const char *text, int64_t want)
                   (long long)want);
 }
 
+/* text parses to exactly day number `want` */
+static void expect_ymd(const char *text, int32_t want)
+{
+    int32_t day = 0;
+    ck_assert_msg(parse_ymd(text, &day) == 0, "%s refused", text);
+    ck_assert_msg(day == want, "%s: day %d, expected %d", text, (int)day, (int)want);
+}
+
+/* the last day of the month `months` after y-m-d is ey-em-ed */
+static void expect_month_end(int y, int m, int d, int months, int ey, int em, int ed)
+{
+    int32_t got = cw_date_month_end_after(cw_date_from_civil(y, m, d), months);
+    char text[11];
+    cw_date_format_ymd(got, text);
+    ck_assert_msg(got == cw_date_from_civil(ey, em, ed),
+                  "%04d-%02d-%02d + %d months ends on %s, expected %04d-%02d-%02d", y, m,
+                  d, months, text, ey, em, ed);
+}
+
 /* ---- civil dates ---- */
 
 START_TEST(known_dates_have_known_day_numbers)
@@ -109,32 +128,24 @@ END_TEST
 
 START_TEST(month_end_after_three_months_of_november_is_end_of_february)
 {
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(2026, 11, 15), 3),
-                     cw_date_from_civil(2027, 2, 28));
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(2026, 11, 30), 3),
-                     cw_date_from_civil(2027, 2, 28));
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(2027, 11, 1), 3),
-                     cw_date_from_civil(2028, 2, 29));
+    expect_month_end(2026, 11, 15, 3, 2027, 2, 28);
+    expect_month_end(2026, 11, 30, 3, 2027, 2, 28);
+    expect_month_end(2027, 11, 1, 3, 2028, 2, 29);
 }
 END_TEST
 
 START_TEST(month_end_after_january_31_plus_one_is_end_of_february)
 {
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(2026, 1, 31), 1),
-                     cw_date_from_civil(2026, 2, 28));
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(2024, 1, 31), 1),
-                     cw_date_from_civil(2024, 2, 29));
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(1900, 1, 31), 1),
-                     cw_date_from_civil(1900, 2, 28));
+    expect_month_end(2026, 1, 31, 1, 2026, 2, 28);
+    expect_month_end(2024, 1, 31, 1, 2024, 2, 29);
+    expect_month_end(1900, 1, 31, 1, 1900, 2, 28);
 }
 END_TEST
 
 START_TEST(month_end_after_zero_months_is_this_months_end)
 {
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(2026, 11, 15), 0),
-                     cw_date_from_civil(2026, 11, 30));
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(2026, 12, 1), 0),
-                     cw_date_from_civil(2026, 12, 31));
+    expect_month_end(2026, 11, 15, 0, 2026, 11, 30);
+    expect_month_end(2026, 12, 1, 0, 2026, 12, 31);
     int32_t end = cw_date_from_civil(2026, 2, 28);
     ck_assert_int_eq(cw_date_month_end_after(end, 0), end);
 }
@@ -142,15 +153,11 @@ END_TEST
 
 START_TEST(month_end_after_crosses_years_and_1970)
 {
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(2026, 12, 31), 1),
-                     cw_date_from_civil(2027, 1, 31));
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(2026, 5, 5), 12),
-                     cw_date_from_civil(2027, 5, 31));
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(2022, 2, 10), 24),
-                     cw_date_from_civil(2024, 2, 29));
+    expect_month_end(2026, 12, 31, 1, 2027, 1, 31);
+    expect_month_end(2026, 5, 5, 12, 2027, 5, 31);
+    expect_month_end(2022, 2, 10, 24, 2024, 2, 29);
     ck_assert_int_eq(cw_date_month_end_after(-1, 2), cw_date_from_civil(1970, 2, 28));
-    ck_assert_int_eq(cw_date_month_end_after(cw_date_from_civil(1999, 3, 3), 1200),
-                     cw_date_from_civil(2099, 3, 31));
+    expect_month_end(1999, 3, 3, 1200, 2099, 3, 31);
 }
 END_TEST
 
@@ -158,19 +165,12 @@ END_TEST
 
 START_TEST(real_dates_parse)
 {
-    int32_t day = 0;
-    ck_assert_int_eq(parse_ymd("2026-11-15", &day), 0);
-    ck_assert_int_eq(day, 20772);
-    ck_assert_int_eq(parse_ymd("2024-02-29", &day), 0);
-    ck_assert_int_eq(day, 19782);
-    ck_assert_int_eq(parse_ymd("2000-02-29", &day), 0);
-    ck_assert_int_eq(day, 11016);
-    ck_assert_int_eq(parse_ymd("1900-01-01", &day), 0);
-    ck_assert_int_eq(day, -25567);
-    ck_assert_int_eq(parse_ymd("9999-12-31", &day), 0);
-    ck_assert_int_eq(day, 2932896);
-    ck_assert_int_eq(parse_ymd("1969-12-31", &day), 0);
-    ck_assert_int_eq(day, -1);
+    expect_ymd("2026-11-15", 20772);
+    expect_ymd("2024-02-29", 19782);
+    expect_ymd("2000-02-29", 11016);
+    expect_ymd("1900-01-01", -25567);
+    expect_ymd("9999-12-31", 2932896);
+    expect_ymd("1969-12-31", -1);
 }
 END_TEST
 
