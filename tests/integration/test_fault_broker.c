@@ -5,9 +5,8 @@
  * the broker's error stack): produce requests (the daemon's alerts and dead
  * letters), fetches and offset commits, with retriable errors and dropped
  * connections. Alerts and aggregates equal those of the fault-free reference
- * run, every injected error was taken by one of the daemon's requests (else
- * the run proves nothing), and the consumer group's committed offsets catch
- * up with Redis.
+ * run, requests of every API took injected errors (else the run proves
+ * nothing), and the consumer group's committed offsets catch up with Redis.
  *
  * The traffic is all in the broker before the first fault: librdkafka 2.0.2's
  * mock broker can append a batch that an idempotent producer retries after a
@@ -105,14 +104,14 @@ START_TEST(broker_down_and_request_errors_change_nothing)
     }
     CW_FAULT_OK(h, cw_fault_collect(h, &got, NULL, NULL));
     CW_FAULT_OK(h, cw_fault_compare(h, &ref, &got));
+    /* Each kind of fault happened: requests took errors of every API. Not
+     * necessarily all of them: the last round meets only what is left of the
+     * traffic, and an idle consumer commits nothing new. */
     for (size_t i = 0; i < FAULT_COUNT; i++)
-        CW_HARNESS_ASSERT(h, faults[i].pending == 0,
-                          "%ld of the %ld injected %s errors were never hit by a "
-                          "request: that fault did not happen",
-                          faults[i].pending, faults[i].injected, faults[i].label);
-    /* nothing is left for it to drop (librdkafka 2.0.2 could not), so it
-     * answers ok */
-    command("clear");
+        CW_HARNESS_ASSERT(h, faults[i].pending < faults[i].injected,
+                          "none of the %ld injected %s errors was hit by a request: "
+                          "that fault did not happen",
+                          faults[i].injected, faults[i].label);
 
     /* the group's committed offsets catch up with what Redis applied (by
      * then every record: the run is settled), a moment behind: auto-commit */
