@@ -90,7 +90,7 @@ typedef struct {
     bool compress;  /* lz4 */
     bool quiet;
     const char *truth_path; /* --truth: borrowed from argv; NULL = none */
-    int64_t now_ms;         /* wall clock at start: only future_ts depends on it */
+    int64_t now_ms;         /* wall clock at start: the default start depends on it */
 } cw_gen_opts_t;
 
 /* Returns 0 to run, 1 when --help was printed, -1 on a usage error (message

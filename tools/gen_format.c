@@ -404,11 +404,12 @@ size_t cw_gen_format_bad(const cw_gen_model_t *model, const cw_gen_rec_t *rec,
         break;
     }
     case CW_GEN_BAD_FUTURE_TS: {
-        /* one to two days ahead of the wall clock (whole UTC days, so runs
-         * on the same day stay byte-identical) */
-        int64_t today = cw_floor_div(opts->now_ms, CW_MS_PER_DAY) * CW_MS_PER_DAY;
+        /* a source with its clock far ahead: a fixed day in 2100, so the
+         * same arguments give the same bytes on any day (a reference run
+         * and a faulty one may straddle midnight) */
         v.ts_set = true;
-        v.ts = today + 2 * CW_MS_PER_DAY + (int64_t)(bits % (uint64_t)CW_MS_PER_DAY);
+        v.ts = (int64_t)cw_date_from_civil(2100, 1, 1) * CW_MS_PER_DAY +
+               (int64_t)(bits % (uint64_t)CW_MS_PER_DAY);
         break;
     }
     case CW_GEN_BAD_TOO_OLD: {
