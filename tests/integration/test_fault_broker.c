@@ -64,8 +64,7 @@ START_TEST(broker_down_and_request_errors_change_nothing)
     cw_fault_result_t ref, got;
     CW_FAULT_OK(h, cw_fault_reference(&ref, false, NULL, NULL));
     CW_FAULT_OK(h, cw_fault_prepare(h, NULL));
-    CW_FAULT_OK(h, cw_fault_gen_start(h, 0));
-    CW_HARNESS_OK(h, cw_harness_gen_wait(h, CW_FAULT_WAIT_MS));
+    CW_FAULT_OK(h, cw_fault_preload(h));
     CW_HARNESS_ASSERT(h, cw_fault_produced(h) == ref.records,
                       "the broker holds %lld records, the traffic is %lld",
                       (long long)cw_fault_produced(h), (long long)ref.records);
@@ -118,9 +117,7 @@ START_TEST(broker_down_and_request_errors_change_nothing)
     CW_HARNESS_OK(h, cw_harness_wait_committed_applied(h, CW_FAULT_TOPIC,
                                                        CW_FAULT_PARTITIONS, 30000));
     CW_FAULT_OK(h, cw_fault_stop(h, 0, 30000));
-    cw_fault_result_free(&got);
-    cw_fault_result_free(&ref);
-    cw_harness_stop(h);
+    cw_fault_end(h, &ref, &got);
 }
 END_TEST
 

@@ -550,9 +550,7 @@ START_TEST(every_bad_record_lands_on_the_dlq_and_the_good_traffic_is_unchanged)
         missing, corpus_count, wrong);
 
     CW_FAULT_OK(h, cw_fault_stop(h, 0, 30000));
-    cw_fault_result_free(&got);
-    cw_fault_result_free(&ref);
-    cw_harness_stop(h);
+    cw_fault_end(h, &ref, &got);
 }
 END_TEST
 

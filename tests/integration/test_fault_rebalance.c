@@ -223,9 +223,7 @@ START_TEST(a_second_instance_joining_and_leaving_mid_stream_changes_nothing)
     CW_HARNESS_ASSERT(h, by1 > 0,
                       "instance #1 closed no week: the rebalance came too late");
 
-    cw_fault_result_free(&got);
-    cw_fault_result_free(&ref);
-    cw_harness_stop(h);
+    cw_fault_end(h, &ref, &got);
 }
 END_TEST
 

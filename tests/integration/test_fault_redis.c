@@ -81,9 +81,7 @@ START_TEST(redis_frozen_then_killed_and_restarted_from_its_aof_changes_nothing)
         "fault",
         reconnects);
     CW_FAULT_OK(h, cw_fault_stop(h, 0, 30000));
-    cw_fault_result_free(&got);
-    cw_fault_result_free(&ref);
-    cw_harness_stop(h);
+    cw_fault_end(h, &ref, &got);
 }
 END_TEST
 

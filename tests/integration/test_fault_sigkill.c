@@ -34,8 +34,7 @@ START_TEST(sigkill_ten_times_at_random_moments_changes_no_alert_and_no_aggregate
     cw_fault_result_t ref, got;
     CW_FAULT_OK(h, cw_fault_reference(&ref, false, NULL, NULL));
     CW_FAULT_OK(h, cw_fault_prepare(h, NULL));
-    CW_FAULT_OK(h, cw_fault_gen_start(h, 0));
-    CW_HARNESS_OK(h, cw_harness_gen_wait(h, CW_FAULT_WAIT_MS));
+    CW_FAULT_OK(h, cw_fault_preload(h));
     int64_t total = cw_fault_produced(h);
     CW_HARNESS_ASSERT(h, total > 0, "no traffic: %s", cw_fault_error());
 
@@ -75,9 +74,7 @@ START_TEST(sigkill_ten_times_at_random_moments_changes_no_alert_and_no_aggregate
     CW_HARNESS_OK(h, cw_harness_daemon_wait_healthy(h, 60000));
     CW_FAULT_OK(h, cw_fault_check_run(h, &ref, &got, NULL, NULL));
     CW_FAULT_OK(h, cw_fault_stop(h, 0, 30000));
-    cw_fault_result_free(&got);
-    cw_fault_result_free(&ref);
-    cw_harness_stop(h);
+    cw_fault_end(h, &ref, &got);
 }
 END_TEST
 

@@ -69,9 +69,7 @@ START_TEST(sigterm_during_heavy_traffic_exits_0_loses_nothing_and_replays_nothin
     CW_FAULT_OK(h, cw_fault_stop(h, 0, STOP_BOUND_MS));
     CW_HARNESS_OK(
         h, cw_harness_wait_committed_applied(h, CW_FAULT_TOPIC, CW_FAULT_PARTITIONS, 0));
-    cw_fault_result_free(&got);
-    cw_fault_result_free(&ref);
-    cw_harness_stop(h);
+    cw_fault_end(h, &ref, &got);
 }
 END_TEST
 

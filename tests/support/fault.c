@@ -203,6 +203,15 @@ int cw_fault_gen_start(cw_harness_t *h, int rate_eps)
     return 0;
 }
 
+int cw_fault_preload(cw_harness_t *h)
+{
+    if (cw_fault_gen_start(h, 0) != 0)
+        return -1;
+    if (cw_harness_gen_wait(h, CW_FAULT_WAIT_MS) != 0)
+        return harness_fail(h, "loading the traffic");
+    return 0;
+}
+
 int cw_fault_settle(cw_harness_t *h, int timeout_ms)
 {
     if (cw_harness_gen_wait(h, timeout_ms) != 0)
@@ -858,6 +867,13 @@ int cw_fault_stop(cw_harness_t *h, int n, int timeout_ms)
     if (status != 0)
         return fault_fail("cdrwarnd #%d exited with status %d after SIGTERM", n, status);
     return 0;
+}
+
+void cw_fault_end(cw_harness_t *h, cw_fault_result_t *ref, cw_fault_result_t *got)
+{
+    cw_fault_result_free(got);
+    cw_fault_result_free(ref);
+    cw_harness_stop(h);
 }
 
 int cw_fault_main(const char *name, const TTest *test, cw_harness_t **harness)

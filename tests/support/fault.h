@@ -81,6 +81,9 @@ void cw_fault_result_free(cw_fault_result_t *result);
 int cw_fault_prepare(cw_harness_t *h, const char *const *redis_extra);
 /* Starts cdrwarn-gen with the traffic; rate_eps 0 = as fast as it can. */
 int cw_fault_gen_start(cw_harness_t *h, int rate_eps);
+/* The whole traffic into the broker, as fast as it goes, before any daemon
+ * reads it. */
+int cw_fault_preload(cw_harness_t *h);
 /* Until the generator is done, every record is applied, the last week is
  * closed everywhere and the outboxes are empty. */
 int cw_fault_settle(cw_harness_t *h, int timeout_ms);
@@ -102,6 +105,9 @@ int cw_fault_check_run(cw_harness_t *h, const cw_fault_result_t *ref,
                        cw_fault_result_t *got, cw_fault_skip_fn skip, void *arg);
 /* SIGTERM to cdrwarnd instance n; 0 when it exited 0 within timeout_ms. */
 int cw_fault_stop(cw_harness_t *h, int n, int timeout_ms);
+/* A fault test's last step: frees both results and stops whatever the
+ * harness still runs. */
+void cw_fault_end(cw_harness_t *h, cw_fault_result_t *ref, cw_fault_result_t *got);
 
 /* A fault test program's main: runs `test` alone, in a tcase whose unchecked
  * fixture makes *harness (cw_harness_new(name)) before it and frees it after.
