@@ -57,6 +57,14 @@ static void write_secret(const char *name, const char *secret, mode_t mode, char
     ck_assert_int_eq(chmod(path, mode), 0);
 }
 
+/* The ACL user, its password in <tmpdir>/redis.secret with that mode. */
+static void use_password_file(const char *secret, mode_t mode, char *path, size_t size)
+{
+    write_secret("redis.secret", secret, mode, path, size);
+    cw_harness_config_set(h, "redis", "user", USER);
+    cw_harness_config_set(h, "redis", "password_file", path);
+}
+
 /* One complaint pair for a high-tier subscriber: red alert, state in Redis. */
 static void works_end_to_end(void)
 {
@@ -114,9 +122,7 @@ START_TEST(an_acl_user_with_a_password_file_works_and_nothing_is_logged)
     CW_HARNESS_REQUIRE(h);
     start_redis();
     char path[400];
-    write_secret("redis.secret", USER_SECRET, 0600, path, sizeof path);
-    cw_harness_config_set(h, "redis", "user", USER);
-    cw_harness_config_set(h, "redis", "password_file", path);
+    use_password_file(USER_SECRET, 0600, path, sizeof path);
     CW_HARNESS_OK(h, cw_harness_daemon_start(h));
     CW_HARNESS_OK(h, cw_harness_daemon_wait_healthy(h, WAIT_MS));
     works_end_to_end();
@@ -156,9 +162,7 @@ START_TEST(a_password_file_readable_by_others_is_warned_about)
     CW_HARNESS_REQUIRE(h);
     start_redis();
     char path[400];
-    write_secret("redis.secret", USER_SECRET, 0640, path, sizeof path);
-    cw_harness_config_set(h, "redis", "user", USER);
-    cw_harness_config_set(h, "redis", "password_file", path);
+    use_password_file(USER_SECRET, 0640, path, sizeof path);
     CW_HARNESS_OK(h, cw_harness_daemon_start(h));
     CW_HARNESS_OK(h, cw_harness_daemon_wait_healthy(h, WAIT_MS));
     char warning[1200];
@@ -181,9 +185,7 @@ START_TEST(a_wrong_password_keeps_health_503_and_says_so_without_the_secret)
     CW_HARNESS_REQUIRE(h);
     start_redis();
     char path[400];
-    write_secret("redis.secret", WRONG_SECRET, 0600, path, sizeof path);
-    cw_harness_config_set(h, "redis", "user", USER);
-    cw_harness_config_set(h, "redis", "password_file", path);
+    use_password_file(WRONG_SECRET, 0600, path, sizeof path);
     cw_harness_config_set(h, "redis", "timeout", "1s");
     CW_HARNESS_OK(h, cw_harness_daemon_start(h));
     /* long enough for the group join, several AUTH attempts and reconnects */
