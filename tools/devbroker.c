@@ -70,8 +70,7 @@ struct cw_proxy_conn {
     struct bufferevent *upstream;
 };
 
-/* Kafka protocol API keys accepted by the "error" and "pending" commands;
- * "clear" looks at exactly these. */
+/* Kafka protocol API keys accepted by the "error" and "pending" commands. */
 static const struct {
     const char *name;
     int16_t key;
@@ -105,12 +104,10 @@ static void usage(FILE *out)
         "                                 apiversions, initproducerid) with ERRCODE,\n"
         "                                 a librdkafka error name (REQUEST_TIMED_OUT)\n"
         "                                 or number; the errors wait on broker 1's\n"
-        "                                 stack until requests take them\n"
+        "                                 stack until requests take them (librdkafka\n"
+        "                                 2.0.2 cannot drop them)\n"
         "  pending API                    \"ok N\": N of the injected API errors\n"
         "                                 have not been hit by a request yet\n"
-        "  clear                          \"ok\" when no injected error is pending;\n"
-        "                                 librdkafka 2.0.2 cannot drop them, so\n"
-        "                                 otherwise an error naming what is left\n"
         "End of stdin only ends the commands; the broker keeps running.\n"
         "\n"
         "The mock keeps at most 5 MiB or 100000 message batches per partition;\n"
@@ -442,40 +439,6 @@ static void cmd_pending(cw_devbroker_t *db, char **argv, int argc)
     cmd_reply("ok %zu", cnt);
 }
 
-/* librdkafka 2.0.2 can clear only the cluster's error stacks
- * (rd_kafka_mock_clear_request_errors), which "error" does not fill: a
- * broker's injected errors stay until requests take them. So "clear" says
- * what is left instead of pretending it was dropped. */
-static void cmd_clear(cw_devbroker_t *db)
-{
-    char left[512];
-    size_t used = 0, total = 0;
-    left[0] = '\0';
-    for (size_t i = 0; i < sizeof(cw_api_keys) / sizeof(cw_api_keys[0]); i++) {
-        size_t cnt;
-        rd_kafka_resp_err_t err = pending_count(db, cw_api_keys[i].key, &cnt);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            cmd_reply("error: %s", rd_kafka_err2str(err));
-            return;
-        }
-        if (cnt == 0)
-            continue;
-        total += cnt;
-        if (used < sizeof(left)) {
-            int n = snprintf(left + used, sizeof(left) - used, "%s%s %zu",
-                             used > 0 ? ", " : "", cw_api_keys[i].name, cnt);
-            if (n > 0)
-                used += (size_t)n;
-        }
-    }
-    if (total == 0)
-        cmd_reply("ok");
-    else
-        cmd_reply("error: %zu injected errors still pending (%s); librdkafka 2.0.2 "
-                  "cannot drop them, the next requests of those APIs take them",
-                  total, left);
-}
-
 static void cmd_run(cw_devbroker_t *db, char *line)
 {
     char *argv[8];
@@ -506,12 +469,9 @@ static void cmd_run(cw_devbroker_t *db, char *line)
     } else if (strcasecmp(argv[0], "pending") == 0) {
         cmd_pending(db, argv, argc);
         return;
-    } else if (strcasecmp(argv[0], "clear") == 0 && argc == 1) {
-        cmd_clear(db);
-        return;
     } else {
         cmd_reply("error: unknown command '%s' (down, up, rtt MS, "
-                  "error API ERRCODE COUNT, pending API, clear)",
+                  "error API ERRCODE COUNT, pending API)",
                   argv[0]);
         return;
     }
