@@ -213,76 +213,6 @@ static void on_store_state(bool ready, void *arg)
 
 /* ---- reload ------------------------------------------------------------- */
 
-static bool same_text(const char *a, const char *b)
-{
-    return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
-}
-
-static bool same_topics(const cw_config_t *a, const cw_config_t *b)
-{
-    if (a->input_topic_count != b->input_topic_count)
-        return false;
-    for (size_t i = 0; i < a->input_topic_count; i++)
-        if (strcmp(a->input_topics[i], b->input_topics[i]) != 0)
-            return false;
-    return true;
-}
-
-static bool same_properties(const cw_config_t *a, const cw_config_t *b)
-{
-    if (a->kafka_prop_count != b->kafka_prop_count)
-        return false;
-    for (size_t i = 0; i < a->kafka_prop_count; i++)
-        if (strcmp(a->kafka_props[i].name, b->kafka_props[i].name) != 0 ||
-            strcmp(a->kafka_props[i].value, b->kafka_props[i].value) != 0)
-            return false;
-    return true;
-}
-
-/* Names the keys a reload changed that only a restart applies (the
- * connections, the key layout, time keeping); their running values stay.
- * Values are not logged: some are secrets. */
-static void warn_restart_only(const cw_config_t *old, const cw_config_t *new)
-{
-    const struct {
-        bool changed;
-        const char *name;
-    } keys[] = {
-        {!same_text(old->brokers, new->brokers), "[kafka] brokers"},
-        {!same_text(old->group_id, new->group_id), "[kafka] group_id"},
-        {!same_topics(old, new), "[kafka] input_topics"},
-        {!same_text(old->alert_topic, new->alert_topic), "[kafka] alert_topic"},
-        {!same_text(old->dlq_topic, new->dlq_topic), "[kafka] dlq_topic"},
-        {old->max_in_flight != new->max_in_flight, "[kafka] max_in_flight"},
-        {!same_properties(old, new), "[kafka] property.*"},
-        {!same_text(old->redis_host, new->redis_host), "[redis] host"},
-        {old->redis_port != new->redis_port, "[redis] port"},
-        {!same_text(old->redis_user, new->redis_user), "[redis] user"},
-        {!same_text(old->redis_password, new->redis_password), "[redis] password"},
-        {!same_text(old->redis_password_file, new->redis_password_file),
-         "[redis] password_file"},
-        {!same_text(old->key_prefix, new->key_prefix), "[redis] key_prefix"},
-        {old->redis_timeout_ms != new->redis_timeout_ms, "[redis] timeout"},
-        {old->utc_offset_s != new->utc_offset_s, "[time] utc_offset"},
-        {old->late_grace_ms != new->late_grace_ms, "[time] late_grace"},
-        {old->max_future_ms != new->max_future_ms, "[time] max_future"},
-        {old->idle_close_ms != new->idle_close_ms, "[time] idle_close"},
-        {old->weeks_kept != new->weeks_kept, "[time] weeks_kept"},
-        {!same_text(old->http_listen, new->http_listen), "[http] listen"},
-    };
-    char names[512] = "";
-    size_t len = 0;
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (keys[i].changed && len < sizeof names)
-            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "",
-                                    keys[i].name);
-    if (len > 0)
-        cw_log(LOG_WARNING,
-               "reload: %s changed; that takes effect only at the next restart, the "
-               "running value stays",
-               names);
-}
-
 static void reload(cw_daemon_t *daemon)
 {
     /* Before the first READY=1, or once STOPPING=1 is out, systemd is not in
@@ -298,15 +228,9 @@ static void reload(cw_daemon_t *daemon)
     cw_errlist_t errs = CW_ERRLIST_INIT;
     cw_setup_t *setup = NULL;
     int failed = cw_setup_load(daemon->config_path, &setup, &errs);
-    /* every stored subscriber's key is a number normalised with it: a
-     * change needs a restart (and a migration), never a reload */
-    if (failed == 0 && strcmp(setup->config->country_code,
-                              cw_daemon_config(daemon)->country_code) != 0) {
-        cw_errlist_add(&errs,
-                       "%s: [numbers] country_code: changed from %s to %s; a change of the "
-                       "country code needs a restart, not a reload",
-                       daemon->config_path, cw_daemon_config(daemon)->country_code,
-                       setup->config->country_code);
+    char restart_keys[512] = "";
+    if (failed == 0 && cw_config_reload_check(cw_daemon_config(daemon), setup->config,
+                                              restart_keys, sizeof restart_keys, &errs) > 0) {
         cw_setup_free(setup);
         setup = NULL;
         failed = 1;
@@ -323,7 +247,11 @@ static void reload(cw_daemon_t *daemon)
             text += len + (end ? 1 : 0);
         }
     } else {
-        warn_restart_only(cw_daemon_config(daemon), setup->config);
+        if (restart_keys[0] != '\0')
+            cw_log(LOG_WARNING,
+                   "reload: %s changed; that takes effect only at the next restart, the "
+                   "running value stays",
+                   restart_keys);
         if (daemon->setup != daemon->boot)
             cw_setup_free(daemon->setup);
         daemon->setup = setup;

@@ -35,11 +35,13 @@ typedef enum {
     SEC_RULES,
     SEC_ACTIONS,
     SEC_HTTP,
+    SEC_SCORE,
+    SEC_CONSOLE,
     SEC__COUNT
 } section_t;
 
 static const char *const section_names[SEC__COUNT] = {
-    "kafka", "redis", "time", "numbers", "rules", "actions", "http",
+    "kafka", "redis", "time", "numbers", "rules", "actions", "http", "score", "console",
 };
 
 typedef enum {
@@ -55,8 +57,8 @@ typedef enum {
     T_PATH,         /* char *, resolved; empty -> NULL */
     T_LISTEN,       /* char *, host:port */
     T_COUNTRY_CODE, /* char *, 1..3 digits */
-    T_KEY_PREFIX,   /* char * */
-    T_NUMBER_LIST,  /* rival_service_numbers: normalised after the parse */
+    T_KEY_PREFIX,   /* char *, at most KEY_PREFIX_MAX_CHARS */
+    T_NUMBER_LIST,  /* cw_number_list_t: normalised after the parse */
     T_TIERS,        /* uint8_t bit set of cw_tier_t */
 } type_t;
 
@@ -67,63 +69,128 @@ typedef struct directive {
     size_t offset;   /* of the field in cw_config_t */
     const char *def; /* parsed like a file value; NULL = required */
     int64_t min, max;
+    cw_reload_t reload; /* what a SIGHUP does when the key changed */
 } directive_t;
 
 #define OFF(field) offsetof(cw_config_t, field)
 #define NOLIM 0, 0
+/* what a reload does with a changed key: connections, the key layout and
+ * time keeping need a restart; the rules, actions, score and number plan
+ * apply at once */
+#define RESTART CW_RELOAD_RESTART
+#define APPLY CW_RELOAD_APPLY
+#define REFUSE CW_RELOAD_REFUSE
+#define POINTS 0, 100
+#define COUNT 1, 1000000
 
 /* Every key of SPEC section 2, in its order, plus [kafka] max_in_flight and
- * [redis] timeout (documented in README.md). */
+ * [redis] timeout (documented in README.md). [rules] and [score] keys make
+ * rules_version; [actions] keys are free-form and handled apart. */
 static const directive_t directives[] = {
-    {SEC_KAFKA, "brokers", T_STRING, OFF(brokers), NULL, NOLIM},
-    {SEC_KAFKA, "group_id", T_STRING, OFF(group_id), "cdrwarn", NOLIM},
-    {SEC_KAFKA, "input_topics", T_TOPIC_LIST, OFF(input_topics), "cdr,billing,crm",
-     NOLIM},
-    {SEC_KAFKA, "alert_topic", T_TOPIC, OFF(alert_topic), "churn-alerts", NOLIM},
-    {SEC_KAFKA, "dlq_topic", T_TOPIC, OFF(dlq_topic), "cdrwarn-dlq", NOLIM},
-    {SEC_KAFKA, "max_in_flight", T_INT, OFF(max_in_flight), "60000", 100, 1000000},
-    {SEC_REDIS, "host", T_STRING, OFF(redis_host), "127.0.0.1", NOLIM},
-    {SEC_REDIS, "port", T_PORT, OFF(redis_port), "6379", 1, 65535},
-    {SEC_REDIS, "password", T_OPT_STRING, OFF(redis_password), "", NOLIM},
-    {SEC_REDIS, "password_file", T_PATH, OFF(redis_password_file), "", NOLIM},
-    {SEC_REDIS, "user", T_OPT_STRING, OFF(redis_user), "", NOLIM},
-    {SEC_REDIS, "key_prefix", T_KEY_PREFIX, OFF(key_prefix), "cw:", NOLIM},
-    {SEC_REDIS, "timeout", T_DURATION, OFF(redis_timeout_ms), "5s", 100, 5 * MS_MINUTE},
-    {SEC_TIME, "utc_offset", T_UTC_OFFSET, OFF(utc_offset_s), "+08:00", NOLIM},
-    {SEC_TIME, "late_grace", T_DURATION, OFF(late_grace_ms), "6h", 0, 30 * MS_DAY},
-    {SEC_TIME, "max_future", T_DURATION, OFF(max_future_ms), "10m", 0, 7 * MS_DAY},
-    {SEC_TIME, "idle_close", T_DURATION, OFF(idle_close_ms), "1h", MS_SECOND,
-     30 * MS_DAY},
-    {SEC_TIME, "weeks_kept", T_INT, OFF(weeks_kept), "9", 2, CW_WEEKS_KEPT_MAX},
-    {SEC_NUMBERS, "country_code", T_COUNTRY_CODE, OFF(country_code), "86", NOLIM},
+    {SEC_KAFKA, "brokers", T_STRING, OFF(brokers), NULL, NOLIM, RESTART},
+    {SEC_KAFKA, "group_id", T_STRING, OFF(group_id), "cdrwarn", NOLIM, RESTART},
+    {SEC_KAFKA, "input_topics", T_TOPIC_LIST, OFF(input_topics), "cdr,billing,crm", NOLIM,
+     RESTART},
+    {SEC_KAFKA, "alert_topic", T_TOPIC, OFF(alert_topic), "churn-alerts", NOLIM, RESTART},
+    {SEC_KAFKA, "dlq_topic", T_TOPIC, OFF(dlq_topic), "cdrwarn-dlq", NOLIM, RESTART},
+    {SEC_KAFKA, "outcome_topic", T_TOPIC, OFF(outcome_topic), "churn-outcomes", NOLIM,
+     RESTART},
+    {SEC_KAFKA, "score_topic", T_TOPIC, OFF(score_topic), "churn-scores", NOLIM, RESTART},
+    {SEC_KAFKA, "max_in_flight", T_INT, OFF(max_in_flight), "60000", 100, 1000000, RESTART},
+    {SEC_REDIS, "host", T_STRING, OFF(redis_host), "127.0.0.1", NOLIM, RESTART},
+    {SEC_REDIS, "port", T_PORT, OFF(redis_port), "6379", 1, 65535, RESTART},
+    {SEC_REDIS, "password", T_OPT_STRING, OFF(redis_password), "", NOLIM, RESTART},
+    {SEC_REDIS, "password_file", T_PATH, OFF(redis_password_file), "", NOLIM, RESTART},
+    {SEC_REDIS, "user", T_OPT_STRING, OFF(redis_user), "", NOLIM, RESTART},
+    {SEC_REDIS, "key_prefix", T_KEY_PREFIX, OFF(key_prefix), "cw:", NOLIM, RESTART},
+    {SEC_REDIS, "cluster", T_BOOL, OFF(redis_cluster), "no", NOLIM, RESTART},
+    {SEC_REDIS, "min_replicas_acked", T_INT, OFF(min_replicas_acked), "0", 0, 16, RESTART},
+    {SEC_REDIS, "timeout", T_DURATION, OFF(redis_timeout_ms), "5s", 100, 5 * MS_MINUTE,
+     RESTART},
+    {SEC_TIME, "utc_offset", T_UTC_OFFSET, OFF(utc_offset_s), "+08:00", NOLIM, RESTART},
+    {SEC_TIME, "late_grace", T_DURATION, OFF(late_grace_ms), "6h", 0, 30 * MS_DAY, RESTART},
+    {SEC_TIME, "max_future", T_DURATION, OFF(max_future_ms), "10m", 0, 7 * MS_DAY, RESTART},
+    {SEC_TIME, "idle_close", T_DURATION, OFF(idle_close_ms), "1h", MS_SECOND, 30 * MS_DAY,
+     RESTART},
+    {SEC_TIME, "weeks_kept", T_INT, OFF(weeks_kept), "9", 2, CW_WEEKS_KEPT_MAX, RESTART},
+    /* every stored subscriber is keyed by a number normalised with it */
+    {SEC_NUMBERS, "country_code", T_COUNTRY_CODE, OFF(country_code), "86", NOLIM, REFUSE},
     {SEC_NUMBERS, "rival_prefixes", T_PATH, OFF(rival_prefixes_path),
-     "/etc/cdrwarn/rival_prefixes.txt", NOLIM},
+     "/etc/cdrwarn/rival_prefixes.txt", NOLIM, APPLY},
     {SEC_NUMBERS, "own_prefixes", T_PATH, OFF(own_prefixes_path),
-     "/etc/cdrwarn/own_prefixes.txt", NOLIM},
+     "/etc/cdrwarn/own_prefixes.txt", NOLIM, APPLY},
     {SEC_NUMBERS, "ported_numbers", T_PATH, OFF(ported_numbers_path),
-     "/etc/cdrwarn/ported.txt", NOLIM},
+     "/etc/cdrwarn/ported.txt", NOLIM, APPLY},
     {SEC_NUMBERS, "rival_service_numbers", T_NUMBER_LIST, OFF(rival_service_numbers),
-     "10010,10000,10099", NOLIM},
+     "10010,10000,10099", NOLIM, APPLY},
     {SEC_NUMBERS, "rival_staff_numbers", T_PATH, OFF(rival_staff_numbers_path),
-     "/etc/cdrwarn/rival_staff.txt", NOLIM},
-    {SEC_RULES, "watched_tiers", T_TIERS, OFF(rules.watched_tiers), "high,mid", NOLIM},
+     "/etc/cdrwarn/rival_staff.txt", NOLIM, APPLY},
+    {SEC_NUMBERS, "own_service_numbers", T_NUMBER_LIST, OFF(own_service_numbers), "10086",
+     NOLIM, APPLY},
+    {SEC_RULES, "watched_tiers", T_TIERS, OFF(rules.watched_tiers), "high,mid", NOLIM, APPLY},
     {SEC_RULES, "complaints_per_week", T_INT, OFF(rules.complaints_per_week), "2", 1,
-     INT64_MAX},
-    {SEC_RULES, "spend_drop_pct", T_INT, OFF(rules.spend_drop_pct), "50", 1, 100},
-    {SEC_RULES, "spend_drop_min_base_fen", T_INT, OFF(rules.spend_drop_min_base_fen),
-     "2000", 0, INT64_MAX},
-    {SEC_RULES, "usage_drop_pct", T_INT, OFF(rules.usage_drop_pct), "50", 1, 100},
-    {SEC_RULES, "usage_drop_min_base_s", T_INT, OFF(rules.usage_drop_min_base_s), "600",
-     0, INT64_MAX},
-    {SEC_RULES, "fwd_rival_days", T_INT, OFF(rules.fwd_rival_days), "3", 1, 7},
+     INT64_MAX, APPLY},
+    {SEC_RULES, "spend_drop_pct", T_INT, OFF(rules.spend_drop_pct), "50", 1, 100, APPLY},
+    {SEC_RULES, "spend_drop_min_base_fen", T_INT, OFF(rules.spend_drop_min_base_fen), "2000",
+     0, INT64_MAX, APPLY},
+    {SEC_RULES, "usage_drop_pct", T_INT, OFF(rules.usage_drop_pct), "50", 1, 100, APPLY},
+    {SEC_RULES, "usage_drop_min_base_s", T_INT, OFF(rules.usage_drop_min_base_s), "600", 0,
+     INT64_MAX, APPLY},
+    {SEC_RULES, "fwd_rival_days", T_INT, OFF(rules.fwd_rival_days), "3", 1, 7, APPLY},
     {SEC_RULES, "rival_service_calls", T_INT, OFF(rules.rival_service_calls), "2", 1,
-     INT64_MAX},
-    {SEC_RULES, "contract_expiry_days", T_INT, OFF(rules.contract_expiry_days), "30", 0,
-     3650},
-    {SEC_RULES, "subsidy_horizon_months", T_INT, OFF(rules.subsidy_horizon_months), "3",
-     0, 120},
-    {SEC_RULES, "emit_blue", T_BOOL, OFF(rules.emit_blue), "true", NOLIM},
-    {SEC_HTTP, "listen", T_LISTEN, OFF(http_listen), "127.0.0.1:9464", NOLIM},
+     INT64_MAX, APPLY},
+    {SEC_RULES, "contract_expiry_days", T_INT, OFF(rules.contract_expiry_days), "30", 0, 3650,
+     APPLY},
+    {SEC_RULES, "subsidy_horizon_months", T_INT, OFF(rules.subsidy_horizon_months), "3", 0,
+     120, APPLY},
+    {SEC_RULES, "emit_blue", T_BOOL, OFF(rules.emit_blue), "true", NOLIM, APPLY},
+    {SEC_RULES, "outcome_horizon_weeks", T_INT, OFF(rules.outcome_horizon_weeks), "8", 0,
+     CW_WEEKS_KEPT_MAX - 1, APPLY},
+    {SEC_HTTP, "listen", T_LISTEN, OFF(http_listen), "127.0.0.1:9464", NOLIM, RESTART},
+    {SEC_SCORE, "threshold", T_INT, OFF(score.threshold), "10", 1, 1000, APPLY},
+    {SEC_SCORE, "spend_fall_pct", T_INT, OFF(score.spend_fall_pct), "90", 1, 100, APPLY},
+    {SEC_SCORE, "spend_fall_points", T_INT, OFF(score.spend_fall_points), "3", POINTS, APPLY},
+    {SEC_SCORE, "fwd_3m_calls", T_INT, OFF(score.fwd_3m_calls), "10", COUNT, APPLY},
+    {SEC_SCORE, "fwd_3m_points", T_INT, OFF(score.fwd_3m_points), "1", POINTS, APPLY},
+    {SEC_SCORE, "fwd_1m_calls", T_INT, OFF(score.fwd_1m_calls), "5", COUNT, APPLY},
+    {SEC_SCORE, "fwd_1m_points", T_INT, OFF(score.fwd_1m_points), "1", POINTS, APPLY},
+    {SEC_SCORE, "arrears_stops_6m", T_INT, OFF(score.arrears_stops_6m), "3", COUNT, APPLY},
+    {SEC_SCORE, "arrears_stops_points", T_INT, OFF(score.arrears_stops_points), "2", POINTS,
+     APPLY},
+    {SEC_SCORE, "owed_points", T_INT, OFF(score.owed_points), "1", POINTS, APPLY},
+    {SEC_SCORE, "months_owed", T_INT, OFF(score.months_owed), "1", COUNT, APPLY},
+    {SEC_SCORE, "months_owed_points", T_INT, OFF(score.months_owed_points), "2", POINTS,
+     APPLY},
+    {SEC_SCORE, "fault_level_3m", T_INT, OFF(score.fault_level_3m), "1", 1, 3, APPLY},
+    {SEC_SCORE, "fault_points", T_INT, OFF(score.fault_points), "2", POINTS, APPLY},
+    {SEC_SCORE, "complaints_3m", T_INT, OFF(score.complaints_3m), "3", COUNT, APPLY},
+    {SEC_SCORE, "complaints_points", T_INT, OFF(score.complaints_points), "3", POINTS, APPLY},
+    {SEC_SCORE, "own_service_calls_6m", T_INT, OFF(score.own_service_calls_6m), "5", COUNT,
+     APPLY},
+    {SEC_SCORE, "own_service_points", T_INT, OFF(score.own_service_points), "3", POINTS,
+     APPLY},
+    {SEC_SCORE, "rival_service_calls_6m", T_INT, OFF(score.rival_service_calls_6m), "3",
+     COUNT, APPLY},
+    {SEC_SCORE, "rival_service_points", T_INT, OFF(score.rival_service_points), "3", POINTS,
+     APPLY},
+    {SEC_SCORE, "vip_services_6m", T_INT, OFF(score.vip_services_6m), "3", COUNT, APPLY},
+    {SEC_SCORE, "vip_service_points", T_INT, OFF(score.vip_service_points), "2", POINTS,
+     APPLY},
+    {SEC_SCORE, "new_services_6m", T_INT, OFF(score.new_services_6m), "1", 0, 1000000, APPLY},
+    {SEC_SCORE, "few_new_services_points", T_INT, OFF(score.few_new_services_points), "1",
+     POINTS, APPLY},
+    {SEC_SCORE, "vas_fall_pct", T_INT, OFF(score.vas_fall_pct), "20", 1, 100, APPLY},
+    {SEC_SCORE, "vas_fall_min_base_fen", T_INT, OFF(score.vas_fall_min_base_fen), "1000", 0,
+     CW_MAX_FEN, APPLY},
+    {SEC_SCORE, "vas_fall_points", T_INT, OFF(score.vas_fall_points), "2", POINTS, APPLY},
+    {SEC_SCORE, "value_drop_pct", T_INT, OFF(score.value_drop_pct), "30", 1, 100, APPLY},
+    {SEC_SCORE, "value_drop_min_base_fen", T_INT, OFF(score.value_drop_min_base_fen), "5000",
+     0, CW_MAX_FEN, APPLY},
+    {SEC_CONSOLE, "listen", T_LISTEN, OFF(console_listen), "127.0.0.1:8080", NOLIM, RESTART},
+    {SEC_CONSOLE, "key_prefix", T_KEY_PREFIX, OFF(console_key_prefix), "cwc:", NOLIM,
+     RESTART},
+    {SEC_CONSOLE, "users_file", T_PATH, OFF(console_users_file),
+     "/etc/cdrwarn/console-users", NOLIM, APPLY},
 };
 
 #define N_DIRECTIVES (sizeof directives / sizeof directives[0])
@@ -152,8 +219,8 @@ typedef struct parser {
     bool oom;
     int lines[N_DIRECTIVES]; /* where each key was given; 0 = default */
     int section_lines[SEC__COUNT]; /* each section's first header; 0 = absent */
-    char *service_raw; /* rival_service_numbers, normalised once country_code is known */
-    int service_line;
+    /* number lists as written, normalised once country_code is known */
+    char *number_raw[N_DIRECTIVES];
     seen_key_t *action_keys;
     size_t action_key_count;
 } parser_t;
@@ -638,11 +705,13 @@ static int set_value(parser_t *p, const directive_t *d, const char *value, int l
     }
     case T_KEY_PREFIX:
         /* braces would make a Redis Cluster hash tag of the prefix and put
-         * every subscriber in one slot */
-        if (value[0] == '\0' || has_space(value) || strpbrk(value, "{}") != NULL) {
+         * every subscriber in one slot; a long one would not fit a key */
+        if (value[0] == '\0' || has_space(value) || strpbrk(value, "{}") != NULL ||
+            strlen(value) > CW_KEY_PREFIX_MAX_CHARS) {
             report(p, line, d->section, d->key,
-                   "expected a non-empty prefix without whitespace, '{' or '}', found %s",
-                   what);
+                   "expected a non-empty prefix of at most %d characters without "
+                   "whitespace, '{' or '}', found %s",
+                   CW_KEY_PREFIX_MAX_CHARS, what);
             return 1;
         }
         break;
@@ -651,9 +720,9 @@ static int set_value(parser_t *p, const directive_t *d, const char *value, int l
         char *raw = dup_or_oom(p, value, strlen(value));
         if (raw == NULL)
             return -1;
-        cw_free(p->service_raw);
-        p->service_raw = raw;
-        p->service_line = line;
+        size_t index = (size_t)(d - directives);
+        cw_free(p->number_raw[index]);
+        p->number_raw[index] = raw;
         return 0;
     }
     case T_TIERS:
@@ -859,9 +928,9 @@ static void parse_line(parser_t *p, int line, const char *b, const char *e,
     if (*b == '[') {
         const char *nb = b + 1, *ne = e - 1;
         if (e - b < 2 || *ne != ']') {
+            /* the line is never echoed: it may be a secret with a typo */
             report(p, line, SEC_NONE, NULL,
-                   "malformed line: expected '[section]' or 'key = value', found %s",
-                   found(b, (size_t)(e - b), buf));
+                   "malformed line: expected '[section]', found no closing ']'");
             return;
         }
         trim(&nb, &ne);
@@ -877,7 +946,7 @@ static void parse_line(parser_t *p, int line, const char *b, const char *e,
         }
         report(p, line, SEC_NONE, NULL,
                "unknown section %s; expected one of [kafka], [redis], [time], [numbers], "
-               "[rules], [actions], [http]",
+               "[rules], [actions], [http], [score], [console]",
                found(b, (size_t)(e - b), buf));
         /* its keys would only repeat the same mistake */
         *skip = true;
@@ -892,9 +961,12 @@ static void parse_line(parser_t *p, int line, const char *b, const char *e,
     for (const char *q = kb; key_ok && q < ke; q++)
         key_ok = is_key_char(*q);
     if (!key_ok) {
+        /* named by its line, never its text: "password hunter2" (a line
+         * without '=') must not reach the journal */
         report(p, line, SEC_NONE, NULL,
-               "malformed line: expected '[section]' or 'key = value', found %s",
-               found(b, (size_t)(e - b), buf));
+               eq == NULL ? "malformed line: expected 'key = value', found no '='"
+                          : "malformed line: expected a key of letters, digits, '_', '.' "
+                            "or '-' before '='");
         return;
     }
     if (*skip)
@@ -915,20 +987,20 @@ static void parse_line(parser_t *p, int line, const char *b, const char *e,
     cw_free(value);
 }
 
-static void check_service_numbers(parser_t *p)
+static void check_number_list(parser_t *p, const directive_t *d, const char *raw,
+                              int line)
 {
-    cw_config_t *c = p->config;
-    const char *raw = p->service_raw;
+    cw_number_list_t *list = field(p, d);
     char buf[FOUND_SIZE];
     const char *b = raw, *e = raw + strlen(raw);
     trim(&b, &e);
     if (b == e)
-        return; /* no service numbers at all is a valid choice */
+        return; /* no such numbers at all is a valid choice */
     size_t count = 1;
     for (const char *q = raw; *q; q++)
         count += *q == ',';
-    c->rival_service_numbers = cw_calloc(count, sizeof *c->rival_service_numbers);
-    if (c->rival_service_numbers == NULL) {
+    list->items = cw_calloc(count, sizeof *list->items);
+    if (list->items == NULL) {
         p->oom = true;
         return;
     }
@@ -939,9 +1011,9 @@ static void check_service_numbers(parser_t *p)
         e = end ? end : item + strlen(item);
         trim(&b, &e);
         char number[CW_NUMBER_SIZE];
-        if (cw_number_normalise(b, (size_t)(e - b), c->country_code, number) < 0) {
+        if (cw_number_normalise(b, (size_t)(e - b), p->config->country_code, number) < 0) {
             report(
-                p, p->service_line, SEC_NUMBERS, "rival_service_numbers",
+                p, line, d->section, d->key,
                 "expected comma-separated numbers of 3 to 15 digits (an optional leading "
                 "'+' or '00'), found %s",
                 found(b, (size_t)(e - b), buf));
@@ -949,12 +1021,19 @@ static void check_service_numbers(parser_t *p)
             char *copy = dup_or_oom(p, number, strlen(number));
             if (copy == NULL)
                 return;
-            c->rival_service_numbers[c->rival_service_number_count++] = copy;
+            list->items[list->count++] = copy;
         }
         if (end == NULL)
             break;
         item = end + 1;
     }
+}
+
+static void check_number_lists(parser_t *p)
+{
+    for (size_t i = 0; i < N_DIRECTIVES && !p->oom; i++)
+        if (p->number_raw[i] != NULL)
+            check_number_list(p, &directives[i], p->number_raw[i], p->lines[i]);
 }
 
 static int line_of(const parser_t *p, const char *key)
@@ -975,9 +1054,11 @@ static void check_cross_keys(parser_t *p)
     cw_config_t *c = p->config;
     char buf[FOUND_SIZE];
     int topics_line = line_of(p, "input_topics");
-    const char *outputs[2] = {"alert_topic", "dlq_topic"};
-    const char *values[2] = {c->alert_topic, c->dlq_topic};
-    for (int k = 0; k < 2; k++) {
+    enum { OUTPUTS = 4 };
+    const char *outputs[OUTPUTS] = {"alert_topic", "dlq_topic", "outcome_topic", "score_topic"};
+    const char *values[OUTPUTS] = {c->alert_topic, c->dlq_topic, c->outcome_topic,
+                                   c->score_topic};
+    for (int k = 0; k < OUTPUTS; k++) {
         for (size_t i = 0; i < c->input_topic_count; i++) {
             if (strcmp(values[k], c->input_topics[i]) == 0) {
                 report(p, later(line_of(p, outputs[k]), topics_line), SEC_KAFKA,
@@ -987,11 +1068,23 @@ static void check_cross_keys(parser_t *p)
                        found_str(values[k], buf));
             }
         }
+        for (int j = 0; j < k; j++)
+            if (strcmp(values[k], values[j]) == 0)
+                report(p, later(line_of(p, outputs[j]), line_of(p, outputs[k])), SEC_KAFKA,
+                       outputs[k], "expected a topic other than %s, found the same %s",
+                       outputs[j], found_str(values[k], buf));
     }
-    if (strcmp(c->alert_topic, c->dlq_topic) == 0)
-        report(p, later(line_of(p, "alert_topic"), line_of(p, "dlq_topic")), SEC_KAFKA,
-               "dlq_topic", "expected a topic other than alert_topic, found the same %s",
-               found_str(c->dlq_topic, buf));
+    /* left at its default, the horizon shrinks to what the kept weeks hold,
+     * so a config that keeps few weeks stays valid; set too far, it is an error */
+    if (line_of(p, "outcome_horizon_weeks") == 0 &&
+        c->rules.outcome_horizon_weeks > c->weeks_kept - 1)
+        c->rules.outcome_horizon_weeks = c->weeks_kept - 1;
+    if (c->rules.outcome_horizon_weeks > c->weeks_kept - 1)
+        report(p, later(line_of(p, "outcome_horizon_weeks"), line_of(p, "weeks_kept")),
+               SEC_RULES, "outcome_horizon_weeks",
+               "expected at most weeks_kept - 1 = %lld (the alerted weeks an outcome lists "
+               "come from the kept ones), found %lld",
+               (long long)(c->weeks_kept - 1), (long long)c->rules.outcome_horizon_weeks);
 
     int pw_line = line_of(p, "password"), file_line = line_of(p, "password_file");
     if (c->redis_password != NULL && c->redis_password_file != NULL)
@@ -1005,62 +1098,189 @@ static void check_cross_keys(parser_t *p)
                "expected password or password_file with an ACL user, found neither");
 }
 
-/* A canonical text of the effective [rules] values, hashed: the version
- * changes with a threshold and with nothing else (not comments, not order,
+/* The canonical text of a directive's effective value: what rules_version
+ * hashes and what a reload compares. Tiers are listed in a fixed order, so
+ * "mid,high" and "high,mid" are the same value. */
+static void value_text(const cw_config_t *c, const directive_t *d, char *out, size_t size)
+{
+    const void *slot = (const char *)c + d->offset;
+    size_t n = 0;
+    out[0] = '\0';
+    switch (d->type) {
+    case T_PORT:
+    case T_INT:
+    case T_DURATION:
+        snprintf(out, size, "%lld", (long long)*(const int64_t *)slot);
+        break;
+    case T_BOOL:
+        snprintf(out, size, "%d", *(const bool *)slot ? 1 : 0);
+        break;
+    case T_UTC_OFFSET:
+        snprintf(out, size, "%d", (int)*(const int32_t *)slot);
+        break;
+    case T_TIERS:
+        for (int t = 0; t < CW_TIER__COUNT; t++)
+            if (*(const uint8_t *)slot & (1u << t) && n < size)
+                n += (size_t)snprintf(out + n, size - n, "%s,", cw_tier_name((cw_tier_t)t));
+        break;
+    case T_TOPIC_LIST:
+        for (size_t i = 0; i < c->input_topic_count && n < size; i++)
+            n += (size_t)snprintf(out + n, size - n, "%s,", c->input_topics[i]);
+        break;
+    case T_NUMBER_LIST: {
+        const cw_number_list_t *list = slot;
+        for (size_t i = 0; i < list->count && n < size; i++)
+            n += (size_t)snprintf(out + n, size - n, "%s,", list->items[i]);
+        break;
+    }
+    default: {
+        const char *text = *(char *const *)slot;
+        /* NUL marks "not set", which no set value can spell */
+        snprintf(out, size, "%s", text ? text : "\x01");
+        break;
+    }
+    }
+}
+
+static bool makes_rules_version(const directive_t *d)
+{
+    return d->section == SEC_RULES || d->section == SEC_SCORE;
+}
+
+/* A hash of the effective [rules] and [score] values: the version changes
+ * with a threshold or points and with nothing else (not comments, not order,
  * not "mid,high" against "high,mid"). */
 static void compute_rules_version(cw_config_t *c)
 {
-    const cw_rules_t *r = &c->rules;
-    char text[1024];
-    int n = snprintf(text, sizeof text, "cdrwarn-rules-1\nwatched_tiers=");
-    for (int t = 0; t < CW_TIER__COUNT; t++)
-        if (r->watched_tiers & (1u << t))
-            n += snprintf(text + n, sizeof text - (size_t)n, "%s,",
-                          cw_tier_name((cw_tier_t)t));
-    n += snprintf(text + n, sizeof text - (size_t)n,
-                  "\ncomplaints_per_week=%lld\nspend_drop_pct=%lld\n"
-                  "spend_drop_min_base_fen=%lld\nusage_drop_pct=%lld\n"
-                  "usage_drop_min_base_s=%lld\nfwd_rival_days=%lld\n"
-                  "rival_service_calls=%lld\ncontract_expiry_days=%lld\n"
-                  "subsidy_horizon_months=%lld\nemit_blue=%d\n",
-                  (long long)r->complaints_per_week, (long long)r->spend_drop_pct,
-                  (long long)r->spend_drop_min_base_fen, (long long)r->usage_drop_pct,
-                  (long long)r->usage_drop_min_base_s, (long long)r->fwd_rival_days,
-                  (long long)r->rival_service_calls, (long long)r->contract_expiry_days,
-                  (long long)r->subsidy_horizon_months, r->emit_blue ? 1 : 0);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
-    cw_hash_hex(cw_hash64(text, len, 0), c->rules_version);
+    uint64_t hash = cw_hash64("cdrwarn-rules-2", 15, 0);
+    char value[1024];
+    for (size_t i = 0; i < N_DIRECTIVES; i++) {
+        const directive_t *d = &directives[i];
+        if (!makes_rules_version(d))
+            continue;
+        value_text(c, d, value, sizeof value);
+        hash = cw_hash64(section_names[d->section], strlen(section_names[d->section]), hash);
+        hash = cw_hash64(d->key, strlen(d->key), hash);
+        hash = cw_hash64(value, strlen(value) + 1, hash);
+    }
+    cw_hash_hex(hash, c->rules_version);
+}
+
+static bool same_properties(const cw_config_t *a, const cw_config_t *b)
+{
+    if (a->kafka_prop_count != b->kafka_prop_count)
+        return false;
+    for (size_t i = 0; i < a->kafka_prop_count; i++)
+        if (strcmp(a->kafka_props[i].name, b->kafka_props[i].name) != 0 ||
+            strcmp(a->kafka_props[i].value, b->kafka_props[i].value) != 0)
+            return false;
+    return true;
+}
+
+static void name_key(char *out, size_t size, size_t *len, const char *section,
+                     const char *key)
+{
+    if (*len < size)
+        *len += (size_t)snprintf(out + *len, size - *len, "%s[%s] %s", *len ? ", " : "",
+                                 section, key);
+}
+
+int cw_config_reload_check(const cw_config_t *running, const cw_config_t *next,
+                           char *restart_keys, size_t size, cw_errlist_t *errs)
+{
+    size_t len = 0;
+    int refused = 0;
+    char a[1024], b[1024];
+    restart_keys[0] = '\0';
+    for (size_t i = 0; i < N_DIRECTIVES; i++) {
+        const directive_t *d = &directives[i];
+        if (d->reload == CW_RELOAD_APPLY)
+            continue;
+        value_text(running, d, a, sizeof a);
+        value_text(next, d, b, sizeof b);
+        if (strcmp(a, b) == 0)
+            continue;
+        if (d->reload == CW_RELOAD_REFUSE) {
+            /* a refused key is never a secret: its values may be named */
+            cw_errlist_add(errs,
+                           "%s: [%s] %s: changed from %s to %s; a change of this key needs "
+                           "a restart, not a reload",
+                           next->path, section_names[d->section], d->key, a, b);
+            refused++;
+        } else {
+            name_key(restart_keys, size, &len, section_names[d->section], d->key);
+        }
+    }
+    if (!same_properties(running, next))
+        name_key(restart_keys, size, &len, "kafka", "property.*");
+    return refused;
 }
 
 void cw_config_free(cw_config_t *c)
 {
     if (c == NULL)
         return;
+    for (size_t i = 0; i < N_DIRECTIVES; i++) {
+        const directive_t *d = &directives[i];
+        void *slot = (char *)c + d->offset;
+        switch (d->type) {
+        case T_STRING:
+        case T_OPT_STRING:
+        case T_TOPIC:
+        case T_PATH:
+        case T_LISTEN:
+        case T_COUNTRY_CODE:
+        case T_KEY_PREFIX:
+            cw_free(*(char **)slot);
+            break;
+        case T_NUMBER_LIST: {
+            cw_number_list_t *list = slot;
+            free_list(list->items, list->count);
+            break;
+        }
+        default:
+            break;
+        }
+    }
     cw_free(c->path);
-    cw_free(c->brokers);
-    cw_free(c->group_id);
     free_list(c->input_topics, c->input_topic_count);
-    cw_free(c->alert_topic);
-    cw_free(c->dlq_topic);
     for (size_t i = 0; i < c->kafka_prop_count; i++) {
         cw_free(c->kafka_props[i].name);
         cw_free(c->kafka_props[i].value);
     }
     cw_free(c->kafka_props);
-    cw_free(c->redis_host);
-    cw_free(c->redis_password);
-    cw_free(c->redis_password_file);
-    cw_free(c->redis_user);
-    cw_free(c->key_prefix);
-    cw_free(c->country_code);
-    cw_free(c->rival_prefixes_path);
-    cw_free(c->own_prefixes_path);
-    cw_free(c->ported_numbers_path);
-    free_list(c->rival_service_numbers, c->rival_service_number_count);
-    cw_free(c->rival_staff_numbers_path);
     cw_actions_free(&c->actions);
-    cw_free(c->http_listen);
     cw_free(c);
+}
+
+static const char *const type_names[] = {
+    [T_STRING] = "string",         [T_OPT_STRING] = "string",
+    [T_PORT] = "port",             [T_INT] = "integer",
+    [T_BOOL] = "boolean",          [T_DURATION] = "duration",
+    [T_UTC_OFFSET] = "UTC offset", [T_TOPIC] = "topic",
+    [T_TOPIC_LIST] = "topic list", [T_PATH] = "path",
+    [T_LISTEN] = "host:port",      [T_COUNTRY_CODE] = "country code",
+    [T_KEY_PREFIX] = "key prefix", [T_NUMBER_LIST] = "number list",
+    [T_TIERS] = "tier list",
+};
+
+size_t cw_config_key_count(void)
+{
+    return N_DIRECTIVES;
+}
+
+void cw_config_key_at(size_t index, cw_config_key_t *out)
+{
+    const directive_t *d = &directives[index];
+    *out = (cw_config_key_t){
+        .section = section_names[d->section],
+        .key = d->key,
+        .type = type_names[d->type],
+        .def = d->def,
+        .min = d->min,
+        .max = d->max,
+        .reload = d->reload,
+    };
 }
 
 int cw_config_parse(const char *text, size_t len, const char *path, cw_config_t **out,
@@ -1120,14 +1340,15 @@ int cw_config_parse(const char *text, size_t len, const char *path, cw_config_t 
                        "required key is missing, and so is its section [%s]",
                        section_names[home]);
         }
-        check_service_numbers(&p);
+        check_number_lists(&p);
     }
     if (!p.oom)
         check_cross_keys(&p);
     if (!p.oom && p.errors == 0)
         compute_rules_version(p.config);
 
-    cw_free(p.service_raw);
+    for (size_t i = 0; i < N_DIRECTIVES; i++)
+        cw_free(p.number_raw[i]);
     for (size_t i = 0; i < p.action_key_count; i++)
         cw_free(p.action_keys[i].key);
     cw_free(p.action_keys);

@@ -11,10 +11,22 @@
 #include "actions.h"
 #include "errlist.h"
 #include "rules.h"
+#include "score.h"
 
 #define CW_MAX_INPUT_TOPICS 16
 #define CW_WEEKS_KEPT_MAX 15
 #define CW_RULES_VERSION_SIZE 17 /* 16 hex digits + NUL */
+#define CW_KEY_PREFIX_MAX_CHARS 64 /* leaves room in a Redis key for the rest */
+
+/* A list of normalised numbers ([numbers] *_service_numbers). */
+typedef struct cw_number_list {
+    char **items;
+    size_t count;
+} cw_number_list_t;
+
+/* What a SIGHUP does with a changed key: apply it, keep the running value
+ * until a restart (and say so), or refuse the whole reload. */
+typedef enum { CW_RELOAD_APPLY = 0, CW_RELOAD_RESTART, CW_RELOAD_REFUSE } cw_reload_t;
 
 /* A [kafka] property.<name> line, passed to librdkafka unchanged. */
 typedef struct cw_kafka_prop {
@@ -32,6 +44,8 @@ typedef struct cw_config {
     size_t input_topic_count;
     char *alert_topic;
     char *dlq_topic;
+    char *outcome_topic;          /* churn outcomes (SPEC section 10) */
+    char *score_topic;            /* monthly score records (SPEC section 14) */
     cw_kafka_prop_t *kafka_props;
     size_t kafka_prop_count;
     int64_t max_in_flight;        /* records held in memory before consumption pauses */
@@ -43,6 +57,8 @@ typedef struct cw_config {
     char *redis_user;             /* NULL when not set */
     char *key_prefix;
     int64_t redis_timeout_ms;     /* a command unanswered this long drops the connection */
+    bool redis_cluster;           /* host:port is one node of a Redis Cluster */
+    int64_t min_replicas_acked;   /* replicas each commit waits for (WAIT); 0: none */
     /* [time] */
     int32_t utc_offset_s;
     int64_t late_grace_ms;
@@ -55,15 +71,20 @@ typedef struct cw_config {
     char *rival_prefixes_path;
     char *own_prefixes_path;
     char *ported_numbers_path;
-    char **rival_service_numbers;  /* normalised */
-    size_t rival_service_number_count;
+    cw_number_list_t rival_service_numbers;
     char *rival_staff_numbers_path;
-    /* [rules], [actions] */
+    cw_number_list_t own_service_numbers;
+    /* [rules], [actions], [score] */
     cw_rules_t rules;
     cw_actions_t actions;
-    char rules_version[CW_RULES_VERSION_SIZE]; /* hash of the effective [rules] values */
+    cw_score_rules_t score;
+    char rules_version[CW_RULES_VERSION_SIZE]; /* hash of the effective [rules] and [score] */
     /* [http] */
     char *http_listen;            /* "host:port" */
+    /* [console] (cdrwarn-console only) */
+    char *console_listen;
+    char *console_key_prefix;
+    char *console_users_file;     /* resolved path */
 } cw_config_t;
 
 /* Reads and parses the file. On success returns 0 and a new config in *out
@@ -77,6 +98,31 @@ int cw_config_load(const char *path, cw_config_t **out, cw_errlist_t *errs);
 int cw_config_parse(const char *text, size_t len, const char *path, cw_config_t **out,
                     cw_errlist_t *errs);
 void cw_config_free(cw_config_t *config);
+
+/* A reload's verdict on a new config against the running one: every key
+ * whose directive says a reload refuses it and that changed is added to errs
+ * (the return value counts them: > 0 refuses the reload); every changed key
+ * that only a restart applies is named in restart_keys ("[redis] timeout,
+ * [http] listen"; empty when none). Values are never written: some are
+ * secrets. */
+int cw_config_reload_check(const cw_config_t *running, const cw_config_t *next,
+                           char *restart_keys, size_t size, cw_errlist_t *errs);
+
+/* One directive of the table, for documentation and its tests (the man
+ * page must name every key with its default). */
+typedef struct cw_config_key {
+    const char *section;      /* "kafka" */
+    const char *key;          /* "brokers" */
+    const char *type;         /* "integer", "duration", "path", ... */
+    const char *def;          /* as a file would write it; NULL: required */
+    int64_t min, max;         /* integers and durations (ms); both 0: no bounds */
+    cw_reload_t reload;
+} cw_config_key_t;
+
+/* The table's size, and its entries in SPEC order ([actions] and
+ * [kafka] property.* are free-form and not in it). */
+size_t cw_config_key_count(void);
+void cw_config_key_at(size_t index, cw_config_key_t *out);
 
 /* Parses a duration with an optional ms/s/m/h/d suffix (no suffix = seconds)
  * into milliseconds. Returns 0 or -1. */

@@ -28,6 +28,7 @@ void cw_rules_defaults(cw_rules_t *rules)
     rules->contract_expiry_days = 30;
     rules->subsidy_horizon_months = 3;
     rules->emit_blue = true;
+    rules->outcome_horizon_weeks = 8;
 }
 
 const char *cw_trigger_name(cw_trigger_t trigger)

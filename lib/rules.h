@@ -39,6 +39,7 @@ typedef struct cw_rules {
     int64_t contract_expiry_days;
     int64_t subsidy_horizon_months;
     bool emit_blue;
+    int64_t outcome_horizon_weeks;  /* SPEC section 10; at most weeks_kept - 1 */
 } cw_rules_t;
 
 /* The SPEC's defaults. */

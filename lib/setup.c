@@ -39,9 +39,9 @@ int cw_setup_load(const char *config_path, cw_setup_t **out, cw_errlist_t *errs)
     if (config->rival_staff_numbers_path != NULL)
         errors +=
             cw_numplan_load_services(setup->plan, config->rival_staff_numbers_path, errs);
-    for (size_t i = 0; i < config->rival_service_number_count; i++) {
+    for (size_t i = 0; i < config->rival_service_numbers.count; i++) {
         char errbuf[160];
-        if (cw_numplan_add_service(setup->plan, config->rival_service_numbers[i], errbuf,
+        if (cw_numplan_add_service(setup->plan, config->rival_service_numbers.items[i], errbuf,
                                    sizeof errbuf) != 0) {
             cw_errlist_add(errs, "%s: [numbers] rival_service_numbers: %s", config_path,
                            errbuf);

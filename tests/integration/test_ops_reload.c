@@ -376,8 +376,8 @@ START_TEST(a_country_code_change_is_refused_and_restart_only_keys_are_named)
     char expected[600];
     snprintf(
         expected, sizeof expected,
-        "reload: %s: [numbers] country_code: changed from 86 to 852; a change of the "
-        "country code needs a restart, not a reload",
+        "reload: %s: [numbers] country_code: changed from 86 to 852; a change of this "
+        "key needs a restart, not a reload",
         cw_harness_config_path(h));
     CW_HARNESS_ASSERT(h, cw_harness_ops_log_count(h, expected) == 1,
                       "the log has %d lines '%s'", cw_harness_ops_log_count(h, expected),

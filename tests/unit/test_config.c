@@ -103,10 +103,10 @@ START_TEST(minimal_config_takes_every_default)
     ck_assert_str_eq(c->rival_prefixes_path, "/etc/cdrwarn/rival_prefixes.txt");
     ck_assert_str_eq(c->own_prefixes_path, "/etc/cdrwarn/own_prefixes.txt");
     ck_assert_str_eq(c->ported_numbers_path, "/etc/cdrwarn/ported.txt");
-    ck_assert_uint_eq(c->rival_service_number_count, 3);
-    ck_assert_str_eq(c->rival_service_numbers[0], "10010");
-    ck_assert_str_eq(c->rival_service_numbers[1], "10000");
-    ck_assert_str_eq(c->rival_service_numbers[2], "10099");
+    ck_assert_uint_eq(c->rival_service_numbers.count, 3);
+    ck_assert_str_eq(c->rival_service_numbers.items[0], "10010");
+    ck_assert_str_eq(c->rival_service_numbers.items[1], "10000");
+    ck_assert_str_eq(c->rival_service_numbers.items[2], "10099");
     ck_assert_str_eq(c->rival_staff_numbers_path, "/etc/cdrwarn/rival_staff.txt");
     cw_rules_t defaults;
     cw_rules_defaults(&defaults);
@@ -127,6 +127,20 @@ START_TEST(minimal_config_takes_every_default)
     ck_assert_str_eq(c->actions.by_level_tier[CW_LEVEL_RED][CW_TIER_HIGH].names[0],
                      "home_visit");
     ck_assert_str_eq(c->http_listen, "127.0.0.1:9464");
+    ck_assert_str_eq(c->outcome_topic, "churn-outcomes");
+    ck_assert_str_eq(c->score_topic, "churn-scores");
+    ck_assert(!c->redis_cluster);
+    ck_assert_int_eq(c->min_replicas_acked, 0);
+    ck_assert_uint_eq(c->own_service_numbers.count, 1);
+    ck_assert_str_eq(c->own_service_numbers.items[0], "10086");
+    ck_assert_int_eq(c->rules.outcome_horizon_weeks, 8);
+    ck_assert_int_eq(c->score.threshold, 10);
+    ck_assert_int_eq(c->score.spend_fall_pct, 90);
+    ck_assert_int_eq(c->score.few_new_services_points, 1);
+    ck_assert_int_eq(c->score.value_drop_min_base_fen, 5000);
+    ck_assert_str_eq(c->console_listen, "127.0.0.1:8080");
+    ck_assert_str_eq(c->console_key_prefix, "cwc:");
+    ck_assert_str_eq(c->console_users_file, "/etc/cdrwarn/console-users");
     cw_config_free(c);
 }
 END_TEST
@@ -218,10 +232,10 @@ START_TEST(every_key_is_parsed)
     ck_assert_str_eq(c->rival_prefixes_path, "/etc/cw/rp.txt");
     ck_assert_str_eq(c->own_prefixes_path, "/srv/own.txt");
     ck_assert_str_eq(c->ported_numbers_path, "/etc/cw/lists/ported.txt");
-    ck_assert_uint_eq(c->rival_service_number_count, 3);
-    ck_assert_str_eq(c->rival_service_numbers[0], "150");
-    ck_assert_str_eq(c->rival_service_numbers[1], "7700900123");
-    ck_assert_str_eq(c->rival_service_numbers[2], "7700900124");
+    ck_assert_uint_eq(c->rival_service_numbers.count, 3);
+    ck_assert_str_eq(c->rival_service_numbers.items[0], "150");
+    ck_assert_str_eq(c->rival_service_numbers.items[1], "7700900123");
+    ck_assert_str_eq(c->rival_service_numbers.items[2], "7700900124");
     ck_assert_ptr_null(c->rival_staff_numbers_path);
     ck_assert_uint_eq(c->rules.watched_tiers,
                       (1u << CW_TIER_LOW) | (1u << CW_TIER_UNKNOWN));
@@ -373,8 +387,8 @@ START_TEST(service_numbers_use_a_country_code_given_after_them)
 {
     cw_config_t *c = parse_ok(MINIMAL "[numbers]\nrival_service_numbers = +447700900123\n"
                                       "country_code = 44\n");
-    ck_assert_uint_eq(c->rival_service_number_count, 1);
-    ck_assert_str_eq(c->rival_service_numbers[0], "7700900123");
+    ck_assert_uint_eq(c->rival_service_numbers.count, 1);
+    ck_assert_str_eq(c->rival_service_numbers.items[0], "7700900123");
     cw_config_free(c);
 }
 END_TEST
@@ -382,7 +396,7 @@ END_TEST
 START_TEST(empty_service_numbers_mean_none)
 {
     cw_config_t *c = parse_ok(MINIMAL "[numbers]\nrival_service_numbers =\n");
-    ck_assert_uint_eq(c->rival_service_number_count, 0);
+    ck_assert_uint_eq(c->rival_service_numbers.count, 0);
     cw_config_free(c);
 }
 END_TEST
@@ -679,7 +693,7 @@ START_TEST(errors_do_not_stop_at_the_first)
               "found '1'\n"
               "t.conf:5: [redis] port: expected a port from 1 to 65535, found '0'\n"
               "t.conf:6: unknown section '[nope]'; expected one of [kafka], [redis], "
-              "[time], [numbers], [rules], [actions], [http]\n"
+              "[time], [numbers], [rules], [actions], [http], [score], [console]\n"
               "t.conf:9: [rules] fwd_rival_days: expected an integer from 1 to 7, found "
               "'0'\n");
 }
@@ -700,7 +714,7 @@ START_TEST(rules_version_of_the_defaults_is_pinned)
     version_of(MINIMAL, v);
     ck_assert_uint_eq(strlen(v), 16);
     ck_assert_uint_eq(strspn(v, "0123456789abcdef"), 16);
-    ck_assert_str_eq(v, "7345c9a6b432e468");
+    ck_assert_str_eq(v, "671c68b0ca968901");
 }
 END_TEST
 
@@ -718,6 +732,66 @@ START_TEST(rules_version_ignores_comments_order_and_formatting)
     /* other sections are not part of the rules */
     version_of(MINIMAL "[actions]\nred_high = x\n[time]\nlate_grace = 1h\n", d);
     ck_assert_str_eq(a, d);
+}
+END_TEST
+
+START_TEST(rules_version_changes_with_a_score_setting_too)
+{
+    char base[CW_RULES_VERSION_SIZE], changed[CW_RULES_VERSION_SIZE];
+    version_of(MINIMAL, base);
+    version_of(MINIMAL "[score]\nthreshold = 11\n", changed);
+    ck_assert_str_ne(base, changed);
+    version_of(MINIMAL "[score]\nvas_fall_points = 3\n", changed);
+    ck_assert_str_ne(base, changed);
+    version_of(MINIMAL "[rules]\noutcome_horizon_weeks = 7\n", changed);
+    ck_assert_str_ne(base, changed);
+}
+END_TEST
+
+/* ---- reload ---- */
+
+static int reload_check(const char *running_text, const char *next_text, char *restart,
+                        size_t size)
+{
+    cw_config_t *running = parse_ok(running_text), *next = parse_ok(next_text);
+    int refused = cw_config_reload_check(running, next, restart, size, &errs);
+    cw_config_free(running);
+    cw_config_free(next);
+    return refused;
+}
+
+START_TEST(reload_applies_rules_and_names_restart_only_keys)
+{
+    char restart[512];
+    ck_assert_int_eq(reload_check(MINIMAL, MINIMAL "[rules]\ncomplaints_per_week = 3\n"
+                                           "[score]\nthreshold = 12\n[numbers]\n"
+                                           "rival_service_numbers = 10010\n",
+                                  restart, sizeof restart),
+                     0);
+    ck_assert_str_eq(restart, "");
+    ck_assert_int_eq(reload_check(MINIMAL, MINIMAL "property.linger.ms = 5\n"
+                                           "[redis]\ntimeout = 3s\npassword = s3cret\n"
+                                           "[http]\nlisten = 127.0.0.1:1\n",
+                                  restart, sizeof restart),
+                     0);
+    /* table order, then the properties; never a value */
+    ck_assert_str_eq(restart,
+                     "[redis] password, [redis] timeout, [http] listen, [kafka] property.*");
+    ck_assert_uint_eq(errs.count, 0);
+}
+END_TEST
+
+START_TEST(reload_refuses_a_changed_country_code)
+{
+    char restart[512];
+    ck_assert_int_eq(reload_check(MINIMAL, MINIMAL "[numbers]\ncountry_code = 852\n"
+                                           "[time]\nweeks_kept = 5\n",
+                                  restart, sizeof restart),
+                     1);
+    ck_assert_str_eq(restart, "[time] weeks_kept");
+    ck_assert_str_eq(cw_errlist_text(&errs),
+                     "/etc/cw/cdrwarn.conf: [numbers] country_code: changed from 86 to 852; "
+                     "a change of this key needs a restart, not a reload\n");
 }
 END_TEST
 
@@ -838,11 +912,17 @@ static Suite *config_suite(void)
     tcase_add_test(errors, errors_do_not_stop_at_the_first);
     suite_add_tcase(s, errors);
 
+    TCase *reload = tcase_create("reload");
+    tcase_add_checked_fixture(reload, setup, teardown);
+    tcase_add_test(reload, reload_applies_rules_and_names_restart_only_keys);
+    tcase_add_test(reload, reload_refuses_a_changed_country_code);
+    suite_add_tcase(s, reload);
     TCase *version = tcase_create("rules_version");
     tcase_add_checked_fixture(version, setup, teardown);
     tcase_add_test(version, rules_version_of_the_defaults_is_pinned);
     tcase_add_test(version, rules_version_ignores_comments_order_and_formatting);
     tcase_add_test(version, rules_version_changes_with_a_threshold);
+    tcase_add_test(version, rules_version_changes_with_a_score_setting_too);
     suite_add_tcase(s, version);
 
     TCase *memory = tcase_create("memory");

@@ -41,7 +41,7 @@ START_TEST(shipped_config_loads_without_errors)
     ck_assert_str_eq(c->rival_staff_numbers_path,
                      CW_SOURCE_DIR "/config/rival_staff.txt");
     /* the example's [rules] are exactly the SPEC's defaults */
-    ck_assert_str_eq(c->rules_version, "7345c9a6b432e468");
+    ck_assert_str_eq(c->rules_version, "671c68b0ca968901");
     cw_setup_free(s);
 }
 END_TEST
