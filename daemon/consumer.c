@@ -1,8 +1,6 @@
 /* Consumer-group member for the input topics, driven by the event loop. */
 #include "consumer.h"
 
-#include <event2/event.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,7 +8,9 @@
 
 #include "alloc.h"
 #include "kafka_conf.h"
+#include "kafka_log.h"
 #include "log.h"
+#include "wakepipe.h"
 
 #define DRAIN_BATCH 1000
 #define CLOSE_TIMEOUT_MS 10000
@@ -24,9 +24,8 @@ struct cw_consumer {
     int32_t partition_count;
     cw_consumer_handlers_t handlers;
     cw_metrics_t *metrics;
-    int wake_pipe[2];
-    struct event *wake_event;
-    struct event *poll_timer;
+    cw_wakepipe_t wake;
+    cw_kafka_log_t log;
     rd_kafka_message_t *batch[DRAIN_BATCH];
 };
 
@@ -133,17 +132,8 @@ void cw_consumer_drain(cw_consumer_t *consumer)
     }
 }
 
-static void on_wake(evutil_socket_t fd, short what, void *arg)
+static void serve(void *arg)
 {
-    char drain[64];
-    while (read(fd, drain, sizeof drain) > 0)
-        ;
-    cw_consumer_drain(arg);
-}
-
-static void on_poll_timer(evutil_socket_t fd, short what, void *arg)
-{
-    /* a safety net: the io event only fires when the queue becomes non-empty */
     cw_consumer_drain(arg);
 }
 
@@ -212,7 +202,6 @@ cw_consumer_t *cw_consumer_new(struct event_base *base, const cw_config_t *confi
     consumer->config = config;
     consumer->handlers = *handlers;
     consumer->metrics = metrics;
-    consumer->wake_pipe[0] = consumer->wake_pipe[1] = -1;
     consumer->topics = cw_calloc(config->input_topic_count, sizeof(char *));
     if (consumer->topics == NULL)
         goto fail;
@@ -252,6 +241,8 @@ cw_consumer_t *cw_consumer_new(struct event_base *base, const cw_config_t *confi
         goto fail;
     }
     rd_kafka_poll_set_consumer(consumer->rk);
+    if (cw_kafka_log_start(&consumer->log, consumer->rk, base, errs) != 0)
+        goto fail;
     if (check_topics(consumer, wait_ms, errs) != 0)
         goto fail;
 
@@ -267,20 +258,10 @@ cw_consumer_t *cw_consumer_new(struct event_base *base, const cw_config_t *confi
         goto fail;
     }
 
-    if (pipe2(consumer->wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
-        cw_errlist_add(errs, "kafka consumer: pipe: %m");
-        goto fail;
-    }
     consumer->queue = rd_kafka_queue_get_consumer(consumer->rk);
-    rd_kafka_queue_io_event_enable(consumer->queue, consumer->wake_pipe[1], "1", 1);
-    consumer->wake_event =
-        event_new(base, consumer->wake_pipe[0], EV_READ | EV_PERSIST, on_wake, consumer);
-    consumer->poll_timer = event_new(base, -1, EV_PERSIST, on_poll_timer, consumer);
-    if (consumer->wake_event == NULL || consumer->poll_timer == NULL)
+    if (cw_wakepipe_start(&consumer->wake, base, consumer->queue, 100, serve, consumer,
+                          "kafka consumer", errs) != 0)
         goto fail;
-    event_add(consumer->wake_event, NULL);
-    struct timeval tick = {0, 100 * 1000};
-    event_add(consumer->poll_timer, &tick);
     return consumer;
 fail:
     cw_consumer_free(consumer);
@@ -351,22 +332,14 @@ void cw_consumer_free(cw_consumer_t *consumer)
 {
     if (consumer == NULL)
         return;
-    if (consumer->wake_event)
-        event_free(consumer->wake_event);
-    if (consumer->poll_timer)
-        event_free(consumer->poll_timer);
-    if (consumer->queue) {
-        rd_kafka_queue_io_event_enable(consumer->queue, -1, NULL, 0);
+    cw_wakepipe_stop(&consumer->wake);
+    if (consumer->queue)
         rd_kafka_queue_destroy(consumer->queue);
-    }
     if (consumer->rk) {
         close_bounded(consumer, CLOSE_TIMEOUT_MS);
+        cw_kafka_log_stop(&consumer->log);
         rd_kafka_destroy_flags(consumer->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
-    if (consumer->wake_pipe[0] >= 0)
-        close(consumer->wake_pipe[0]);
-    if (consumer->wake_pipe[1] >= 0)
-        close(consumer->wake_pipe[1]);
     for (size_t i = 0; i < consumer->topic_count; i++)
         cw_free(consumer->topics[i]);
     cw_free(consumer->topics);

@@ -5,9 +5,10 @@
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
+#include "backoff.h"
+#include "clock.h"
 #include "log.h"
 
 #define BACKOFF_MIN_MS 100
@@ -39,17 +40,10 @@ struct cw_store {
     pending_t head;              /* sentinel of the in-flight list */
     int64_t down_since_ms;
     int64_t last_sent_ms;
-    int64_t backoff_ms;
+    cw_backoff_t backoff;
     struct event *reconnect_timer;
     struct event *timeout_timer;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void connect_now(cw_store_t *store);
 
@@ -60,12 +54,12 @@ static void set_ready(cw_store_t *store, bool ready)
     store->ready = ready;
     store->metrics->redis_up = ready;
     if (ready) {
-        store->backoff_ms = BACKOFF_MIN_MS;
+        cw_backoff_reset(&store->backoff);
         store->down_since_ms = 0;
         store->metrics->redis_reconnects++;
         cw_log(LOG_NOTICE, "Redis %s:%d ready", store->options.host, store->options.port);
     } else {
-        store->down_since_ms = now_ms();
+        store->down_since_ms = cw_mono_ms();
     }
     store->on_state(ready, store->state_arg);
 }
@@ -74,9 +68,9 @@ static void schedule_reconnect(cw_store_t *store)
 {
     if (store->freeing)
         return;
-    struct timeval tv = {store->backoff_ms / 1000, (store->backoff_ms % 1000) * 1000};
+    int64_t wait_ms = cw_backoff_take(&store->backoff);
+    struct timeval tv = {wait_ms / 1000, (wait_ms % 1000) * 1000};
     evtimer_add(store->reconnect_timer, &tv);
-    store->backoff_ms = store->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : store->backoff_ms * 2;
 }
 
 static void on_reply(redisAsyncContext *ac, void *reply_ptr, void *privdata)
@@ -114,7 +108,7 @@ static int send_raw(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc
     p->store = store;
     p->fn = fn;
     p->arg = arg;
-    p->sent_ms = now_ms();
+    p->sent_ms = cw_mono_ms();
     store->last_sent_ms = p->sent_ms;
     if (redisAsyncCommandArgv(store->ac, on_reply, p, argc, argv, argvlen) != REDIS_OK) {
         cw_free(p);
@@ -286,7 +280,7 @@ static void on_timeout_timer(evutil_socket_t fd, short what, void *arg)
     cw_store_t *store = arg;
     if (store->ac == NULL)
         return;
-    int64_t now = now_ms();
+    int64_t now = cw_mono_ms();
     pending_t *oldest = store->head.next;
     if (oldest != &store->head && now - oldest->sent_ms > store->options.timeout_ms) {
         drop_connection(store, "command timed out");
@@ -325,8 +319,8 @@ cw_store_t *cw_store_new(struct event_base *base, const cw_store_options_t *opti
     store->options.password = dup_or_null(options->password);
     store->options.script = dup_or_null(options->script);
     store->head.next = store->head.prev = &store->head;
-    store->backoff_ms = BACKOFF_MIN_MS;
-    store->down_since_ms = now_ms();
+    cw_backoff_init(&store->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+    store->down_since_ms = cw_mono_ms();
     store->reconnect_timer = evtimer_new(base, on_reconnect_timer, store);
     store->timeout_timer = event_new(base, -1, EV_PERSIST, on_timeout_timer, store);
     if (store->options.host == NULL || store->options.script == NULL ||
@@ -372,5 +366,5 @@ bool cw_store_ready(const cw_store_t *store)
 
 int64_t cw_store_down_ms(const cw_store_t *store)
 {
-    return store->ready ? 0 : now_ms() - store->down_since_ms;
+    return store->ready ? 0 : cw_mono_ms() - store->down_since_ms;
 }
