@@ -62,16 +62,6 @@ cw_step_t *cw_apply_begin(const cw_env_t *env, int32_t partition, const cw_meta_
     return step;
 }
 
-static void meta_set(const char *field, long long value, void *arg)
-{
-    cw_ops_meta_int(arg, field, value);
-}
-
-static void meta_del(const char *field, void *arg)
-{
-    cw_ops_meta_del(arg, field);
-}
-
 /* The states, seen lists, meta changes and outbox entries of the step, as
  * the commit script's operations. */
 static void build_ops(apply_t *apply)
@@ -79,18 +69,15 @@ static void build_ops(apply_t *apply)
     const cw_config_t *config = apply->env->config;
     cw_batch_t *batch = &apply->batch;
     cw_ops_t *ops = &apply->ops;
-    char meta_key[CW_KEY_SIZE], outbox_key[CW_KEY_SIZE], key[CW_KEY_SIZE];
-    cw_key_meta(meta_key, config->key_prefix, apply->partition);
-    cw_key_outbox(outbox_key, config->key_prefix, apply->partition);
-    cw_ops_init(ops, meta_key, outbox_key, apply->stored.seq);
+    char key[CW_KEY_SIZE];
+    cw_ops_begin(ops, config->key_prefix, apply->partition, &apply->stored);
     int64_t expire_at = cw_ops_expire_at(config);
     cw_ops_write_states(ops, config->key_prefix, apply->partition, &batch->subs, expire_at);
     for (size_t i = 0; i < batch->seen_count; i++) {
         cw_key_seen(key, config->key_prefix, apply->partition, batch->seen[i].week);
         cw_ops_append(ops, key, batch->seen[i].text, batch->seen[i].len, expire_at);
     }
-    cw_meta_topics_t topics = {config->input_topics, config->input_topic_count};
-    cw_meta_diff(&apply->stored, &batch->meta, &topics, false, meta_set, meta_del, ops);
+    cw_ops_meta_changes(ops, config, &apply->stored, &batch->meta, false);
     cw_outbox_commit(ops, &batch->entries);
 }
 

@@ -181,6 +181,31 @@ int cw_ops_build(cw_ops_t *ops)
     return (int)argc;
 }
 
+void cw_ops_begin(cw_ops_t *ops, const char *prefix, int32_t partition, const cw_meta_t *stored)
+{
+    char meta_key[CW_KEY_SIZE], outbox_key[CW_KEY_SIZE];
+    cw_key_meta(meta_key, prefix, partition);
+    cw_key_outbox(outbox_key, prefix, partition);
+    cw_ops_init(ops, meta_key, outbox_key, stored->seq);
+}
+
+static void meta_set(const char *field, long long value, void *arg)
+{
+    cw_ops_meta_int(arg, field, value);
+}
+
+static void meta_del(const char *field, void *arg)
+{
+    cw_ops_meta_del(arg, field);
+}
+
+void cw_ops_meta_changes(cw_ops_t *ops, const cw_config_t *config, const cw_meta_t *stored,
+                         const cw_meta_t *next, bool always_stream)
+{
+    cw_meta_topics_t topics = {config->input_topics, config->input_topic_count};
+    cw_meta_diff(stored, next, &topics, always_stream, meta_set, meta_del, ops);
+}
+
 int64_t cw_ops_expire_at(const cw_config_t *config)
 {
     return cw_wall_ms() + (config->weeks_kept * 7 + 1) * CW_MS_PER_DAY + config->late_grace_ms;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "meta.h"
 #include "subset.h"
 
 typedef struct cw_ops_item {
@@ -34,6 +35,13 @@ typedef struct cw_ops {
 /* Starts with KEYS[1] = meta, KEYS[2] = outbox and ARGV[1] = expected seq. */
 void cw_ops_init(cw_ops_t *ops, const char *meta_key, const char *outbox_key,
                  const char *expected_seq);
+/* The same for a partition's step: its meta and outbox keys, fenced by the
+ * seq the partition's meta holds. */
+void cw_ops_begin(cw_ops_t *ops, const char *prefix, int32_t partition, const cw_meta_t *stored);
+/* M and X ops for the meta fields a step changed (lib/meta.c decides
+ * which); `always_stream` writes the stream time even when unchanged. */
+void cw_ops_meta_changes(cw_ops_t *ops, const cw_config_t *config, const cw_meta_t *stored,
+                         const cw_meta_t *next, bool always_stream);
 void cw_ops_free(cw_ops_t *ops);
 
 /* Adds a key and returns its KEYS index (1-based) as text in out[16]. */

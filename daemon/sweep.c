@@ -77,32 +77,16 @@ cw_step_t *cw_sweep_begin(const cw_env_t *env, int32_t partition, const cw_meta_
     return step;
 }
 
-static void meta_set(const char *field, long long value, void *arg)
-{
-    cw_ops_meta_int(arg, field, value);
-}
-
-static void meta_del(const char *field, void *arg)
-{
-    cw_ops_meta_del(arg, field);
-}
-
 static void start_ops(sweep_t *sweep)
 {
-    const cw_config_t *config = sweep->env->config;
-    char meta_key[CW_KEY_SIZE], outbox_key[CW_KEY_SIZE];
-    cw_key_meta(meta_key, config->key_prefix, sweep->partition);
-    cw_key_outbox(outbox_key, config->key_prefix, sweep->partition);
-    cw_ops_init(&sweep->ops, meta_key, outbox_key, sweep->stored.seq);
+    cw_ops_begin(&sweep->ops, sweep->env->config->key_prefix, sweep->partition, &sweep->stored);
 }
 
 /* The stream time is written whatever else changed: an idle close moved it
  * without a commit. */
 static void add_meta(sweep_t *sweep)
 {
-    const cw_config_t *config = sweep->env->config;
-    cw_meta_topics_t topics = {config->input_topics, config->input_topic_count};
-    cw_meta_diff(&sweep->stored, &sweep->meta, &topics, true, meta_set, meta_del, &sweep->ops);
+    cw_ops_meta_changes(&sweep->ops, sweep->env->config, &sweep->stored, &sweep->meta, true);
 }
 
 static void committed(cw_step_t *step, void *arg)

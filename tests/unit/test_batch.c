@@ -69,25 +69,27 @@ static void add_record(int topic, int64_t offset, const char *value)
     records[record_count++] = record;
 }
 
-/* A complaint (event id from the offset) at ts_ms for msisdn. */
-static void add_complaint(int topic, int64_t offset, const char *msisdn, int64_t ts_ms)
+/* An event of `type` with its own `fields` ("\"severity\":\"normal\""), its
+ * event id made from the offset. */
+static void add_event(int topic, int64_t offset, const char *msisdn, int64_t ts_ms,
+                      const char *type, const char *fields)
 {
     char value[256];
     snprintf(value, sizeof value,
-             "{\"event_id\":\"e%lld\",\"type\":\"complaint\",\"msisdn\":\"%s\",\"ts\":%lld,"
-             "\"severity\":\"normal\"}",
-             (long long)offset, msisdn, (long long)ts_ms);
+             "{\"event_id\":\"e%lld\",\"type\":\"%s\",\"msisdn\":\"%s\",\"ts\":%lld,%s}",
+             (long long)offset, type, msisdn, (long long)ts_ms, fields);
     add_record(topic, offset, value);
+}
+
+static void add_complaint(int topic, int64_t offset, const char *msisdn, int64_t ts_ms)
+{
+    add_event(topic, offset, msisdn, ts_ms, "complaint", "\"severity\":\"normal\"");
 }
 
 static void add_profile(int topic, int64_t offset, const char *msisdn, int64_t ts_ms)
 {
-    char value[256];
-    snprintf(value, sizeof value,
-             "{\"event_id\":\"p%lld\",\"type\":\"profile\",\"msisdn\":\"%s\",\"ts\":%lld,"
-             "\"tier\":\"high\",\"subsidy_end\":null}",
-             (long long)offset, msisdn, (long long)ts_ms);
-    add_record(topic, offset, value);
+    add_event(topic, offset, msisdn, ts_ms, "profile",
+              "\"tier\":\"high\",\"subsidy_end\":null");
 }
 
 /* Takes and applies every record added, with states as loaded: fresh. */
