@@ -124,6 +124,12 @@ cw_week_agg_t *cw_sub_apply(cw_sub_t *sub, const cw_event_t *event,
     case CW_EV_DATA:
     case CW_EV_CHARGE:
     case CW_EV_PROFILE:
+    case CW_EV_CHURN:
+    case CW_EV_SUSPEND:
+    case CW_EV_ARREARS:
+    case CW_EV_FAULT:
+    case CW_EV_SERVICE:
+    case CW_EV_SUBSCRIBE:
     case CW_EV__COUNT:
         break;
     }
