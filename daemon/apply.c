@@ -30,6 +30,7 @@ static void on_end(cw_step_t *step, bool ok, void *arg)
     cw_step_result_t result = {
         .ok = ok,
         .why = cw_step_why(step),
+        .claimed_elsewhere = cw_step_claimed_elsewhere(step),
         .records_done = ok ? apply->batch.taken : 0,
         .meta = &apply->batch.meta,
         .closed_week = CW_WEEK_NONE,

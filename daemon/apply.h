@@ -18,6 +18,7 @@
 typedef struct cw_step_result {
     bool ok;
     const char *why;           /* when not ok */
+    bool claimed_elsewhere;    /* not ok: another instance claimed the partition */
     size_t records_done;       /* queued records it took care of (a prefix) */
     const cw_meta_t *meta;     /* when ok: the meta as Redis now holds it */
     /* week close: subscribers evaluated and alerts by this step, and the

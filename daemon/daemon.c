@@ -98,10 +98,11 @@ static void update_status(cw_daemon_t *daemon)
 
 /* ---- records and steps -------------------------------------------------- */
 
-static void on_assigned(const int32_t *partitions, int count, void *arg)
+static void on_assigned(const int32_t *partitions, int count, const int64_t *committed,
+                        void *arg)
 {
     cw_daemon_t *daemon = arg;
-    cw_parts_assign(daemon->parts, partitions, count);
+    cw_parts_assign(daemon->parts, partitions, count, committed);
     maybe_ready(daemon);
 }
 
@@ -319,17 +320,31 @@ static char *redis_password(const cw_config_t *config, cw_errlist_t *errs)
 static bool health(char *buf, size_t size, void *arg)
 {
     cw_daemon_t *daemon = arg;
-    const char *reasons[4];
+    enum { MOST = 6, REASON_SIZE = 200 };
+    char reasons[MOST][REASON_SIZE];
     int count = 0;
+    char text[REASON_SIZE - 64];
     if (daemon->env.stopping)
-        reasons[count++] = "stopping";
-    if (!daemon->metrics.consumer_joined)
-        reasons[count++] = "consumer has not joined its group";
+        snprintf(reasons[count++], REASON_SIZE, "stopping");
+    if (daemon->env.consumer == NULL)
+        snprintf(reasons[count++], REASON_SIZE, "consumer has not joined its group");
+    else if (cw_consumer_trouble(daemon->env.consumer, text, sizeof text))
+        snprintf(reasons[count++], REASON_SIZE, "%s", text);
     if (daemon->env.store == NULL || !cw_store_ready(daemon->env.store))
-        reasons[count++] = "redis unreachable";
+        snprintf(reasons[count++], REASON_SIZE, "redis unreachable");
+    else if (cw_store_write_refused(daemon->env.store, text, sizeof text))
+        snprintf(reasons[count++], REASON_SIZE, "redis refuses writes: %s", text);
+    if (daemon->parts != NULL && cw_parts_refused(daemon->parts, text, sizeof text))
+        snprintf(reasons[count++], REASON_SIZE,
+                 "state gone from redis, partitions refused: %s (see the log)", text);
     size_t len = (size_t)snprintf(buf, size, "[");
-    for (int i = 0; i < count && len < size; i++)
+    for (int i = 0; i < count && len < size; i++) {
+        /* reasons come from Redis and librdkafka too: no quote may end the string */
+        for (char *q = reasons[i]; *q; q++)
+            if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
+                *q = '\'';
         len += (size_t)snprintf(buf + len, size - len, "%s\"%s\"", i ? "," : "", reasons[i]);
+    }
     if (len < size)
         snprintf(buf + len, size - len, "]");
     return count == 0;

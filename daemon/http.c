@@ -32,7 +32,7 @@ static void on_healthz(struct evhttp_request *req, void *arg)
         evhttp_send_error(req, 500, "out of memory");
         return;
     }
-    char reasons[512];
+    char reasons[2048];
     bool healthy = http->handlers.health(reasons, sizeof reasons, http->handlers.arg);
     evbuffer_add_printf(body, "{\"status\":\"%s\",\"reasons\":%s,",
                         healthy ? "ok" : "unavailable", reasons);

@@ -77,13 +77,14 @@ void cw_ops_key(cw_ops_t *ops, const char *key, char out[16])
 }
 
 void cw_ops_init(cw_ops_t *ops, const char *meta_key, const char *outbox_key,
-                 const char *expected_seq)
+                 const char *expected_seq, const char *owner)
 {
     memset(ops, 0, sizeof *ops);
     char index[16];
     cw_ops_key(ops, meta_key, index);
     cw_ops_key(ops, outbox_key, index);
     cw_ops_str(ops, expected_seq);
+    cw_ops_str(ops, owner);
 }
 
 void cw_ops_free(cw_ops_t *ops)
@@ -186,7 +187,7 @@ void cw_ops_begin(cw_ops_t *ops, const char *prefix, int32_t partition, const cw
     char meta_key[CW_KEY_SIZE], outbox_key[CW_KEY_SIZE];
     cw_key_meta(meta_key, prefix, partition);
     cw_key_outbox(outbox_key, prefix, partition);
-    cw_ops_init(ops, meta_key, outbox_key, stored->seq);
+    cw_ops_init(ops, meta_key, outbox_key, stored->seq, stored->owner);
 }
 
 static void meta_set(const char *field, long long value, void *arg)

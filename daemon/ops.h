@@ -32,11 +32,12 @@ typedef struct cw_ops {
     size_t *argvlen;
 } cw_ops_t;
 
-/* Starts with KEYS[1] = meta, KEYS[2] = outbox and ARGV[1] = expected seq. */
+/* Starts with KEYS[1] = meta, KEYS[2] = outbox, ARGV[1] = expected seq and
+ * ARGV[2] = the owner's claim. */
 void cw_ops_init(cw_ops_t *ops, const char *meta_key, const char *outbox_key,
-                 const char *expected_seq);
+                 const char *expected_seq, const char *owner);
 /* The same for a partition's step: its meta and outbox keys, fenced by the
- * seq the partition's meta holds. */
+ * seq and the claim the partition's meta holds. */
 void cw_ops_begin(cw_ops_t *ops, const char *prefix, int32_t partition, const cw_meta_t *stored);
 /* M and X ops for the meta fields a step changed (lib/meta.c decides
  * which); `always_stream` writes the stream time even when unchanged. */

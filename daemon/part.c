@@ -5,13 +5,15 @@
 #include <event2/event.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "alloc.h"
 #include "apply.h"
 #include "backoff.h"
 #include "batch.h"
 #include "clock.h"
-#include "keys.h"
+#include "consumer.h"
+#include "load.h"
 #include "log.h"
 #include "meta.h"
 #include "outbox.h"
@@ -22,6 +24,9 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
+/* How often a partition refused for lost state looks again: the operator
+ * may have restored Redis or accepted the loss (cdrwarnd --accept-state-loss). */
+#define LOST_RETRY_MS 10000
 /* Alerts and dead letters in the producer before week-close steps wait: a
  * close emits alerts in bursts (a blue one for every quiet tier-1
  * subscriber), and an unbounded producer queue would be the daemon's
@@ -35,6 +40,14 @@ struct cw_part {
     bool owned;
     bool loaded;               /* meta mirrors Redis */
     bool refused;              /* its state belongs to another partition count */
+    bool lost;                 /* its state is gone from Redis: refused until it is back */
+    bool fenced;               /* another instance claimed it: given up until reassigned */
+    bool paused;               /* its fetching is paused */
+    char claim[CW_META_OWNER_SIZE]; /* this assignment's claim: "<member id>/<random>" */
+    bool claimed;              /* the claim was written */
+    /* per input topic, the highest offset the group may have committed: the
+     * assignment's committed offsets, then every offset stored since */
+    int64_t floor[CW_MAX_INPUT_TOPICS];
     cw_meta_t meta;
     cw_record_t **queue;       /* ring buffer, owned */
     size_t q_head, q_len, q_cap;
@@ -42,7 +55,6 @@ struct cw_part {
     int64_t last_record_wall_ms;
     cw_step_t *step;           /* in flight, or NULL */
     bool step_counted;         /* it holds one of env's step slots */
-    cw_meta_t loading;         /* the bookkeeping being read */
     struct event *backoff_timer;
     cw_backoff_t backoff;
     bool backing_off;
@@ -57,7 +69,21 @@ static void on_backoff_timer(evutil_socket_t fd, short what, void *arg)
     cw_part_kick(part);
 }
 
-cw_part_t *cw_part_new(cw_env_t *env, int32_t partition)
+/* A claim no other assignment makes: the member id (for the person reading
+ * Redis) and 64 random bits. */
+static void make_claim(cw_part_t *part)
+{
+    char member[96] = "";
+    uint64_t nonce = 0;
+    if (part->env->consumer != NULL)
+        cw_consumer_member_id(part->env->consumer, member, sizeof member);
+    if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
+        nonce = (uint64_t)cw_mono_ms() ^ ((uint64_t)cw_wall_ms() << 20);
+    snprintf(part->claim, sizeof part->claim, "%s/%016llx", member[0] ? member : "cdrwarnd",
+             (unsigned long long)nonce);
+}
+
+cw_part_t *cw_part_new(cw_env_t *env, int32_t partition, const int64_t *committed)
 {
     cw_part_t *part = cw_calloc(1, sizeof *part);
     if (part == NULL)
@@ -65,6 +91,8 @@ cw_part_t *cw_part_new(cw_env_t *env, int32_t partition)
     part->env = env;
     part->partition = partition;
     part->owned = true;
+    memcpy(part->floor, committed, sizeof part->floor);
+    make_claim(part);
     cw_backoff_init(&part->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
     part->last_record_wall_ms = cw_wall_ms();
     cw_meta_reset(&part->meta);
@@ -91,9 +119,20 @@ static void pop(cw_part_t *part, size_t count)
         part->env->records_done((int64_t)count, part->env->hook_arg);
 }
 
+static void set_paused(cw_part_t *part, bool pause)
+{
+    if (part->paused == pause || part->env->consumer == NULL)
+        return;
+    cw_consumer_pause(part->env->consumer, part->partition, pause);
+    part->paused = pause;
+}
+
 static void part_free(cw_part_t *part)
 {
     pop(part, part->q_len);
+    set_paused(part, false); /* a later assignment starts unpaused */
+    if (part->lost)
+        part->env->metrics->partitions_lost--;
     event_free(part->backoff_timer);
     cw_free(part->queue);
     cw_free(part->window);
@@ -112,6 +151,12 @@ void cw_part_release(cw_part_t *part)
 
 void cw_part_push(cw_part_t *part, cw_record_t *record)
 {
+    if (part->lost || part->fenced) {
+        /* not applied and not committed: read again once it may be */
+        cw_free(record);
+        part->env->records_done(1, part->env->hook_arg);
+        return;
+    }
     if (part->q_len == part->q_cap) {
         size_t cap = part->q_cap ? part->q_cap * 2 : 256;
         cw_record_t **queue = cw_malloc(cap * sizeof *queue);
@@ -181,13 +226,22 @@ static void week_closed(cw_part_t *part, int32_t week)
     part->sweep_evaluated = part->sweep_alerts = 0;
 }
 
+static void give_up_fenced(cw_part_t *part);
+
 static void on_step_done(const cw_step_result_t *result, void *arg)
 {
     cw_part_t *part = arg;
-    if (!result->ok) {
+    if (!result->ok && result->claimed_elsewhere && part->owned) {
+        part->loaded = false;
+        give_up_fenced(part);
+    } else if (!result->ok) {
         step_failed(part, result->why);
     } else if (part->owned) {
         part->meta = *result->meta;
+        /* offsets stored for the group commit: Redis must never hold less */
+        for (size_t t = 0; t < CW_MAX_INPUT_TOPICS; t++)
+            if (result->meta->next_offset[t] > part->floor[t])
+                part->floor[t] = result->meta->next_offset[t];
         cw_backoff_reset(&part->backoff);
         part->sweep_evaluated += result->evaluated;
         part->sweep_alerts += result->alerts;
@@ -200,83 +254,151 @@ static void on_step_done(const cw_step_result_t *result, void *arg)
 
 /* ---- loading the partition's bookkeeping -------------------------------- */
 
+/* Drops the queued records of one topic (-1: all), keeping the others in
+ * order. */
+static void drop_queued(cw_part_t *part, int topic)
+{
+    size_t kept = 0, dropped = 0;
+    for (size_t i = 0; i < part->q_len; i++) {
+        cw_record_t *record = part->queue[(part->q_head + i) % part->q_cap];
+        if (topic < 0 || record->topic == topic) {
+            cw_free(record);
+            dropped++;
+        } else {
+            part->queue[(part->q_head + kept++) % part->q_cap] = record;
+        }
+    }
+    part->q_len = kept;
+    if (dropped > 0)
+        part->env->records_done((int64_t)dropped, part->env->hook_arg);
+}
+
+/* Moves the consumer of each topic back to where Redis stands. */
+static void rewind_to(cw_part_t *part, const int64_t *offsets)
+{
+    for (size_t t = 0; t < part->env->config->input_topic_count; t++) {
+        if (offsets[t] == CW_REWIND_NONE)
+            continue;
+        drop_queued(part, (int)t);
+        if (part->env->consumer != NULL)
+            cw_consumer_seek(part->env->consumer, (int)t, part->partition,
+                             offsets[t] == CW_REWIND_START ? RD_KAFKA_OFFSET_BEGINNING
+                                                           : offsets[t]);
+        part->floor[t] = offsets[t] == CW_REWIND_START ? 0 : offsets[t];
+    }
+}
+
 /* A subscriber's partition is its hash modulo the partition count: with
  * another count its state sits under a partition that no longer gets its
  * records, and applying would start it afresh. Only a person can mend that
  * (README, "Known limitations"), so the daemon stops without applying. */
-static bool written_for_other_count(cw_part_t *part, const cw_meta_t *meta)
+static void written_for_other_count(cw_part_t *part, int32_t count)
 {
-    int32_t now = part->env->partition_count;
-    if (meta->partition_count == 0 || now == 0 || meta->partition_count == now)
-        return false;
     cw_log(LOG_CRIT,
            "partition %d: its state in Redis was written when the input topics had %d "
            "partitions; they have %d now, so subscribers' states are under other "
            "partitions: refusing to apply (migrate the state or use a new key_prefix)",
-           part->partition, (int)meta->partition_count, (int)now);
+           part->partition, (int)count, (int)part->env->partition_count);
     part->refused = true;
     part->env->fail(part->env->hook_arg);
-    return true;
 }
 
-static void on_recorded(cw_step_t *step, const redisReply *reply, void *arg)
+/* SPEC section 13: state gone while the group has committed offsets. Nothing
+ * is applied or committed for the partition until Redis holds its state
+ * again; it is looked at every LOST_RETRY_MS. */
+static void refuse_lost(cw_part_t *part)
 {
+    if (!part->lost) {
+        cw_log(LOG_CRIT,
+               "partition %d: its state is gone from Redis (no offsets, no stream time) while "
+               "the consumer group has committed offsets for it: refusing to apply its records, "
+               "which would start every subscriber afresh and lose its alerts. Recover by "
+               "restoring Redis from a backup, or accept the loss and start the partition "
+               "again with: cdrwarnd -c CONFIG --accept-state-loss %d [--from committed|earliest]",
+               part->partition, part->partition);
+        part->lost = true;
+        part->env->metrics->partitions_lost++;
+    }
+    drop_queued(part, -1);
+    set_paused(part, true);
+    retry_after_backoff(part, LOST_RETRY_MS);
 }
 
-static void on_meta(cw_step_t *step, const redisReply *reply, void *arg)
+/* Another instance claimed the partition since this one did: this one is a
+ * stale owner (it lost the partition in a rebalance it has not heard of
+ * yet). It stops working the partition until the group assigns it again. */
+static void give_up_fenced(cw_part_t *part)
+{
+    cw_log(LOG_WARNING,
+           "partition %d: another instance claimed it; stopping work on it until the group "
+           "assigns it to this one again",
+           part->partition);
+    part->fenced = true;
+    part->env->metrics->partitions_fenced++;
+    drop_queued(part, -1);
+    set_paused(part, true);
+}
+
+/* The state is back (restored, or the loss accepted): the consumer goes to
+ * where Redis stands, whatever it fetched and dropped meanwhile. */
+static void leave_lost(cw_part_t *part, const cw_meta_t *meta)
+{
+    int64_t offsets[CW_MAX_INPUT_TOPICS];
+    for (size_t t = 0; t < CW_MAX_INPUT_TOPICS; t++)
+        offsets[t] = meta->next_offset[t] >= 0 ? meta->next_offset[t] : CW_REWIND_START;
+    rewind_to(part, offsets);
+    part->lost = false;
+    part->env->metrics->partitions_lost--;
+    set_paused(part, false);
+    cw_log(LOG_NOTICE, "partition %d: its state is back in Redis; applying again",
+           part->partition);
+}
+
+static void on_loaded(const cw_load_result_t *result, void *arg)
 {
     cw_part_t *part = arg;
-    const cw_config_t *config = part->env->config;
-    cw_meta_topics_t topics = {config->input_topics, config->input_topic_count};
-    cw_meta_reset(&part->loading);
-    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-        const redisReply *field = reply->element[i], *value = reply->element[i + 1];
-        if (field->str == NULL || value->str == NULL)
-            continue;
-        char err[128];
-        if (cw_meta_read_field(&part->loading, &topics, field->str, field->len, value->str,
-                               value->len, err, sizeof err) < 0) {
-            cw_log(LOG_ERR, "partition %d: %s", part->partition, err);
-            cw_step_fail(step, "its meta in Redis is malformed");
-            return;
+    if (!result->ok) {
+        step_failed(part, result->why);
+    } else if (!part->owned) {
+        /* released meanwhile: nothing to act on */
+    } else if (result->other_count != 0) {
+        written_for_other_count(part, result->other_count);
+    } else {
+        const cw_recovery_t *verdict = &result->verdict;
+        part->claimed = true;
+        switch (verdict->state) {
+        case CW_REDIS_LOST:
+            refuse_lost(part);
+            break;
+        case CW_REDIS_UNCLAIMED:
+            part->claimed = false; /* the next load claims it */
+            break;
+        case CW_REDIS_CLAIMED_ELSEWHERE:
+            give_up_fenced(part);
+            break;
+        case CW_REDIS_ROLLED_BACK:
+            cw_log(LOG_WARNING,
+                   "partition %d: Redis holds less than the consumer group committed (it came "
+                   "back older: a restore, a failover or a host crash); replaying %lld record(s) "
+                   "from Redis's offsets",
+                   part->partition, (long long)verdict->replayed);
+            part->env->metrics->redis_rollbacks++;
+            part->env->metrics->records_rewound += (uint64_t)verdict->replayed;
+            rewind_to(part, verdict->rewind_to);
+            /* fall through */
+        case CW_REDIS_INTACT:
+            if (part->lost)
+                leave_lost(part, result->meta);
+            part->meta = *result->meta;
+            snprintf(part->meta.owner, sizeof part->meta.owner, "%s", part->claim);
+            part->loaded = true;
+            if (result->resent > 0)
+                cw_log(LOG_NOTICE,
+                       "partition %d: re-sending %zu alert(s) and dead letter(s) from the outbox",
+                       part->partition, result->resent);
+            break;
         }
     }
-}
-
-static void on_outbox(cw_step_t *step, const redisReply *reply, void *arg)
-{
-    cw_part_t *part = arg;
-    if (written_for_other_count(part, &part->loading)) {
-        cw_step_finish(step);
-        return;
-    }
-    /* alerts and dead letters committed but maybe never acknowledged by
-     * Kafka (a crash, a lost connection): send them again */
-    size_t resent = 0;
-    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-        const redisReply *field = reply->element[i], *value = reply->element[i + 1];
-        if (field->str == NULL || value->str == NULL)
-            continue;
-        if (cw_outbox_publish(part->env->outbox, part->partition, field->str, field->len,
-                              value->str, value->len) == 0)
-            resent++;
-        else
-            cw_log(LOG_ERR, "partition %d: outbox entry not understood; left in place",
-                   part->partition);
-    }
-    if (resent > 0)
-        cw_log(LOG_NOTICE, "partition %d: re-sending %zu alert(s) and dead letter(s) from the outbox",
-               part->partition, resent);
-    part->meta = part->loading;
-    part->loaded = true;
-    cw_step_finish(step);
-}
-
-static void on_load_end(cw_step_t *step, bool ok, void *arg)
-{
-    cw_part_t *part = arg;
-    if (!ok)
-        step_failed(part, cw_step_why(step));
     step_ended(part);
 }
 
@@ -295,29 +417,10 @@ static void start_step(cw_part_t *part, cw_step_t *step, bool counted)
 
 static void load_begin(cw_part_t *part)
 {
-    const cw_env_t *env = part->env;
-    cw_step_t *step = cw_step_new(env, part->partition, on_load_end, part);
-    if (step == NULL)
-        return;
-    char meta_key[CW_KEY_SIZE], outbox_key[CW_KEY_SIZE], count[16];
-    size_t meta_len = cw_key_meta(meta_key, env->config->key_prefix, part->partition);
-    size_t outbox_len = cw_key_outbox(outbox_key, env->config->key_prefix, part->partition);
-    bool sent = true;
-    if (env->partition_count > 0) {
-        /* the partition count the state is written for, kept from the first load */
-        snprintf(count, sizeof count, "%d", (int)env->partition_count);
-        const char *record[4] = {"HSETNX", meta_key, CW_META_PARTITION_COUNT, count};
-        size_t record_len[4] = {6, meta_len, strlen(CW_META_PARTITION_COUNT), strlen(count)};
-        sent = cw_step_send(step, 4, record, record_len, REDIS_REPLY_INTEGER, on_recorded);
-    }
-    const char *argv[2] = {"HGETALL", meta_key};
-    size_t argvlen[2] = {7, meta_len};
-    sent = sent && cw_step_send(step, 2, argv, argvlen, REDIS_REPLY_ARRAY, on_meta);
-    argv[1] = outbox_key;
-    argvlen[1] = outbox_len;
-    if (sent)
-        cw_step_send(step, 2, argv, argvlen, REDIS_REPLY_ARRAY, on_outbox);
-    start_step(part, step, false);
+    start_step(part,
+               cw_load_begin(part->env, part->partition, part->claimed ? NULL : part->claim,
+                             part->claim, part->floor, on_loaded, part),
+               false);
 }
 
 /* ---- which step next ---------------------------------------------------- */
@@ -332,7 +435,8 @@ static bool take_slot(cw_part_t *part, bool sweep)
 void cw_part_kick(cw_part_t *part)
 {
     const cw_env_t *env = part->env;
-    if (!part->owned || part->step != NULL || part->backing_off || part->refused)
+    if (!part->owned || part->step != NULL || part->backing_off || part->refused ||
+        part->fenced)
         return;
     if (env->store == NULL || !cw_store_ready(env->store))
         return; /* the store's ready callback kicks every partition */
@@ -390,4 +494,9 @@ int64_t cw_part_next_offset(const cw_part_t *part, int topic_index)
 int64_t cw_part_stream_ms(const cw_part_t *part)
 {
     return part->meta.stream_ms;
+}
+
+bool cw_part_refused(const cw_part_t *part)
+{
+    return part->lost;
 }

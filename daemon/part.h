@@ -18,7 +18,9 @@
 typedef struct cw_part cw_part_t;
 
 /* Records, steps in flight and the outbox are bounded through env. */
-cw_part_t *cw_part_new(cw_env_t *env, int32_t partition);
+/* `committed`: the group's committed offset of each input topic at the
+ * assignment (-1: none or unknown); Redis must never hold less. */
+cw_part_t *cw_part_new(cw_env_t *env, int32_t partition, const int64_t *committed);
 /* The partition was revoked: queued records are dropped (the next owner
  * reads them again); the pipeline frees itself once its step in flight ends. */
 void cw_part_release(cw_part_t *part);
@@ -37,6 +39,8 @@ void cw_part_invalidate(cw_part_t *part);
 
 /* A step is in flight (a graceful stop waits for it). */
 bool cw_part_busy(const cw_part_t *part);
+/* Refused: its state is gone from Redis (SPEC section 13). */
+bool cw_part_refused(const cw_part_t *part);
 /* Next offset to apply for a topic (-1 unknown), for lag metrics. */
 int64_t cw_part_next_offset(const cw_part_t *part, int topic_index);
 int64_t cw_part_stream_ms(const cw_part_t *part);   /* CW_STREAM_NONE when none */

@@ -2,6 +2,7 @@
 #include "parts.h"
 
 #include <event2/buffer.h>
+#include <stdio.h>
 
 #include "alloc.h"
 #include "consumer.h"
@@ -62,13 +63,14 @@ static bool make_room(cw_parts_t *parts, int32_t p)
     return true;
 }
 
-void cw_parts_assign(cw_parts_t *parts, const int32_t *partitions, int count)
+void cw_parts_assign(cw_parts_t *parts, const int32_t *partitions, int count,
+                     const int64_t *committed)
 {
     for (int i = 0; i < count; i++) {
         int32_t p = partitions[i];
         if (p < 0 || !make_room(parts, p) || parts->by_number[p] != NULL)
             continue;
-        parts->by_number[p] = cw_part_new(parts->env, p);
+        parts->by_number[p] = cw_part_new(parts->env, p, committed + i * CW_MAX_INPUT_TOPICS);
         if (parts->by_number[p] != NULL) {
             parts->env->metrics->partitions_assigned++;
             cw_part_kick(parts->by_number[p]);
@@ -133,6 +135,16 @@ bool cw_parts_busy(const cw_parts_t *parts)
         if (parts->by_number[p] != NULL && cw_part_busy(parts->by_number[p]))
             return true;
     return false;
+}
+
+bool cw_parts_refused(const cw_parts_t *parts, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int32_t p = 0; p < parts->count; p++)
+        if (parts->by_number[p] != NULL && cw_part_refused(parts->by_number[p]) && len < size)
+            len += (size_t)snprintf(buf + len, size - len, "%s%d", len ? ", " : "", (int)p);
+    return len > 0;
 }
 
 /* The partition's lag on one topic: what the broker holds beyond the next

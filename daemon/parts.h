@@ -19,7 +19,10 @@ cw_parts_t *cw_parts_new(cw_env_t *env, int32_t partition_count);
 /* Releases every partition still owned, then frees. */
 void cw_parts_free(cw_parts_t *parts);
 
-void cw_parts_assign(cw_parts_t *parts, const int32_t *partitions, int count);
+/* `committed`: the group's committed offsets, CW_MAX_INPUT_TOPICS per
+ * partition (see cw_consumer_handlers_t). */
+void cw_parts_assign(cw_parts_t *parts, const int32_t *partitions, int count,
+                     const int64_t *committed);
 void cw_parts_revoke(cw_parts_t *parts, const int32_t *partitions, int count);
 /* Queues a record on its partition (ownership taken); false when the
  * partition is not owned (fetched before a revoke; the record is freed). */
@@ -33,6 +36,9 @@ void cw_parts_tick(cw_parts_t *parts, int64_t wall_ms);
 void cw_parts_invalidate(cw_parts_t *parts, int32_t partition);
 /* A step is in flight somewhere. */
 bool cw_parts_busy(const cw_parts_t *parts);
+/* The partitions refused because their state is gone from Redis, as
+ * "3, 7" into buf; false when there is none. */
+bool cw_parts_refused(const cw_parts_t *parts, char *buf, size_t size);
 
 /* Records on the broker not yet applied, over every owned partition. */
 int64_t cw_parts_lag(const cw_parts_t *parts);

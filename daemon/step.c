@@ -21,6 +21,7 @@ struct cw_step {
     double started_s;
     int replies_pending;       /* and the creator's hold until cw_step_go */
     bool failed, abandoned, finished;
+    bool claimed_elsewhere;    /* the commit found another instance's claim */
     char why[160];
     long long seq;
     cw_subset_t *subs;         /* being loaded */
@@ -103,6 +104,11 @@ int32_t cw_step_partition(const cw_step_t *step)
     return step->partition;
 }
 
+bool cw_step_claimed_elsewhere(const cw_step_t *step)
+{
+    return step->claimed_elsewhere;
+}
+
 long long cw_step_seq(const cw_step_t *step)
 {
     return step->seq;
@@ -163,8 +169,10 @@ static void on_reply(redisReply *reply, void *arg)
         return;
     }
     if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
-        strncmp(reply->str, "FENCED", 6) == 0)
+        strncmp(reply->str, "FENCED", 6) == 0) {
         step->env->metrics->redis_fenced++; /* another owner wrote first */
+        step->claimed_elsewhere = strncmp(reply->str, "FENCED_OWNER", 12) == 0;
+    }
     if (reply == NULL || reply->type != sent->type) {
         char why[160];
         if (reply != NULL && reply->type == REDIS_REPLY_ERROR)

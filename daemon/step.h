@@ -62,6 +62,8 @@ void cw_step_fail(cw_step_t *step, const char *why);
 void cw_step_abandon(cw_step_t *step);
 
 const char *cw_step_why(const cw_step_t *step);   /* why it failed; "" if not */
+/* It failed because another instance claimed the partition. */
+bool cw_step_claimed_elsewhere(const cw_step_t *step);
 double cw_step_started_s(const cw_step_t *step);  /* monotonic */
 int32_t cw_step_partition(const cw_step_t *step);
 

@@ -24,6 +24,7 @@ typedef struct pending {
     cw_store_reply_fn fn;
     void *arg;
     int64_t sent_ms;
+    bool eval;               /* the commit script */
 } pending_t;
 
 struct cw_store {
@@ -39,6 +40,7 @@ struct cw_store {
     char script_sha[SCRIPT_SHA_SIZE]; /* empty: use EVAL */
     pending_t head;              /* sentinel of the in-flight list */
     int64_t down_since_ms;
+    char write_refused[160];     /* the last commit's refusal by Redis; "" when it went through */
     int64_t last_sent_ms;
     cw_backoff_t backoff;
     struct event *reconnect_timer;
@@ -73,6 +75,23 @@ static void schedule_reconnect(cw_store_t *store)
     evtimer_add(store->reconnect_timer, &tv);
 }
 
+/* Whether Redis refuses writes, from a commit's reply. */
+static void note_write(cw_store_t *store, const redisReply *reply)
+{
+    static const char *const refusals[] = {"MISCONF", "OOM", "READONLY", "NOREPLICAS",
+                                           "MASTERDOWN"};
+    if (reply == NULL)
+        return; /* unknown: the connection went */
+    if (reply->type != REDIS_REPLY_ERROR) {
+        store->write_refused[0] = '\0';
+        return;
+    }
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
+        if (strncmp(reply->str, refusals[i], strlen(refusals[i])) == 0 &&
+            reply->str[strlen(refusals[i])] == ' ')
+            snprintf(store->write_refused, sizeof store->write_refused, "%s", reply->str);
+}
+
 static void on_reply(redisAsyncContext *ac, void *reply_ptr, void *privdata)
 {
     pending_t *p = privdata;
@@ -84,6 +103,8 @@ static void on_reply(redisAsyncContext *ac, void *reply_ptr, void *privdata)
         store->metrics->redis_errors++;
     else
         store->metrics->redis_roundtrips++;
+    if (p->eval)
+        note_write(store, reply);
     if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
         strncmp(reply->str, "NOSCRIPT", 8) == 0) {
         /* the server lost its script cache (restart, SCRIPT FLUSH, failover):
@@ -98,7 +119,7 @@ static void on_reply(redisAsyncContext *ac, void *reply_ptr, void *privdata)
 }
 
 static int send_raw(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc,
-                    const char **argv, const size_t *argvlen)
+                    const char **argv, const size_t *argvlen, bool eval)
 {
     if (store->ac == NULL)
         return -1;
@@ -109,6 +130,7 @@ static int send_raw(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc
     p->fn = fn;
     p->arg = arg;
     p->sent_ms = cw_mono_ms();
+    p->eval = eval;
     store->last_sent_ms = p->sent_ms;
     if (redisAsyncCommandArgv(store->ac, on_reply, p, argc, argv, argvlen) != REDIS_OK) {
         cw_free(p);
@@ -126,7 +148,7 @@ int cw_store_send(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc,
 {
     if (!store->ready)
         return -1;
-    return send_raw(store, fn, arg, argc, argv, argvlen);
+    return send_raw(store, fn, arg, argc, argv, argvlen, false);
 }
 
 int cw_store_eval(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc,
@@ -145,7 +167,7 @@ int cw_store_eval(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc,
         full_len[1] = strlen(full[1]);
         memcpy(full + 2, argv, (size_t)argc * sizeof *argv);
         memcpy(full_len + 2, argvlen, (size_t)argc * sizeof *argvlen);
-        rc = send_raw(store, fn, arg, argc + 2, full, full_len);
+        rc = send_raw(store, fn, arg, argc + 2, full, full_len, true);
     }
     cw_free(full);
     cw_free(full_len);
@@ -195,7 +217,7 @@ static void on_auth(redisReply *reply, void *arg)
     }
     const char *argv[] = {"SCRIPT", "LOAD", store->options.script};
     size_t argvlen[] = {6, 4, strlen(store->options.script)};
-    if (send_raw(store, on_script_loaded, store, 3, argv, argvlen) != 0)
+    if (send_raw(store, on_script_loaded, store, 3, argv, argvlen, false) != 0)
         drop_connection(store, "cannot send SCRIPT LOAD");
 }
 
@@ -222,7 +244,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
         }
         argv[argc] = store->options.password;
         argvlen[argc++] = strlen(store->options.password);
-        if (send_raw(store, on_auth, store, argc, argv, argvlen) != 0)
+        if (send_raw(store, on_auth, store, argc, argv, argvlen, false) != 0)
             drop_connection(store, "cannot send AUTH");
     } else {
         on_auth(&(redisReply){.type = REDIS_REPLY_STATUS}, store);
@@ -289,7 +311,7 @@ static void on_timeout_timer(evutil_socket_t fd, short what, void *arg)
          * stops answering even while no record arrives */
         const char *argv[1] = {"PING"};
         size_t argvlen[1] = {4};
-        send_raw(store, NULL, NULL, 1, argv, argvlen);
+        send_raw(store, NULL, NULL, 1, argv, argvlen, false);
     } else if (!store->ready && store->down_since_ms != 0 &&
                now - store->down_since_ms > store->options.timeout_ms &&
                oldest == &store->head) {
@@ -357,6 +379,14 @@ void cw_store_free(cw_store_t *store)
     cw_free((char *)store->options.password);
     cw_free((char *)store->options.script);
     cw_free(store);
+}
+
+bool cw_store_write_refused(const cw_store_t *store, char *buf, size_t size)
+{
+    if (store->write_refused[0] == '\0')
+        return false;
+    snprintf(buf, size, "%s", store->write_refused);
+    return true;
 }
 
 bool cw_store_ready(const cw_store_t *store)

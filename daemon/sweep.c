@@ -43,6 +43,7 @@ static void on_end(cw_step_t *step, bool ok, void *arg)
     cw_step_result_t result = {
         .ok = ok,
         .why = cw_step_why(step),
+        .claimed_elsewhere = cw_step_claimed_elsewhere(step),
         .meta = &sweep->meta,
         .evaluated = sweep->evaluated,
         .alerts = sweep->alerts,

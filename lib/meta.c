@@ -21,6 +21,7 @@
 void cw_meta_reset(cw_meta_t *meta)
 {
     meta->seq[0] = '\0';
+    meta->owner[0] = '\0';
     for (int i = 0; i < CW_MAX_INPUT_TOPICS; i++)
         meta->next_offset[i] = -1;
     meta->stream_ms = CW_STREAM_NONE;
@@ -78,6 +79,10 @@ int cw_meta_read_field(cw_meta_t *meta, const cw_meta_topics_t *topics, const ch
         rc = number(value, value_len, 0, INT64_MAX, &n);
         if (rc == 0)
             snprintf(meta->seq, sizeof meta->seq, "%.*s", (int)value_len, value);
+    } else if (is(field, field_len, CW_META_OWNER)) {
+        rc = value_len > 0 && value_len < sizeof meta->owner ? 0 : -1;
+        if (rc == 0)
+            snprintf(meta->owner, sizeof meta->owner, "%.*s", (int)value_len, value);
     } else if (is(field, field_len, F_STREAM)) {
         if ((rc = number(value, value_len, 0, CW_MAX_TS_MS, &n)) == 0)
             meta->stream_ms = n;

@@ -13,12 +13,14 @@
 #include "config.h"
 
 #define CW_META_SEQ_SIZE 24
+#define CW_META_OWNER_SIZE 128                /* "<member id>/<16 hex digits>" */
 #define CW_META_FIELD_SIZE 300      /* "o:" + a topic name */
 #define CW_STREAM_NONE INT64_MIN
 #define CW_WEEK_NONE INT32_MIN
 
 typedef struct cw_meta {
     char seq[CW_META_SEQ_SIZE];              /* fence; "" before the first commit */
+    char owner[CW_META_OWNER_SIZE];          /* the instance that claimed it last; "": none */
     int64_t next_offset[CW_MAX_INPUT_TOPICS]; /* -1: nothing applied yet */
     int64_t stream_ms;                       /* CW_STREAM_NONE: no event yet */
     int32_t closed_week;                     /* CW_WEEK_NONE: no event yet */
@@ -52,6 +54,7 @@ bool cw_meta_written(const cw_meta_t *meta, size_t topic_count);
 /* Field names, for the few places that write one field on its own. */
 #define CW_META_SEQ "seq"
 #define CW_META_PARTITION_COUNT "pc"
+#define CW_META_OWNER "own"
 /* "o:<topic>" into out[CW_META_FIELD_SIZE]. */
 void cw_meta_offset_field(char *out, const char *topic);
 
