@@ -15,7 +15,11 @@
 --   X f       HDEL meta f
 --   O f v     HSET outbox f v                            (alert to publish)
 -- Returns the new seq.
-local owner = redis.call('HGET', KEYS[1], 'own') or ''
+local owner = redis.call('HGET', KEYS[1], 'own')
+if not owner then
+  -- the meta is gone (FLUSHALL, eviction, a restore): the owner reloads and finds out
+  return redis.error_reply('NOCLAIM the partition holds no claim; its state may be gone')
+end
 if owner ~= ARGV[2] then
   return redis.error_reply('FENCED_OWNER the partition was claimed by another instance')
 end

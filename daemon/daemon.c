@@ -149,13 +149,6 @@ static void kick_parts(void *arg)
         cw_parts_kick(daemon->parts);
 }
 
-static void publish_failed(int32_t partition, void *arg)
-{
-    cw_daemon_t *daemon = arg;
-    if (daemon->parts != NULL)
-        cw_parts_invalidate(daemon->parts, partition);
-}
-
 static void on_store_state(bool ready, void *arg)
 {
     cw_daemon_t *daemon = arg;
@@ -334,6 +327,8 @@ static bool health(char *buf, size_t size, void *arg)
         snprintf(reasons[count++], REASON_SIZE, "redis unreachable");
     else if (cw_store_write_refused(daemon->env.store, text, sizeof text))
         snprintf(reasons[count++], REASON_SIZE, "redis refuses writes: %s", text);
+    if (daemon->env.outbox != NULL && cw_outbox_trouble(daemon->env.outbox, text, sizeof text))
+        snprintf(reasons[count++], REASON_SIZE, "publishing failing: %s", text);
     if (daemon->parts != NULL && cw_parts_refused(daemon->parts, text, sizeof text))
         snprintf(reasons[count++], REASON_SIZE,
                  "state gone from redis, partitions refused: %s (see the log)", text);
@@ -361,6 +356,8 @@ static void render_parts(struct evbuffer *out, void *arg)
     cw_daemon_t *daemon = arg;
     if (daemon->parts != NULL)
         cw_parts_render(daemon->parts, out);
+    if (daemon->env.outbox != NULL)
+        cw_outbox_render(daemon->env.outbox, out);
 }
 
 static void render_metrics(struct evbuffer *out, void *arg)
@@ -408,8 +405,8 @@ static int start(cw_daemon_t *daemon, cw_errlist_t *errs)
     daemon->producer = cw_producer_new(env->base, config, env->metrics, errs);
     if (daemon->producer == NULL)
         return -1;
-    cw_outbox_hooks_t outbox_hooks = {publish_failed, kick_parts, daemon};
-    env->outbox = cw_outbox_new(env, daemon->producer, &outbox_hooks);
+    cw_outbox_hooks_t outbox_hooks = {kick_parts, daemon};
+    env->outbox = cw_outbox_new(env, daemon->producer, config->max_outbox, &outbox_hooks);
     if (env->outbox == NULL)
         return -1;
     cw_notify("STATUS=joining the consumer group");

@@ -27,6 +27,10 @@
 /* How often a partition refused for lost state looks again: the operator
  * may have restored Redis or accepted the loss (cdrwarnd --accept-state-loss). */
 #define LOST_RETRY_MS 10000
+/* How often an idle partition reads its bookkeeping again: a busy one finds
+ * out at its next commit that Redis lost its state (FLUSHALL, eviction), an
+ * idle one would not until its next record. */
+#define AUDIT_MS 10000
 /* Alerts and dead letters in the producer before week-close steps wait: a
  * close emits alerts in bursts (a blue one for every quiet tier-1
  * subscriber), and an unbounded producer queue would be the daemon's
@@ -53,6 +57,7 @@ struct cw_part {
     size_t q_head, q_len, q_cap;
     const cw_record_t **window; /* the queue's prefix a step takes, in order */
     int64_t last_record_wall_ms;
+    int64_t loaded_at_ms;      /* monotonic: the last load */
     cw_step_t *step;           /* in flight, or NULL */
     bool step_counted;         /* it holds one of env's step slots */
     struct event *backoff_timer;
@@ -142,6 +147,7 @@ static void part_free(cw_part_t *part)
 void cw_part_release(cw_part_t *part)
 {
     part->owned = false;
+    cw_outbox_forget(part->env->outbox, part->partition);
     pop(part, part->q_len);
     if (part->step == NULL)
         part_free(part);
@@ -392,6 +398,7 @@ static void on_loaded(const cw_load_result_t *result, void *arg)
             part->meta = *result->meta;
             snprintf(part->meta.owner, sizeof part->meta.owner, "%s", part->claim);
             part->loaded = true;
+            part->loaded_at_ms = cw_mono_ms();
             if (result->resent > 0)
                 cw_log(LOG_NOTICE,
                        "partition %d: re-sending %zu alert(s) and dead letter(s) from the outbox",
@@ -428,8 +435,12 @@ static void load_begin(cw_part_t *part)
 static bool take_slot(cw_part_t *part, bool sweep)
 {
     const cw_env_t *env = part->env;
-    return env->steps_in_flight < CW_MAX_STEPS &&
-           (!sweep || cw_outbox_in_flight(env->outbox) < MAX_OUTSTANDING);
+    /* a week close publishes in bursts, records rarely: each waits for room
+     * of its own */
+    if (sweep ? cw_outbox_in_flight(env->outbox) >= MAX_OUTSTANDING
+              : cw_outbox_backlogged(env->outbox))
+        return false;
+    return env->steps_in_flight < CW_MAX_STEPS;
 }
 
 void cw_part_kick(cw_part_t *part)
@@ -463,6 +474,10 @@ void cw_part_tick(cw_part_t *part, int64_t wall_ms)
     const cw_env_t *env = part->env;
     if (!part->loaded || part->step != NULL || part->q_len > 0 || env->stopping)
         return;
+    if (cw_mono_ms() - part->loaded_at_ms >= AUDIT_MS) {
+        cw_part_invalidate(part);
+        return;
+    }
     if (part->meta.stream_ms == CW_STREAM_NONE || wall_ms <= part->meta.stream_ms)
         return;
     if (wall_ms - part->last_record_wall_ms < env->config->idle_close_ms)

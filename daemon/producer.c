@@ -58,7 +58,9 @@ cw_producer_t *cw_producer_new(struct event_base *base, const cw_config_t *confi
         return NULL;
     producer->metrics = metrics;
     /* DLQ records carry input values unchanged, up to the broker's own limit */
-    static const char *const defaults[] = {"linger.ms", "5", "message.max.bytes", "16777216",
+    /* alerts, dead letters, outcomes and scores alike are compressed */
+    static const char *const defaults[] = {"linger.ms", "5", "compression.codec", "lz4",
+                                           "message.max.bytes", "16777216",
                                            "queue.buffering.max.messages", "1000000",
                                            "client.id", "cdrwarnd-producer", NULL};
     rd_kafka_conf_t *conf = cw_kafka_conf_new(config, defaults, errs);
@@ -91,7 +93,7 @@ fail:
     return NULL;
 }
 
-int cw_producer_send(cw_producer_t *producer, const char *topic, const void *key,
+rd_kafka_resp_err_t cw_producer_send(cw_producer_t *producer, const char *topic, const void *key,
                      size_t key_len, const void *value, size_t value_len,
                      rd_kafka_headers_t *headers, cw_delivery_fn fn, void *arg)
 {
@@ -99,7 +101,7 @@ int cw_producer_send(cw_producer_t *producer, const char *topic, const void *key
     if (fn != NULL) {
         d = cw_malloc(sizeof *d);
         if (d == NULL)
-            return -1;
+            return RD_KAFKA_RESP_ERR__FAIL;
         d->fn = fn;
         d->arg = arg;
     }
@@ -120,9 +122,9 @@ int cw_producer_send(cw_producer_t *producer, const char *topic, const void *key
         producer->metrics->produce_errors++;
         cw_log(LOG_ERR, "kafka: cannot queue a message for %s: %s", topic, rd_kafka_err2str(err));
         cw_free(d);
-        return -1;
+        return err;
     }
-    return 0;
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 int cw_producer_flush(cw_producer_t *producer, int timeout_ms)

@@ -24,8 +24,9 @@ cw_producer_t *cw_producer_new(struct event_base *base, const cw_config_t *confi
 void cw_producer_free(cw_producer_t *producer);
 
 /* Queues one message (key and value are copied; headers are taken on success
- * and may be NULL). Returns 0, or -1 (the callback is then never called). */
-int cw_producer_send(cw_producer_t *producer, const char *topic, const void *key,
+ * and may be NULL). Returns 0, or librdkafka's reason it refused (the
+ * callback is then never called). */
+rd_kafka_resp_err_t cw_producer_send(cw_producer_t *producer, const char *topic, const void *key,
                      size_t key_len, const void *value, size_t value_len,
                      rd_kafka_headers_t *headers, cw_delivery_fn fn, void *arg);
 /* Waits up to timeout_ms for outstanding messages; returns how many remain. */

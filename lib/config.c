@@ -97,6 +97,7 @@ static const directive_t directives[] = {
      RESTART},
     {SEC_KAFKA, "score_topic", T_TOPIC, OFF(score_topic), "churn-scores", NOLIM, RESTART},
     {SEC_KAFKA, "max_in_flight", T_INT, OFF(max_in_flight), "60000", 100, 1000000, RESTART},
+    {SEC_KAFKA, "max_outbox", T_INT, OFF(max_outbox), "100000", 1000, 10000000, RESTART},
     {SEC_REDIS, "host", T_STRING, OFF(redis_host), "127.0.0.1", NOLIM, RESTART},
     {SEC_REDIS, "port", T_PORT, OFF(redis_port), "6379", 1, 65535, RESTART},
     {SEC_REDIS, "password", T_OPT_STRING, OFF(redis_password), "", NOLIM, RESTART},

@@ -49,6 +49,7 @@ typedef struct cw_config {
     cw_kafka_prop_t *kafka_props;
     size_t kafka_prop_count;
     int64_t max_in_flight;        /* records held in memory before consumption pauses */
+    int64_t max_outbox;           /* outbox entries on their way before new records wait */
     /* [redis] */
     char *redis_host;
     int64_t redis_port;
