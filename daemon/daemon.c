@@ -369,7 +369,9 @@ static int start(cw_daemon_t *daemon, cw_errlist_t *errs)
         }
     }
     cw_http_handlers_t endpoints = {health, health_extra, render_metrics, daemon};
-    daemon->http = cw_http_new(env->base, config->http_listen, &endpoints, errs);
+    cw_http_limits_t limits = {(int)config->http_max_connections,
+                               config->http_request_timeout_ms};
+    daemon->http = cw_http_new(env->base, config->http_listen, &endpoints, &limits, errs);
     if (daemon->http == NULL)
         return -1;
 

@@ -83,9 +83,10 @@ typedef struct directive {
 #define POINTS 0, 100
 #define COUNT 1, 1000000
 
-/* Every key of SPEC section 2, in its order, plus [kafka] max_in_flight and
- * [redis] timeout (documented in README.md). [rules] and [score] keys make
- * rules_version; [actions] keys are free-form and handled apart. */
+/* Every key of SPEC section 2, in its order, plus [kafka] max_in_flight,
+ * [redis] timeout and the [http] limits (documented in README.md). [rules]
+ * and [score] keys make rules_version; [actions] keys are free-form and
+ * handled apart. */
 static const directive_t directives[] = {
     {SEC_KAFKA, "brokers", T_STRING, OFF(brokers), NULL, NOLIM, RESTART},
     {SEC_KAFKA, "group_id", T_STRING, OFF(group_id), "cdrwarn", NOLIM, RESTART},
@@ -147,6 +148,9 @@ static const directive_t directives[] = {
     {SEC_RULES, "outcome_horizon_weeks", T_INT, OFF(rules.outcome_horizon_weeks), "8", 0,
      CW_WEEKS_KEPT_MAX - 1, APPLY},
     {SEC_HTTP, "listen", T_LISTEN, OFF(http_listen), "127.0.0.1:9464", NOLIM, RESTART},
+    {SEC_HTTP, "max_connections", T_INT, OFF(http_max_connections), "16", 1, 1024, RESTART},
+    {SEC_HTTP, "request_timeout", T_DURATION, OFF(http_request_timeout_ms), "5s", 100,
+     5 * MS_MINUTE, RESTART},
     {SEC_SCORE, "threshold", T_INT, OFF(score.threshold), "10", 1, 1000, APPLY},
     {SEC_SCORE, "spend_fall_pct", T_INT, OFF(score.spend_fall_pct), "90", 1, 100, APPLY},
     {SEC_SCORE, "spend_fall_points", T_INT, OFF(score.spend_fall_points), "3", POINTS, APPLY},
