@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "hash.h"
 #include "number.h"
+#include "secrets.h"
 
 #define MAX_FILE_BYTES (1024 * 1024) /* a config is a few KiB; refuse to slurp a disk */
 #define TOPIC_MAX_CHARS 249          /* Kafka's own limit */
@@ -911,6 +912,15 @@ static void set_key(parser_t *p, int line, section_t sec, const char *key,
     report_unknown_key(p, line, sec, key);
 }
 
+/* Whether the key's value is a secret (lib/secrets.c has the rule). */
+static bool secret_key(section_t sec, const char *key)
+{
+    if (sec == SEC_REDIS)
+        return strcmp(key, "password") == 0;
+    return sec == SEC_KAFKA && strncmp(key, "property.", strlen("property.")) == 0 &&
+           cw_secrets_property(key + strlen("property."));
+}
+
 /* One line, without its newline: a section header, a key = value pair, or
  * nothing once the comment and whitespace are gone. */
 static void parse_line(parser_t *p, int line, const char *b, const char *e,
@@ -984,6 +994,12 @@ static void parse_line(parser_t *p, int line, const char *b, const char *e,
     } else if (*sec == SEC_NONE) {
         report(p, line, SEC_NONE, key,
                "key outside any section; expected a [section] line first");
+    } else if (hash != NULL && ve == hash && vb < ve && secret_key(*sec, key)) {
+        /* "password = abc#def" would be the secret "abc": refused, not cut */
+        report(p, line, *sec, key,
+               "expected a secret without '#', found one followed at once by '#', which "
+               "starts a comment and would cut it%s",
+               *sec == SEC_REDIS ? "; put such a password in password_file" : "");
     } else {
         set_key(p, line, *sec, key, value);
     }
