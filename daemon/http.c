@@ -30,7 +30,7 @@ typedef struct conn {
     struct evhttp_connection *evcon; /* NULL until attached */
     struct event *attach;
     struct event *deadline;
-    bool counted;                    /* within max_connections; else refused */
+    bool counted; /* within max_connections; else refused */
     struct conn *prev, *next;
 } conn_t;
 
@@ -90,10 +90,11 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     conn_t *conn = arg;
     if (conn->evcon == NULL)
         return; /* not attached yet: attach itself comes first */
-    cw_log(LOG_WARNING,
-           "http: a request from %s was not done within %lld ms ([http] request_timeout); "
-           "connection closed",
-           peer_of(conn), (long long)conn->http->limits.request_timeout_ms);
+    cw_log(
+        LOG_WARNING,
+        "http: a request from %s was not done within %lld ms ([http] request_timeout); "
+        "connection closed",
+        peer_of(conn), (long long)conn->http->limits.request_timeout_ms);
     evhttp_connection_free(conn->evcon); /* calls on_close, which frees conn */
 }
 
@@ -105,7 +106,8 @@ static void on_attach(evutil_socket_t fd, short what, void *arg)
     bufferevent_getcb(conn->bev, NULL, NULL, &eventcb, &cbarg);
     if (eventcb == NULL || cbarg == NULL ||
         evhttp_connection_get_bufferevent(cbarg) != conn->bev) {
-        conn_release(conn); /* evhttp gave it up already (it frees with callbacks cleared) */
+        /* evhttp gave it up already (it frees with callbacks cleared) */
+        conn_release(conn);
         return;
     }
     conn->evcon = cbarg;
@@ -119,8 +121,10 @@ static void on_attach(evutil_socket_t fd, short what, void *arg)
            "from %s",
            conn->http->limits.max_connections, peer_of(conn));
     /* best effort: the socket is fresh, so the answer fits its send buffer */
-    evutil_socket_t sock = bufferevent_getfd(evhttp_connection_get_bufferevent(conn->evcon));
-    if (sock >= 0 && send(sock, refusal, sizeof refusal - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+    evutil_socket_t sock =
+        bufferevent_getfd(evhttp_connection_get_bufferevent(conn->evcon));
+    if (sock >= 0 &&
+        send(sock, refusal, sizeof refusal - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
         cw_log(LOG_DEBUG, "http: could not answer a refused connection: %m");
     evhttp_connection_free(conn->evcon); /* calls on_close, which frees conn */
 }
@@ -139,8 +143,9 @@ static struct bufferevent *new_connection(struct event_base *base, void *arg)
     conn->deadline = event_new(base, -1, 0, on_deadline, conn);
     if (conn->attach == NULL || conn->deadline == NULL)
         goto fail;
-    struct timeval timeout = {(time_t)(http->limits.request_timeout_ms / 1000),
-                              (suseconds_t)(http->limits.request_timeout_ms % 1000 * 1000)};
+    struct timeval timeout = {
+        (time_t)(http->limits.request_timeout_ms / 1000),
+        (suseconds_t)(http->limits.request_timeout_ms % 1000 * 1000)};
     if (event_add(conn->deadline, &timeout) != 0)
         goto fail;
     conn->counted = http->open < http->limits.max_connections;

@@ -17,7 +17,8 @@ char *cw_secret_read(const char *path, cw_errlist_t *errs)
 {
     FILE *f = fopen(path, "re");
     if (f == NULL) {
-        cw_errlist_add(errs, "%s: cannot read the password file: %s", path, strerror(errno));
+        cw_errlist_add(errs, "%s: cannot read the password file: %s", path,
+                       strerror(errno));
         return NULL;
     }
     char line[LINE_BYTES];
@@ -35,16 +36,18 @@ char *cw_secret_read(const char *path, cw_errlist_t *errs)
     bool empty_file = len == 0 && c == EOF && !ferror(f);
     bool failed = ferror(f) != 0;
     fclose(f);
-    while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+    while (len > 0 &&
+           (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
         len--;
     char *secret = NULL;
     if (failed)
         cw_errlist_add(errs, "%s: cannot read the password file", path);
     else if (too_long || len > CW_SECRET_MAX_BYTES)
-        cw_errlist_add(errs,
-                       "%s: the password file's first line is longer than %d bytes; it is "
-                       "refused rather than cut",
-                       path, CW_SECRET_MAX_BYTES);
+        cw_errlist_add(
+            errs,
+            "%s: the password file's first line is longer than %d bytes; it is "
+            "refused rather than cut",
+            path, CW_SECRET_MAX_BYTES);
     else if (nul)
         cw_errlist_add(errs, "%s: the password file's first line holds a NUL byte", path);
     else if (empty_file)

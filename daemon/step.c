@@ -152,8 +152,9 @@ static void load_values(cw_step_t *step, const sent_t *sent, const redisReply *r
             char masked[CW_MASK_SIZE], key[CW_KEY_SIZE];
             cw_mask_msisdn(step->subs->subs[sent->first + i].msisdn, masked);
             cw_key_sub(key, step->env->config->key_prefix, step->partition, masked);
-            cw_log(LOG_ERR, "partition %d: the stored subscriber state %s (%zu bytes) does "
-                            "not decode; starting it afresh",
+            cw_log(LOG_ERR,
+                   "partition %d: the stored subscriber state %s (%zu bytes) does not "
+                   "decode; starting it afresh",
                    step->partition, key, value->len);
         }
     }

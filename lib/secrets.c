@@ -22,7 +22,8 @@ bool cw_secrets_property(const char *name)
 }
 
 /* Appends one name; false once out is full (then ends with "..."). */
-static bool append(char *out, size_t size, size_t *len, const char *prefix, const char *name)
+static bool append(char *out, size_t size, size_t *len, const char *prefix,
+                   const char *name)
 {
     int n = snprintf(out + *len, size - *len, "%s%s%s", *len ? ", " : "", prefix, name);
     if (n >= 0 && (size_t)n < size - *len) {
@@ -50,7 +51,8 @@ int cw_secrets_in_config(const cw_config_t *config, char *out, size_t size)
         if (!cw_secrets_property(config->kafka_props[i].name))
             continue;
         count++;
-        room = room && append(out, size, &len, "[kafka] property.", config->kafka_props[i].name);
+        room = room &&
+               append(out, size, &len, "[kafka] property.", config->kafka_props[i].name);
     }
     return count;
 }

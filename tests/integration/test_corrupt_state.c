@@ -29,9 +29,10 @@ START_TEST(a_state_that_does_not_decode_is_logged_by_its_masked_key)
     static const char garbage[] = "\xff\xfe not a state \x01\x02";
     redisContext *redis = cw_harness_redis(h);
     CW_HARNESS_ASSERT(h, redis != NULL, "redis: %s", cw_harness_error(h));
-    redisReply *reply = redisCommand(redis, "SET %s %b", key, garbage, sizeof garbage - 1);
-    CW_HARNESS_ASSERT(h, reply != NULL && reply->type == REDIS_REPLY_STATUS, "SET %s failed",
-                      key);
+    redisReply *reply =
+        redisCommand(redis, "SET %s %b", key, garbage, sizeof garbage - 1);
+    CW_HARNESS_ASSERT(h, reply != NULL && reply->type == REDIS_REPLY_STATUS,
+                      "SET %s failed", key);
     freeReplyObject(reply);
 
     int64_t ts = cw_week_start_ms(cw_week_of_ms(cw_harness_now_ms(), UTC8) - 2, UTC8) +
@@ -46,10 +47,11 @@ START_TEST(a_state_that_does_not_decode_is_logged_by_its_masked_key)
 
     char masked[CW_MASK_SIZE], masked_key[CW_KEY_SIZE], line[CW_KEY_SIZE + 64];
     cw_key_sub(masked_key, "cw:", 0, cw_mask_msisdn(MSISDN, masked));
-    snprintf(line, sizeof line, "the stored subscriber state %s (%zu bytes) does not decode",
-             masked_key, sizeof garbage - 1);
-    CW_HARNESS_ASSERT(h, cw_harness_daemon_log_contains(h, line),
-                      "no log line \"%s\"", line);
+    snprintf(line, sizeof line,
+             "the stored subscriber state %s (%zu bytes) does not decode", masked_key,
+             sizeof garbage - 1);
+    CW_HARNESS_ASSERT(h, cw_harness_daemon_log_contains(h, line), "no log line \"%s\"",
+                      line);
     CW_HARNESS_ASSERT(h, !cw_harness_daemon_log_contains(h, MSISDN),
                       "the log shows %s unmasked", MSISDN);
     int status = -1;
@@ -61,5 +63,6 @@ END_TEST
 int main(void)
 {
     const TTest *tests[] = {a_state_that_does_not_decode_is_logged_by_its_masked_key};
-    return cw_harness_main("corrupt_state", tests, sizeof tests / sizeof tests[0], 120, &h);
+    return cw_harness_main("corrupt_state", tests, sizeof tests / sizeof tests[0], 120,
+                           &h);
 }

@@ -41,7 +41,7 @@
 #define CALL_S 60
 
 static cw_harness_t *h;
-static int32_t week; /* two weeks ago: nothing closes */
+static int32_t week;   /* two weeks ago: nothing closes */
 static int timeout_ms; /* TIMEOUT_MS scaled */
 
 typedef enum { END_EOF, END_RESET, END_TIMEOUT, END_ERROR } end_t;
@@ -299,9 +299,10 @@ static void oversized(void)
     }
     fd = raw_connect();
     if (fd >= 0) {
-        static const char post[] = "POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                   "Content-Type: text/plain\r\nContent-Length: 1048576\r\n"
-                                   "\r\n";
+        static const char post[] =
+            "POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Type: text/plain\r\nContent-Length: 1048576\r\n"
+            "\r\n";
         send_some(fd, post, sizeof post - 1);
         post_end = read_to_end(fd, timeout_ms / 2, reply, sizeof reply, &post_ms);
         post_status = status_of(reply);
@@ -405,7 +406,8 @@ START_TEST(a_slowloris_sending_a_header_byte_a_second_is_cut_at_the_request_time
                       "a client sending a header byte a second was still connected after "
                       "%d ms and %d bytes ([http] request_timeout %d ms)",
                       4 * timeout_ms, slow_bytes, timeout_ms);
-    CW_HARNESS_ASSERT(h, slow_cut_ms >= timeout_ms - 100 && slow_cut_ms <= timeout_ms + 1500,
+    CW_HARNESS_ASSERT(h,
+                      slow_cut_ms >= timeout_ms - 100 && slow_cut_ms <= timeout_ms + 1500,
                       "the slow client was cut after %d ms; expected the request_timeout "
                       "of %d ms",
                       slow_cut_ms, timeout_ms);
@@ -415,20 +417,21 @@ START_TEST(a_slowloris_sending_a_header_byte_a_second_is_cut_at_the_request_time
 }
 END_TEST
 
-START_TEST(a_connection_beyond_max_connections_is_refused_and_healthz_answers_once_they_go)
+START_TEST(
+    a_connection_beyond_max_connections_is_refused_and_healthz_answers_once_they_go)
 {
     CW_HARNESS_REQUIRE(h);
     CW_HARNESS_ASSERT(h, extra_status != 200,
                       "connection %d of %d allowed was served 200", MAX_CONNECTIONS + 1,
                       MAX_CONNECTIONS);
-    CW_HARNESS_ASSERT(h,
-                      extra_status == 503 ||
-                          (extra_status == -1 &&
-                           (extra_end == END_EOF || extra_end == END_RESET)),
-                      "connection %d of %d allowed: status %d, %s after %d ms; expected "
-                      "503 or a closed connection",
-                      MAX_CONNECTIONS + 1, MAX_CONNECTIONS, extra_status,
-                      end_names[extra_end], extra_ms);
+    CW_HARNESS_ASSERT(
+        h,
+        extra_status == 503 ||
+            (extra_status == -1 && (extra_end == END_EOF || extra_end == END_RESET)),
+        "connection %d of %d allowed: status %d, %s after %d ms; expected "
+        "503 or a closed connection",
+        MAX_CONNECTIONS + 1, MAX_CONNECTIONS, extra_status, end_names[extra_end],
+        extra_ms);
     CW_HARNESS_ASSERT(h, extra_ms < timeout_ms / 2,
                       "the refusal took %d ms (the request_timeout is %d ms)", extra_ms,
                       timeout_ms);
@@ -442,13 +445,15 @@ END_TEST
 START_TEST(a_flood_of_connections_holds_at_most_max_connections_descriptors)
 {
     CW_HARNESS_REQUIRE(h);
-    CW_HARNESS_ASSERT(h, flood_open >= 0 && flood_open <= MAX_CONNECTIONS,
-                      "%d of %d flooding connections were still open (max_connections %d)",
-                      flood_open, FLOOD, MAX_CONNECTIONS);
+    CW_HARNESS_ASSERT(
+        h, flood_open >= 0 && flood_open <= MAX_CONNECTIONS,
+        "%d of %d flooding connections were still open (max_connections %d)", flood_open,
+        FLOOD, MAX_CONNECTIONS);
     CW_HARNESS_ASSERT(h, flood_refused >= FLOOD - MAX_CONNECTIONS,
                       "only %d of %d flooding connections were refused", flood_refused,
                       FLOOD);
-    CW_HARNESS_ASSERT(h, fds_before > 0 && fds_during > 0, "cannot count the daemon's fds");
+    CW_HARNESS_ASSERT(h, fds_before > 0 && fds_during > 0,
+                      "cannot count the daemon's fds");
     /* a few more for librdkafka's and Redis's own comings and goings */
     CW_HARNESS_ASSERT(h, fds_during - fds_before <= MAX_CONNECTIONS + 4,
                       "the daemon held %d descriptors before the flood, %d during it",
@@ -500,11 +505,10 @@ START_TEST(records_sent_in_every_phase_are_applied_exactly_once)
         bool found;
         CW_HARNESS_OK(h, cw_harness_sub_state(h, msisdn, &sub, &found));
         const cw_week_agg_t *agg = found ? cw_sub_find_week(&sub, week) : NULL;
-        CW_HARNESS_ASSERT(h, agg != NULL && agg->calls == PHASES &&
-                                 agg->voice_s == PHASES * CALL_S,
-                          "%s: %u calls, %lld s; expected %d calls of %d s", msisdn,
-                          agg ? agg->calls : 0, agg ? (long long)agg->voice_s : 0LL,
-                          PHASES, CALL_S);
+        CW_HARNESS_ASSERT(
+            h, agg != NULL && agg->calls == PHASES && agg->voice_s == PHASES * CALL_S,
+            "%s: %u calls, %lld s; expected %d calls of %d s", msisdn,
+            agg ? agg->calls : 0, agg ? (long long)agg->voice_s : 0LL, PHASES, CALL_S);
     }
 }
 END_TEST
@@ -525,9 +529,11 @@ int main(void)
     TCase *tc = tcase_create("abuse");
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, a_slowloris_sending_a_header_byte_a_second_is_cut_at_the_request_timeout);
-    tcase_add_test(tc,
-                   a_connection_beyond_max_connections_is_refused_and_healthz_answers_once_they_go);
+    tcase_add_test(
+        tc, a_slowloris_sending_a_header_byte_a_second_is_cut_at_the_request_timeout);
+    tcase_add_test(
+        tc,
+        a_connection_beyond_max_connections_is_refused_and_healthz_answers_once_they_go);
     tcase_add_test(tc, a_flood_of_connections_holds_at_most_max_connections_descriptors);
     tcase_add_test(tc, headers_of_100_kb_are_refused_before_the_request_timeout);
     tcase_add_test(tc, a_post_body_is_refused_with_413_before_any_of_it_is_sent);

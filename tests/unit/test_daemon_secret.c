@@ -59,11 +59,12 @@ static void expect_refused(const char *why, const char *secret)
     ck_assert_ptr_null(got);
     ck_assert_int_eq(errs.count, 1);
     const char *text = cw_errlist_text(&errs);
-    ck_assert_msg(strncmp(text, path, strlen(path)) == 0, "the error does not name the file: %s",
-                  text);
+    ck_assert_msg(strncmp(text, path, strlen(path)) == 0,
+                  "the error does not name the file: %s", text);
     ck_assert_msg(strstr(text, why) != NULL, "expected \"%s\" in: %s", why, text);
     if (secret != NULL)
-        ck_assert_msg(strstr(text, "s3cret") == NULL, "the error holds the secret: %s", text);
+        ck_assert_msg(strstr(text, "s3cret") == NULL, "the error holds the secret: %s",
+                      text);
 }
 
 START_TEST(the_first_line_is_the_secret_without_its_line_end)
@@ -163,10 +164,11 @@ START_TEST(a_file_readable_by_others_is_warned_about_by_name_and_mode)
     char *text = captured_warning("[kafka] property.sasl.password", &warned);
     ck_assert_int_eq(warned, 1);
     char expected[512];
-    snprintf(expected, sizeof expected,
-             "<4>SECURITY: %s holds [kafka] property.sasl.password and is readable by other "
-             "users (mode 0644); run: chmod 600 %s\n",
-             path, path);
+    snprintf(
+        expected, sizeof expected,
+        "<4>SECURITY: %s holds [kafka] property.sasl.password and is readable by other "
+        "users (mode 0644); run: chmod 600 %s\n",
+        path, path);
     ck_assert_str_eq(text, expected);
     free(text);
 }

@@ -28,16 +28,17 @@ START_TEST(passwords_secrets_and_private_keys_are_secret_properties)
         "some.future.secret.id",
     };
     for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
-        ck_assert_msg(cw_secrets_property(secret[i]), "%s not taken for a secret", secret[i]);
+        ck_assert_msg(cw_secrets_property(secret[i]), "%s not taken for a secret",
+                      secret[i]);
 }
 END_TEST
 
 START_TEST(names_paths_and_public_material_are_not_secret)
 {
     static const char *const plain[] = {
-        "sasl.username",     "sasl.mechanisms",      "security.protocol",
-        "ssl.key.location",  "ssl.certificate.pem",  "ssl.ca.pem",
-        "sasl.kerberos.keytab", "session.timeout.ms", "",
+        "sasl.username",        "sasl.mechanisms",     "security.protocol",
+        "ssl.key.location",     "ssl.certificate.pem", "ssl.ca.pem",
+        "sasl.kerberos.keytab", "session.timeout.ms",  "",
     };
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
         ck_assert_msg(!cw_secrets_property(plain[i]), "%s taken for a secret", plain[i]);
