@@ -21,6 +21,7 @@
 #include "parts.h"
 #include "producer.h"
 #include "secret.h"
+#include "secrets.h"
 #include "store.h"
 
 extern const char cw_commit_script[];
@@ -295,16 +296,23 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg)
 
 /* ---- start and run ------------------------------------------------------ */
 
+/* Any secret in the config file itself, not only the Redis password
+ * (lib/secrets.c says which values are secrets). */
+static void warn_if_config_exposed(const cw_config_t *config)
+{
+    char secrets[512];
+    if (cw_secrets_in_config(config, secrets, sizeof secrets) > 0)
+        cw_secret_warn_if_exposed(config->path, secrets);
+}
+
 static char *redis_password(const cw_config_t *config, cw_errlist_t *errs)
 {
     if (config->redis_password_file != NULL) {
         cw_secret_warn_if_exposed(config->redis_password_file, "the Redis password");
         return cw_secret_read(config->redis_password_file, errs);
     }
-    if (config->redis_password != NULL) {
-        cw_secret_warn_if_exposed(config->path, "the Redis password");
+    if (config->redis_password != NULL)
         return cw_strdup(config->redis_password);
-    }
     return NULL;
 }
 
@@ -381,10 +389,13 @@ static int start(cw_daemon_t *daemon, cw_errlist_t *errs)
         }
     }
     cw_http_handlers_t endpoints = {health, health_extra, render_metrics, daemon};
-    daemon->http = cw_http_new(env->base, config->http_listen, &endpoints, errs);
+    cw_http_limits_t limits = {(int)config->http_max_connections,
+                               config->http_request_timeout_ms};
+    daemon->http = cw_http_new(env->base, config->http_listen, &endpoints, &limits, errs);
     if (daemon->http == NULL)
         return -1;
 
+    warn_if_config_exposed(config);
     char *password = redis_password(config, errs);
     if ((config->redis_password_file != NULL || config->redis_password != NULL) && password == NULL)
         return -1;

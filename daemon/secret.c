@@ -2,6 +2,7 @@
 #include "secret.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,29 +10,53 @@
 #include "alloc.h"
 #include "log.h"
 
+/* Room for the longest secret and some trailing whitespace to drop. */
+#define LINE_BYTES (CW_SECRET_MAX_BYTES + 64)
+
 char *cw_secret_read(const char *path, cw_errlist_t *errs)
 {
     FILE *f = fopen(path, "re");
     if (f == NULL) {
-        cw_errlist_add(errs, "%s: cannot read the password file: %s", path, strerror(errno));
+        cw_errlist_add(errs, "%s: cannot read the password file: %s", path,
+                       strerror(errno));
         return NULL;
     }
-    char line[1024];
-    char *secret = NULL;
-    if (fgets(line, sizeof line, f) != NULL) {
-        size_t len = strlen(line);
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
-                           line[len - 1] == ' ' || line[len - 1] == '\t'))
-            line[--len] = '\0';
-        if (len == 0)
-            cw_errlist_add(errs, "%s: the password file's first line is empty", path);
-        else
-            secret = cw_strdup(line);
-    } else {
-        cw_errlist_add(errs, "%s: the password file is empty", path);
+    char line[LINE_BYTES];
+    size_t len = 0;
+    bool too_long = false, nul = false;
+    int c;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        if (len == sizeof line) {
+            too_long = true;
+            break;
+        }
+        nul = nul || c == '\0';
+        line[len++] = (char)c;
     }
-    memset(line, 0, sizeof line);
+    bool empty_file = len == 0 && c == EOF && !ferror(f);
+    bool failed = ferror(f) != 0;
     fclose(f);
+    while (len > 0 &&
+           (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+        len--;
+    char *secret = NULL;
+    if (failed)
+        cw_errlist_add(errs, "%s: cannot read the password file", path);
+    else if (too_long || len > CW_SECRET_MAX_BYTES)
+        cw_errlist_add(
+            errs,
+            "%s: the password file's first line is longer than %d bytes; it is "
+            "refused rather than cut",
+            path, CW_SECRET_MAX_BYTES);
+    else if (nul)
+        cw_errlist_add(errs, "%s: the password file's first line holds a NUL byte", path);
+    else if (empty_file)
+        cw_errlist_add(errs, "%s: the password file is empty", path);
+    else if (len == 0)
+        cw_errlist_add(errs, "%s: the password file's first line is empty", path);
+    else if ((secret = cw_strndup(line, len)) == NULL)
+        cw_errlist_add(errs, "%s: out of memory", path);
+    memset(line, 0, sizeof line);
     return secret;
 }
 

@@ -1,13 +1,18 @@
 /* Secrets from files ([redis] password_file), and the warning an operator
  * needs when a file holding a secret can be read by other users. Secrets are
- * never logged. */
+ * never logged, and never cut: one too long for its buffer is an error. */
 #ifndef CW_SECRET_H
 #define CW_SECRET_H
 
 #include "errlist.h"
 
-/* Reads the file's first line (trailing newline and whitespace dropped) into
- * a new string; NULL with the reason in errs. */
+/* The longest secret a password file may hold, in bytes. */
+#define CW_SECRET_MAX_BYTES 1024
+
+/* Reads the file's first line (its newline and trailing whitespace dropped)
+ * into a new string; NULL with the reason in errs (naming the file, never
+ * its content) when the file cannot be read, the line is empty, longer than
+ * CW_SECRET_MAX_BYTES or holds a NUL byte. */
 char *cw_secret_read(const char *path, cw_errlist_t *errs);
 /* Logs a warning when the file is readable by group or others. `what` says
  * which secret it holds. Returns 1 when it warned, else 0. */

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "keys.h"
 #include "log.h"
+#include "mask.h"
 #include "store.h"
 
 #define MGET_CHUNK 500
@@ -152,9 +153,16 @@ static void load_values(cw_step_t *step, const sent_t *sent, const redisReply *r
         if (value->type != REDIS_REPLY_STRING)
             continue; /* a new subscriber */
         if (cw_subset_load(step->subs, sent->first + i, (const uint8_t *)value->str,
-                           value->len) != 0)
-            cw_log(LOG_ERR, "partition %d: a stored subscriber state is corrupt; starting it afresh",
-                   step->partition);
+                           value->len) != 0) {
+            /* the key, its MSISDN masked: which one an operator may inspect */
+            char masked[CW_MASK_SIZE], key[CW_KEY_SIZE];
+            cw_mask_msisdn(step->subs->subs[sent->first + i].msisdn, masked);
+            cw_key_sub(key, step->env->config->key_prefix, step->partition, masked);
+            cw_log(LOG_ERR,
+                   "partition %d: the stored subscriber state %s (%zu bytes) does not "
+                   "decode; starting it afresh",
+                   step->partition, key, value->len);
+        }
     }
 }
 

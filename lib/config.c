@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "hash.h"
 #include "number.h"
+#include "secrets.h"
 
 #define MAX_FILE_BYTES (1024 * 1024) /* a config is a few KiB; refuse to slurp a disk */
 #define TOPIC_MAX_CHARS 249          /* Kafka's own limit */
@@ -83,9 +84,10 @@ typedef struct directive {
 #define POINTS 0, 100
 #define COUNT 1, 1000000
 
-/* Every key of SPEC section 2, in its order, plus [kafka] max_in_flight and
- * [redis] timeout (documented in README.md). [rules] and [score] keys make
- * rules_version; [actions] keys are free-form and handled apart. */
+/* Every key of SPEC section 2, in its order, plus [kafka] max_in_flight,
+ * [redis] timeout and the [http] limits (documented in README.md). [rules]
+ * and [score] keys make rules_version; [actions] keys are free-form and
+ * handled apart. */
 static const directive_t directives[] = {
     {SEC_KAFKA, "brokers", T_STRING, OFF(brokers), NULL, NOLIM, RESTART},
     {SEC_KAFKA, "group_id", T_STRING, OFF(group_id), "cdrwarn", NOLIM, RESTART},
@@ -148,6 +150,10 @@ static const directive_t directives[] = {
     {SEC_RULES, "outcome_horizon_weeks", T_INT, OFF(rules.outcome_horizon_weeks), "8", 0,
      CW_WEEKS_KEPT_MAX - 1, APPLY},
     {SEC_HTTP, "listen", T_LISTEN, OFF(http_listen), "127.0.0.1:9464", NOLIM, RESTART},
+    {SEC_HTTP, "max_connections", T_INT, OFF(http_max_connections), "16", 1, 1024,
+     RESTART},
+    {SEC_HTTP, "request_timeout", T_DURATION, OFF(http_request_timeout_ms), "5s", 100,
+     5 * MS_MINUTE, RESTART},
     {SEC_SCORE, "threshold", T_INT, OFF(score.threshold), "10", 1, 1000, APPLY},
     {SEC_SCORE, "spend_fall_pct", T_INT, OFF(score.spend_fall_pct), "90", 1, 100, APPLY},
     {SEC_SCORE, "spend_fall_points", T_INT, OFF(score.spend_fall_points), "3", POINTS, APPLY},
@@ -908,6 +914,15 @@ static void set_key(parser_t *p, int line, section_t sec, const char *key,
     report_unknown_key(p, line, sec, key);
 }
 
+/* Whether the key's value is a secret (lib/secrets.c has the rule). */
+static bool secret_key(section_t sec, const char *key)
+{
+    if (sec == SEC_REDIS)
+        return strcmp(key, "password") == 0;
+    return sec == SEC_KAFKA && strncmp(key, "property.", strlen("property.")) == 0 &&
+           cw_secrets_property(key + strlen("property."));
+}
+
 /* One line, without its newline: a section header, a key = value pair, or
  * nothing once the comment and whitespace are gone. */
 static void parse_line(parser_t *p, int line, const char *b, const char *e,
@@ -981,6 +996,12 @@ static void parse_line(parser_t *p, int line, const char *b, const char *e,
     } else if (*sec == SEC_NONE) {
         report(p, line, SEC_NONE, key,
                "key outside any section; expected a [section] line first");
+    } else if (hash != NULL && ve == hash && vb < ve && secret_key(*sec, key)) {
+        /* "password = abc#def" would be the secret "abc": refused, not cut */
+        report(p, line, *sec, key,
+               "expected a secret without '#', found one followed at once by '#', which "
+               "starts a comment and would cut it%s",
+               *sec == SEC_REDIS ? "; put such a password in password_file" : "");
     } else {
         set_key(p, line, *sec, key, value);
     }

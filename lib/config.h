@@ -82,6 +82,8 @@ typedef struct cw_config {
     char rules_version[CW_RULES_VERSION_SIZE]; /* hash of the effective [rules] and [score] */
     /* [http] */
     char *http_listen;            /* "host:port" */
+    int64_t http_max_connections; /* open at once; more are refused */
+    int64_t http_request_timeout_ms; /* from accept to the reply's last byte */
     /* [console] (cdrwarn-console only) */
     char *console_listen;
     char *console_key_prefix;

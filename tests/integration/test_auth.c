@@ -11,7 +11,11 @@
  *   - a wrong password: /healthz stays 503 naming Redis, the log says
  *     clearly that authentication failed, the daemon keeps retrying (and
  *     stops cleanly), and neither the wrong secret nor the right one is ever
- *     in the log. */
+ *     in the log;
+ *   - a Kafka secret (property.sasl.password) in a config readable by
+ *     others: the same warning, naming the key, never the value;
+ *   - a password file whose first line is longer than the daemon takes:
+ *     refused at start (exit 1) with an error naming the file, never cut. */
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,6 +31,8 @@
 #define USER "cdrwarn"
 #define USER_SECRET "cw-Secret-9xVt4Lp"
 #define WRONG_SECRET "not-the-Secret-3zR"
+#define KAFKA_SECRET "kafka-Secret-8wQm2"
+#define LONG_SECRET_BYTES 1025 /* one more than daemon/secret.h allows */
 #define UTC8 (8 * 3600)
 #define WAIT_MS 60000
 
@@ -111,7 +117,8 @@ static void stop_cleanly(void)
 
 static void secrets_not_logged(void)
 {
-    static const char *const secrets[] = {USER_SECRET, WRONG_SECRET, ADMIN_SECRET};
+    static const char *const secrets[] = {USER_SECRET, WRONG_SECRET, ADMIN_SECRET,
+                                          KAFKA_SECRET, "long-Secret-"};
     for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
         CW_HARNESS_ASSERT(h, !cw_harness_daemon_log_contains(h, secrets[i]),
                           "the log holds the secret %s", secrets[i]);
@@ -216,6 +223,61 @@ START_TEST(a_wrong_password_keeps_health_503_and_says_so_without_the_secret)
 }
 END_TEST
 
+START_TEST(a_kafka_secret_in_a_config_readable_by_others_is_warned_about_by_key)
+{
+    CW_HARNESS_REQUIRE(h);
+    start_redis();
+    char path[400];
+    use_password_file(USER_SECRET, 0600, path, sizeof path);
+    /* the devbroker speaks PLAINTEXT: librdkafka keeps the SASL settings unused */
+    cw_harness_config_set(h, "kafka", "property.sasl.username", "cdrwarn");
+    cw_harness_config_set(h, "kafka", "property.sasl.password", KAFKA_SECRET);
+    CW_HARNESS_OK(h, cw_harness_config_write(h));
+    CW_HARNESS_ASSERT(h, chmod(cw_harness_config_path(h), 0644) == 0, "chmod");
+    CW_HARNESS_OK(h, cw_harness_daemon_start(h));
+    CW_HARNESS_OK(h, cw_harness_daemon_wait_healthy(h, WAIT_MS));
+    char warning[1200];
+    snprintf(warning, sizeof warning,
+             "<4>SECURITY: %s holds [kafka] property.sasl.password and is readable by other "
+             "users (mode 0644); run: chmod 600 %s",
+             cw_harness_config_path(h), cw_harness_config_path(h));
+    CW_HARNESS_ASSERT(h, cw_harness_daemon_log_contains(h, warning),
+                      "no warning \"%s\" in the log", warning);
+    works_end_to_end();
+    stop_cleanly();
+    secrets_not_logged();
+    cw_harness_stop(h);
+}
+END_TEST
+
+START_TEST(a_password_file_line_longer_than_the_limit_is_refused_naming_the_file)
+{
+    CW_HARNESS_REQUIRE(h);
+    start_redis();
+    char secret[LONG_SECRET_BYTES + 1];
+    memset(secret, 'x', LONG_SECRET_BYTES);
+    memcpy(secret, "long-Secret-", 12);
+    secret[LONG_SECRET_BYTES] = '\0';
+    char path[400];
+    use_password_file(secret, 0600, path, sizeof path);
+    CW_HARNESS_OK(h, cw_harness_daemon_start(h));
+    int status = -1;
+    CW_HARNESS_OK(h, cw_harness_daemon_wait_exit_n(h, 0, WAIT_MS, &status));
+    CW_HARNESS_ASSERT(h, status == 1,
+                      "cdrwarnd exited with status %d given a %d-byte password; expected 1",
+                      status, LONG_SECRET_BYTES);
+    char error[1200];
+    snprintf(error, sizeof error,
+             "%s: the password file's first line is longer than 1024 bytes; it is refused "
+             "rather than cut",
+             path);
+    CW_HARNESS_ASSERT(h, cw_harness_daemon_log_contains(h, error),
+                      "no error \"%s\" in the log", error);
+    secrets_not_logged();
+    cw_harness_stop(h);
+}
+END_TEST
+
 int main(void)
 {
     const TTest *tests[] = {
@@ -223,6 +285,8 @@ int main(void)
         a_requirepass_password_in_a_config_readable_by_others_is_warned_about,
         a_password_file_readable_by_others_is_warned_about,
         a_wrong_password_keeps_health_503_and_says_so_without_the_secret,
+        a_kafka_secret_in_a_config_readable_by_others_is_warned_about_by_key,
+        a_password_file_line_longer_than_the_limit_is_refused_naming_the_file,
     };
     return cw_harness_main("auth", tests, sizeof tests / sizeof tests[0], 120, &h);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The unit passes `systemd-analyze verify` without a single warning, and
-# carries the settings issue 4 requires. Args: UNIT DAEMON_BINARY CONFIG_DIR
+# carries the settings issues 4 and 12 require. Args: UNIT DAEMON_BINARY CONFIG_DIR
 set -euo pipefail
 unit=$1 daemon=$2 confdir=$3
 work=$(mktemp -d)
@@ -19,6 +19,7 @@ required=(
   "Type=notify" "WatchdogSec=" "ExecReload=/bin/kill -HUP \$MAINPID" "Restart=on-failure"
   "User=cdrwarn" "NoNewPrivileges=yes" "ProtectSystem=strict" "ProtectHome=yes"
   "PrivateTmp=yes" "CapabilityBoundingSet=" "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX"
+  "MemoryMax=" "OOMScoreAdjust=" "PrivateIPC=yes" "PrivateMounts=yes"
 )
 for line in "${required[@]}"; do
   grep -qxF -- "$line" "$unit" || grep -q -- "^$line" "$unit" || {

@@ -127,6 +127,8 @@ START_TEST(minimal_config_takes_every_default)
     ck_assert_str_eq(c->actions.by_level_tier[CW_LEVEL_RED][CW_TIER_HIGH].names[0],
                      "home_visit");
     ck_assert_str_eq(c->http_listen, "127.0.0.1:9464");
+    ck_assert_int_eq(c->http_max_connections, 16);
+    ck_assert_int_eq(c->http_request_timeout_ms, 5000);
     ck_assert_str_eq(c->outcome_topic, "churn-outcomes");
     ck_assert_str_eq(c->score_topic, "churn-scores");
     ck_assert(!c->redis_cluster);
@@ -201,7 +203,9 @@ static const char every_key[] =
     "red_high =\n"
     "yellow_low = sms\n"
     "[http]\n"
-    "listen = [::1]:9500\n";
+    "listen = [::1]:9500\n"
+    "max_connections = 64\n"
+    "request_timeout = 750ms\n";
 
 START_TEST(every_key_is_parsed)
 {
@@ -260,6 +264,8 @@ START_TEST(every_key_is_parsed)
     ck_assert_str_eq(c->actions.by_trigger[CW_TRIG_PLAN_DOWNGRADE].names[0],
                      "value_review");
     ck_assert_str_eq(c->http_listen, "[::1]:9500");
+    ck_assert_int_eq(c->http_max_connections, 64);
+    ck_assert_int_eq(c->http_request_timeout_ms, 750);
     cw_config_free(c);
 }
 END_TEST
@@ -316,6 +322,27 @@ START_TEST(duration_bounds_are_inclusive)
     ck_assert_int_eq(c->idle_close_ms, 1000);
     ck_assert_int_eq(c->redis_timeout_ms, 100);
     cw_config_free(c);
+}
+END_TEST
+
+START_TEST(http_limits_take_their_bounds_and_refuse_beyond)
+{
+    cw_config_t *c = parse_ok(MINIMAL "[http]\nmax_connections = 1\nrequest_timeout = 100ms\n");
+    ck_assert_int_eq(c->http_max_connections, 1);
+    ck_assert_int_eq(c->http_request_timeout_ms, 100);
+    cw_config_free(c);
+    c = parse_ok(MINIMAL "[http]\nmax_connections = 1024\nrequest_timeout = 5m\n");
+    ck_assert_int_eq(c->http_max_connections, 1024);
+    ck_assert_int_eq(c->http_request_timeout_ms, 300000);
+    cw_config_free(c);
+    ck_assert_str_eq(parse_errors(MINIMAL "[http]\nmax_connections = 0\n"
+                                          "request_timeout = 99ms\n",
+                                  2),
+                     "t.conf:4: [http] max_connections: expected an integer from 1 to 1024, "
+                     "found '0'\n"
+                     "t.conf:5: [http] request_timeout: expected a duration from 100ms to 5m "
+                     "(a whole number with an optional ms, s, m, h or d suffix; none = "
+                     "seconds), found '99ms'\n");
 }
 END_TEST
 
@@ -771,12 +798,14 @@ START_TEST(reload_applies_rules_and_names_restart_only_keys)
     ck_assert_str_eq(restart, "");
     ck_assert_int_eq(reload_check(MINIMAL, MINIMAL "property.linger.ms = 5\n"
                                            "[redis]\ntimeout = 3s\npassword = s3cret\n"
-                                           "[http]\nlisten = 127.0.0.1:1\n",
+                                           "[http]\nlisten = 127.0.0.1:1\n"
+                                           "max_connections = 2\n",
                                   restart, sizeof restart),
                      0);
     /* table order, then the properties; never a value */
     ck_assert_str_eq(restart,
-                     "[redis] password, [redis] timeout, [http] listen, [kafka] property.*");
+                     "[redis] password, [redis] timeout, [http] listen, [http] "
+                     "max_connections, [kafka] property.*");
     ck_assert_uint_eq(errs.count, 0);
 }
 END_TEST
@@ -875,6 +904,7 @@ static Suite *config_suite(void)
     tcase_add_test(values, every_duration_suffix);
     tcase_add_test(values, malformed_durations_are_rejected);
     tcase_add_test(values, duration_bounds_are_inclusive);
+    tcase_add_test(values, http_limits_take_their_bounds_and_refuse_beyond);
     tcase_add_test(values, utc_offset_forms);
     tcase_add_test(values, bool_spellings);
     tcase_add_test(values, listen_accepts_host_names_and_bracketed_ipv6);
