@@ -46,13 +46,10 @@ static int connect_redis(accept_t *acc)
         return fail("cannot connect to Redis %s: %s", config->redis_host,
                     acc->redis ? acc->redis->errstr : "out of memory");
     cw_errlist_t errs = CW_ERRLIST_INIT;
-    char *password = NULL;
-    if (config->redis_password_file != NULL)
-        password = cw_secret_read(config->redis_password_file, &errs);
-    else if (config->redis_password != NULL)
-        password = cw_strdup(config->redis_password);
+    bool no_password;
+    char *password = cw_secret_redis_password(config, &errs, &no_password);
     int rc = 0;
-    if (errs.count > 0) {
+    if (no_password) {
         rc = fail("%s", cw_errlist_text(&errs));
     } else if (password != NULL) {
         redisReply *reply =

@@ -305,17 +305,6 @@ static void warn_if_config_exposed(const cw_config_t *config)
         cw_secret_warn_if_exposed(config->path, secrets);
 }
 
-static char *redis_password(const cw_config_t *config, cw_errlist_t *errs)
-{
-    if (config->redis_password_file != NULL) {
-        cw_secret_warn_if_exposed(config->redis_password_file, "the Redis password");
-        return cw_secret_read(config->redis_password_file, errs);
-    }
-    if (config->redis_password != NULL)
-        return cw_strdup(config->redis_password);
-    return NULL;
-}
-
 /* ---- health and metrics ------------------------------------------------- */
 
 static bool health(char *buf, size_t size, void *arg)
@@ -396,8 +385,9 @@ static int start(cw_daemon_t *daemon, cw_errlist_t *errs)
         return -1;
 
     warn_if_config_exposed(config);
-    char *password = redis_password(config, errs);
-    if ((config->redis_password_file != NULL || config->redis_password != NULL) && password == NULL)
+    bool no_password;
+    char *password = cw_secret_redis_password(config, errs, &no_password);
+    if (no_password)
         return -1;
     cw_store_options_t options = {
         .host = config->redis_host,

@@ -72,6 +72,20 @@ int cw_secret_warn_if_exposed(const char *path, const char *what)
     return 1;
 }
 
+char *cw_secret_redis_password(const cw_config_t *config, cw_errlist_t *errs, bool *failed)
+{
+    char *password = NULL;
+    if (config->redis_password_file != NULL) {
+        cw_secret_warn_if_exposed(config->redis_password_file, "the Redis password");
+        password = cw_secret_read(config->redis_password_file, errs);
+    } else if (config->redis_password != NULL) {
+        password = cw_strdup(config->redis_password);
+    }
+    *failed = password == NULL &&
+              (config->redis_password_file != NULL || config->redis_password != NULL);
+    return password;
+}
+
 void cw_secret_free(char *secret)
 {
     if (secret == NULL)

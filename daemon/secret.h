@@ -4,6 +4,9 @@
 #ifndef CW_SECRET_H
 #define CW_SECRET_H
 
+#include <stdbool.h>
+
+#include "config.h"
 #include "errlist.h"
 
 /* The longest secret a password file may hold, in bytes. */
@@ -17,6 +20,10 @@ char *cw_secret_read(const char *path, cw_errlist_t *errs);
 /* Logs a warning when the file is readable by group or others. `what` says
  * which secret it holds. Returns 1 when it warned, else 0. */
 int cw_secret_warn_if_exposed(const char *path, const char *what);
+/* The Redis password of the config ([redis] password_file, or password),
+ * warning when its file is readable by others; NULL when there is none or
+ * with the reason in errs (then *failed is set). */
+char *cw_secret_redis_password(const cw_config_t *config, cw_errlist_t *errs, bool *failed);
 /* Overwrites and frees a secret. */
 void cw_secret_free(char *secret);
 
