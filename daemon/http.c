@@ -98,13 +98,15 @@ static void render_partitions(struct evbuffer *out, void *arg)
     /* the running [time] settings, so that an alerting rule can tell a week
      * close that is late (stream time behind the wall clock by more than
      * both) without copying the config (ops/prometheus/cdrwarn.rules.yml) */
-    evbuffer_add_printf(out, "# HELP cdrwarn_late_grace_seconds The running [time] late_grace.\n"
-                             "# TYPE cdrwarn_late_grace_seconds gauge\n"
-                             "cdrwarn_late_grace_seconds %.3f\n",
+    evbuffer_add_printf(out,
+                        "# HELP cdrwarn_late_grace_seconds The running [time] late_grace.\n"
+                        "# TYPE cdrwarn_late_grace_seconds gauge\n"
+                        "cdrwarn_late_grace_seconds %.3f\n",
                         (double)config->late_grace_ms / 1000.0);
-    evbuffer_add_printf(out, "# HELP cdrwarn_idle_close_seconds The running [time] idle_close.\n"
-                             "# TYPE cdrwarn_idle_close_seconds gauge\n"
-                             "cdrwarn_idle_close_seconds %.3f\n",
+    evbuffer_add_printf(out,
+                        "# HELP cdrwarn_idle_close_seconds The running [time] idle_close.\n"
+                        "# TYPE cdrwarn_idle_close_seconds gauge\n"
+                        "cdrwarn_idle_close_seconds %.3f\n",
                         (double)config->idle_close_ms / 1000.0);
 }
 

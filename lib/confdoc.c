@@ -49,7 +49,8 @@ typedef struct line {
     bool cut;
 } line_t;
 
-static void line_add(line_t *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line_add(line_t *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void line_add(line_t *l, const char *fmt, ...)
 {
@@ -154,8 +155,8 @@ static size_t placeholder_len(const char *text, size_t len)
     if (i == 0 || i >= len || text[i] != '.')
         return 0;
     size_t key_start = ++i;
-    while (i < len && ((text[i] >= 'a' && text[i] <= 'z') || (text[i] >= '0' && text[i] <= '9') ||
-                       text[i] == '_'))
+    while (i < len && ((text[i] >= 'a' && text[i] <= 'z') ||
+                       (text[i] >= '0' && text[i] <= '9') || text[i] == '_'))
         i++;
     if (i == key_start || i >= len || text[i] != '@' || i > 2 * NAME_MAX_CHARS)
         return 0;
@@ -164,7 +165,8 @@ static size_t placeholder_len(const char *text, size_t len)
 
 /* The description, one sentence a line (roff's habit, and lines a linter
  * accepts), each line indented like the one the placeholder stood on. */
-static void add_sentences(buf_t *page, const char *description, const char *text, size_t at)
+static void add_sentences(buf_t *page, const char *description, const char *text,
+                          size_t at)
 {
     size_t line_start = at;
     while (line_start > 0 && text[line_start - 1] != '\n')
@@ -204,7 +206,8 @@ int cw_confdoc_expand(const char *text, size_t len, const char *path, char **out
 {
     *out = NULL;
     size_t count = cw_config_key_count();
-    int *named_at = cw_calloc(count ? count : 1, sizeof *named_at); /* line; 0 = not yet */
+    int *named_at =
+        cw_calloc(count ? count : 1, sizeof *named_at); /* line; 0 = not yet */
     if (named_at == NULL)
         return -1;
     buf_t page = {NULL, 0, 0, false};
@@ -233,12 +236,12 @@ int cw_confdoc_expand(const char *text, size_t len, const char *path, char **out
         }
         long index = find_key(text + i, name_len);
         if (index < 0) {
-            cw_errlist_add(errs, "%s:%d: @%.*s@ names no key of the config table", path, line,
-                           (int)name_len, text + i);
+            cw_errlist_add(errs, "%s:%d: @%.*s@ names no key of the config table", path,
+                           line, (int)name_len, text + i);
             errors++;
         } else if (named_at[index] != 0) {
-            cw_errlist_add(errs, "%s:%d: @%.*s@ is described already at line %d", path, line,
-                           (int)name_len, text + i, named_at[index]);
+            cw_errlist_add(errs, "%s:%d: @%.*s@ is described already at line %d", path,
+                           line, (int)name_len, text + i, named_at[index]);
             errors++;
         } else {
             cw_config_key_t key;
@@ -246,8 +249,8 @@ int cw_confdoc_expand(const char *text, size_t len, const char *path, char **out
             cw_config_key_at((size_t)index, &key);
             named_at[index] = line;
             if (cw_confdoc_describe(&key, description, sizeof description) != 0) {
-                cw_errlist_add(errs, "%s:%d: the description of [%s] %s is too long", path,
-                               line, key.section, key.key);
+                cw_errlist_add(errs, "%s:%d: the description of [%s] %s is too long",
+                               path, line, key.section, key.key);
                 errors++;
             }
             add_sentences(&page, description, text, run);
@@ -259,8 +262,8 @@ int cw_confdoc_expand(const char *text, size_t len, const char *path, char **out
             continue;
         cw_config_key_t key;
         cw_config_key_at(k, &key);
-        cw_errlist_add(errs, "%s: [%s] %s is not described: add @%s.%s@ with its text", path,
-                       key.section, key.key, key.section, key.key);
+        cw_errlist_add(errs, "%s: [%s] %s is not described: add @%s.%s@ with its text",
+                       path, key.section, key.key, key.section, key.key);
         errors++;
     }
     cw_free(named_at);

@@ -73,11 +73,12 @@ static int scrape_complete(void)
         cw_scrape_free(&scrape);
         if (lag == 3 * PARTITIONS && stream == PARTITIONS && batches > 0)
             return 0;
-        snprintf(last, sizeof last, "%d lag samples, %d stream times, %g batches", lag, stream,
-                 batches);
+        snprintf(last, sizeof last, "%d lag samples, %d stream times, %g batches", lag,
+                 stream, batches);
         cw_harness_sleep_ms(100);
     }
-    return cw_harness_ops_failf(h, "/metrics not complete within %d ms: %s", WAIT_MS, last);
+    return cw_harness_ops_failf(h, "/metrics not complete within %d ms: %s", WAIT_MS,
+                                last);
 }
 
 static int play(void)
@@ -102,10 +103,10 @@ static int play(void)
             continue;
         sent[p] = true;
         left--;
-        CW_HARNESS_STEP(h, cw_harness_send_event(h, CW_HARNESS_TOPIC_CDR, msisdn, "voice",
-                                                 now - 60000,
-                                                 ",\"direction\":\"mo\",\"peer\":"
-                                                 "\"13800000999\",\"duration_s\":60") < 0);
+        CW_HARNESS_STEP(h, cw_harness_send_event(
+                               h, CW_HARNESS_TOPIC_CDR, msisdn, "voice", now - 60000,
+                               ",\"direction\":\"mo\",\"peer\":"
+                               "\"13800000999\",\"duration_s\":60") < 0);
     }
     CW_HARNESS_STEP(h, cw_harness_flush(h, WAIT_MS));
     return scrape_complete();
@@ -200,12 +201,12 @@ static size_t skip_group(const char *s, size_t i)
 static void promql_metrics(const char *expr, names_t *names)
 {
     static const char *const aggregations[] = {
-        "sum",    "min",   "max",    "avg",          "group",  "stddev",
-        "stdvar", "count", "count_values", "bottomk", "topk", "quantile"};
+        "sum",    "min",   "max",          "avg",     "group", "stddev",
+        "stdvar", "count", "count_values", "bottomk", "topk",  "quantile"};
     static const char *const label_lists[] = {"by",       "without",    "on",
                                               "ignoring", "group_left", "group_right"};
-    static const char *const keywords[] = {"and", "or", "unless", "bool", "offset",
-                                           "atan2", "inf", "nan", "Inf", "NaN"};
+    static const char *const keywords[] = {"and",   "or",  "unless", "bool", "offset",
+                                           "atan2", "inf", "nan",    "Inf",  "NaN"};
     size_t i = 0;
     while (expr[i] != '\0') {
         char c = expr[i];
@@ -219,7 +220,8 @@ static void promql_metrics(const char *expr, names_t *names)
                 i = skip_group(expr, i);
             while (isalnum((unsigned char)expr[i]) || expr[i] == '_')
                 i++;
-        } else if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)expr[i + 1]))) {
+        } else if (isdigit((unsigned char)c) ||
+                   (c == '.' && isdigit((unsigned char)expr[i + 1]))) {
             while (isalnum((unsigned char)expr[i]) || expr[i] == '.' || expr[i] == '_')
                 i++;
         } else if (isalpha((unsigned char)c) || c == '_' || c == ':') {
@@ -230,13 +232,15 @@ static void promql_metrics(const char *expr, names_t *names)
             while (expr[next] == ' ' || expr[next] == '\n' || expr[next] == '\t')
                 next++;
             const char *word = expr + start;
-            if (one_of(word, len, label_lists, sizeof label_lists / sizeof label_lists[0])) {
+            if (one_of(word, len, label_lists,
+                       sizeof label_lists / sizeof label_lists[0])) {
                 if (expr[next] == '(')
                     i = skip_group(expr, next);
             } else if (expr[next] == '(' ||
                        one_of(word, len, aggregations,
                               sizeof aggregations / sizeof aggregations[0]) ||
-                       one_of(word, len, keywords, sizeof keywords / sizeof keywords[0])) {
+                       one_of(word, len, keywords,
+                              sizeof keywords / sizeof keywords[0])) {
                 /* a function, an aggregation or a keyword */
             } else {
                 names_add(names, word, len);
@@ -253,7 +257,8 @@ static json_t *dashboard(void)
 {
     json_error_t err;
     json_t *root = json_load_file(DASHBOARD, JSON_REJECT_DUPLICATES, &err);
-    ck_assert_msg(root != NULL, "%s:%d:%d: %s", DASHBOARD, err.line, err.column, err.text);
+    ck_assert_msg(root != NULL, "%s:%d:%d: %s", DASHBOARD, err.line, err.column,
+                  err.text);
     return root;
 }
 
@@ -292,13 +297,14 @@ static void dashboard_exprs(json_t *root, exprs_t *exprs)
         {
             const char *expr = json_string_value(json_object_get(target, "expr"));
             const char *ref = json_string_value(json_object_get(target, "refId"));
-            ck_assert_msg(expr != NULL && expr[0] != '\0', "panel \"%s\" has a target without expr",
-                          title ? title : "?");
+            ck_assert_msg(expr != NULL && expr[0] != '\0',
+                          "panel \"%s\" has a target without expr", title ? title : "?");
             exprs_add(exprs, expr, "panel \"%.40s\" target %s", title ? title : "?",
                       ref ? ref : "?");
         }
     }
-    json_array_foreach(json_object_get(json_object_get(root, "templating"), "list"), i, variable)
+    json_array_foreach(json_object_get(json_object_get(root, "templating"), "list"), i,
+                       variable)
     {
         if (strcmp(text_of(variable, "type"), "query") != 0)
             continue;
@@ -311,7 +317,8 @@ static void dashboard_exprs(json_t *root, exprs_t *exprs)
         if (strncmp(text, "label_values(", 13) == 0) {
             /* label_values(METRIC, label): only the first argument is PromQL */
             char metric[256];
-            snprintf(metric, sizeof metric, "%.*s", (int)strcspn(text + 13, ","), text + 13);
+            snprintf(metric, sizeof metric, "%.*s", (int)strcspn(text + 13, ","),
+                     text + 13);
             exprs_add(exprs, metric, "variable %s", name ? name : "?");
         } else {
             exprs_add(exprs, text, "variable %s", name ? name : "?");
@@ -364,7 +371,8 @@ static void rules_exprs(exprs_t *exprs, size_t *alerts)
 static void scrape_names(names_t *series, names_t *families)
 {
     cw_scrape_t scrape;
-    CW_HARNESS_ASSERT(h, metrics_text != NULL && cw_scrape_parse(metrics_text, &scrape) == 0,
+    CW_HARNESS_ASSERT(h,
+                      metrics_text != NULL && cw_scrape_parse(metrics_text, &scrape) == 0,
                       "no scrape: %s", cw_harness_ops_error());
     for (size_t i = 0; i < scrape.sample_count; i++)
         names_add(series, scrape.samples[i].name, strlen(scrape.samples[i].name));
@@ -390,8 +398,9 @@ static void expect_exported(const exprs_t *exprs, const char *what)
                                 sizeof prometheus_own / sizeof prometheus_own[0]);
             for (size_t s = 0; s < series.count && !found; s++)
                 found = strcmp(series.items[s], name) == 0;
-            CW_HARNESS_ASSERT(h, found, "%s, %s: %s is not a metric cdrwarnd exports (%s)",
-                              what, exprs->where[e], name, exprs->items[e]);
+            CW_HARNESS_ASSERT(h, found,
+                              "%s, %s: %s is not a metric cdrwarnd exports (%s)", what,
+                              exprs->where[e], name, exprs->items[e]);
             checked++;
         }
         names_free(&used);
@@ -405,11 +414,12 @@ static void expect_exported(const exprs_t *exprs, const char *what)
 START_TEST(promql_metric_names_are_told_from_functions_labels_and_variables)
 {
     names_t names = {{0}, 0};
-    promql_metrics("histogram_quantile(0.99, sum by (le) (rate(a_bucket{instance=~\"$i\"}"
-                   "[$__rate_interval]))) / on (instance) group_left b + sum without(x) (c) "
-                   "offset 5m > bool 1e3 and time() - max by (p) (d:rec{l=\"x{y}\"}[5m:1m]) "
-                   "or vector(0) unless count(e) > inf",
-                   &names);
+    promql_metrics(
+        "histogram_quantile(0.99, sum by (le) (rate(a_bucket{instance=~\"$i\"}"
+        "[$__rate_interval]))) / on (instance) group_left b + sum without(x) (c) "
+        "offset 5m > bool 1e3 and time() - max by (p) (d:rec{l=\"x{y}\"}[5m:1m]) "
+        "or vector(0) unless count(e) > inf",
+        &names);
     ck_assert_uint_eq(names.count, 5);
     ck_assert_str_eq(names.items[0], "a_bucket");
     ck_assert_str_eq(names.items[1], "b");
@@ -432,7 +442,8 @@ START_TEST(the_dashboard_is_a_grafana_dashboard_with_a_stated_schema)
     bool has_datasource_variable = false;
     size_t i, j;
     json_t *item, *target;
-    json_array_foreach(json_object_get(json_object_get(root, "templating"), "list"), i, item)
+    json_array_foreach(json_object_get(json_object_get(root, "templating"), "list"), i,
+                       item)
     {
         if (strcmp(text_of(item, "type"), "datasource") == 0 &&
             strcmp(text_of(item, "query"), "prometheus") == 0)
@@ -528,8 +539,9 @@ START_TEST(every_dashboard_query_parses_as_promql)
     size_t n = fread(output, 1, sizeof output - 1, pipe);
     output[n] = '\0';
     int status = pclose(pipe);
-    ck_assert_msg(status == 0, "promtool check rules on the dashboard's %zu queries (%s; "
-                               "promtool is in the Debian package prometheus):\n%s",
+    ck_assert_msg(status == 0,
+                  "promtool check rules on the dashboard's %zu queries (%s; "
+                  "promtool is in the Debian package prometheus):\n%s",
                   exprs.count, path, output);
     exprs_free(&exprs);
     json_decref(root);
@@ -580,12 +592,13 @@ START_TEST(every_family_the_daemon_exports_is_on_the_dashboard)
         bool shown = false;
         for (size_t u = 0; u < used.count && !shown; u++)
             shown = strncmp(used.items[u], family, len) == 0 &&
-                    (used.items[u][len] == '\0' || strcmp(used.items[u] + len, "_bucket") == 0 ||
+                    (used.items[u][len] == '\0' ||
+                     strcmp(used.items[u] + len, "_bucket") == 0 ||
                      strcmp(used.items[u] + len, "_sum") == 0 ||
                      strcmp(used.items[u] + len, "_count") == 0);
-        CW_HARNESS_ASSERT(h, shown,
-                          "%s is on no panel of ops/grafana/cdrwarn.json: give it a panel",
-                          family);
+        CW_HARNESS_ASSERT(
+            h, shown, "%s is on no panel of ops/grafana/cdrwarn.json: give it a panel",
+            family);
     }
     names_free(&used);
     names_free(&series);
@@ -603,17 +616,21 @@ START_TEST(the_time_settings_the_rules_compare_with_are_the_running_ones)
     cw_scrape_t scrape;
     CW_HARNESS_ASSERT(h, cw_scrape_parse(metrics_text, &scrape) == 0, "%s",
                       cw_harness_ops_error());
-    const cw_scrape_sample_t *grace = cw_scrape_find(&scrape, "cdrwarn_late_grace_seconds");
-    const cw_scrape_sample_t *idle = cw_scrape_find(&scrape, "cdrwarn_idle_close_seconds");
+    const cw_scrape_sample_t *grace =
+        cw_scrape_find(&scrape, "cdrwarn_late_grace_seconds");
+    const cw_scrape_sample_t *idle =
+        cw_scrape_find(&scrape, "cdrwarn_idle_close_seconds");
     CW_HARNESS_ASSERT(h, grace != NULL && grace->value == LATE_GRACE_S,
                       "cdrwarn_late_grace_seconds is %g, the config says %d",
                       grace ? grace->value : -1, LATE_GRACE_S);
     CW_HARNESS_ASSERT(h, idle != NULL && idle->value == IDLE_CLOSE_S,
                       "cdrwarn_idle_close_seconds is %g, the config says %d",
                       idle ? idle->value : -1, IDLE_CLOSE_S);
-    const cw_scrape_family_t *family = cw_scrape_family(&scrape, "cdrwarn_late_grace_seconds");
-    CW_HARNESS_ASSERT(h, family != NULL && strcmp(family->type, "gauge") == 0 && family->has_help,
-                      "cdrwarn_late_grace_seconds is not a gauge with HELP");
+    const cw_scrape_family_t *family =
+        cw_scrape_family(&scrape, "cdrwarn_late_grace_seconds");
+    CW_HARNESS_ASSERT(
+        h, family != NULL && strcmp(family->type, "gauge") == 0 && family->has_help,
+        "cdrwarn_late_grace_seconds is not a gauge with HELP");
     cw_scrape_free(&scrape);
 }
 END_TEST

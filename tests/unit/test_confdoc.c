@@ -78,8 +78,9 @@ START_TEST(the_page_describes_every_key_of_the_table_without_error)
         char *end = strstr(description, ". ");
         ck_assert_ptr_nonnull(end);
         end[1] = '\0';
-        ck_assert_msg(strstr(page, description) != NULL, "[%s] %s: \"%s\" not on the page",
-                      key.section, key.key, description);
+        ck_assert_msg(strstr(page, description) != NULL,
+                      "[%s] %s: \"%s\" not on the page", key.section, key.key,
+                      description);
     }
     cw_free(page);
 }
@@ -96,12 +97,14 @@ START_TEST(each_key_is_described_under_its_own_section_and_term)
     int placeholders = 0;
     for (char *line = strtok(source, "\n"); line != NULL; line = strtok(NULL, "\n")) {
         if (strncmp(line, "# [", 3) == 0) {
-            snprintf(section, sizeof section, "%.*s", (int)strcspn(line + 3, "]"), line + 3);
+            snprintf(section, sizeof section, "%.*s", (int)strcspn(line + 3, "]"),
+                     line + 3);
             term[0] = '\0';
         } else if (line[0] == '*') {
             /* the bold word, unescaped */
             size_t n = 0;
-            for (const char *c = line + 1; *c != '\0' && *c != '*' && n < sizeof term - 1; c++)
+            for (const char *c = line + 1; *c != '\0' && *c != '*' && n < sizeof term - 1;
+                 c++)
                 if (*c != '\\')
                     term[n++] = *c;
             term[n] = '\0';
@@ -121,7 +124,8 @@ END_TEST
 
 START_TEST(a_required_key_says_so)
 {
-    expect_description("kafka", "brokers", "Required (string). A change needs a restart.");
+    expect_description("kafka", "brokers",
+                       "Required (string). A change needs a restart.");
 }
 END_TEST
 
@@ -138,8 +142,9 @@ START_TEST(durations_are_written_in_their_largest_exact_unit)
 {
     expect_description("time", "idle_close",
                        "Default: *1h* (duration, 1s to 30d). A change needs a restart.");
-    expect_description("redis", "timeout",
-                       "Default: *5s* (duration, 100ms to 5m). A change needs a restart.");
+    expect_description(
+        "redis", "timeout",
+        "Default: *5s* (duration, 100ms to 5m). A change needs a restart.");
     expect_description("time", "late_grace",
                        "Default: *6h* (duration, 0 to 30d). A change needs a restart.");
 }
@@ -154,16 +159,18 @@ END_TEST
 
 START_TEST(markup_characters_in_a_default_are_escaped)
 {
-    expect_description("numbers", "rival_prefixes",
-                       "Default: */etc/cdrwarn/rival\\_prefixes.txt* (path). A reload applies "
-                       "a change.");
+    expect_description(
+        "numbers", "rival_prefixes",
+        "Default: */etc/cdrwarn/rival\\_prefixes.txt* (path). A reload applies "
+        "a change.");
 }
 END_TEST
 
 START_TEST(a_key_whose_change_refuses_the_reload_says_so)
 {
-    expect_description("numbers", "country_code",
-                       "Default: *86* (country code). A reload that changes it is refused.");
+    expect_description(
+        "numbers", "country_code",
+        "Default: *86* (country code). A reload that changes it is refused.");
 }
 END_TEST
 
@@ -200,15 +207,16 @@ START_TEST(sentences_are_split_into_lines_indented_like_the_placeholder)
     const char *text = source_with("", (size_t)-1, "");
     char *page = NULL;
     ck_assert_int_eq(cw_confdoc_expand(text, strlen(text), "p", &page, &errs), 0);
-    ck_assert_ptr_nonnull(strstr(page, "\tRequired (string).\n\tA change needs a restart.\n"));
+    ck_assert_ptr_nonnull(
+        strstr(page, "\tRequired (string).\n\tA change needs a restart.\n"));
     cw_free(page);
 }
 END_TEST
 
 START_TEST(double_at_is_one_at_and_other_ats_are_kept)
 {
-    const char *text = source_with("mail me@example.net, +@@read, @Version@ @a.b\n",
-                                   (size_t)-1, "");
+    const char *text =
+        source_with("mail me@example.net, +@@read, @Version@ @a.b\n", (size_t)-1, "");
     char *page = NULL;
     ck_assert_int_eq(cw_confdoc_expand(text, strlen(text), "p", &page, &errs), 0);
     ck_assert_ptr_nonnull(strstr(page, "mail me@example.net, +@read, @Version@ @a.b\n"));
@@ -252,8 +260,9 @@ START_TEST(a_key_the_page_never_names_is_an_error_naming_it)
     char *page = (char *)1;
     ck_assert_int_eq(cw_confdoc_expand(text, strlen(text), "p.scd", &page, &errs), 1);
     ck_assert_ptr_null(page);
-    ck_assert_str_eq(cw_errlist_text(&errs), "p.scd: [time] idle_close is not described: add "
-                                             "@time.idle_close@ with its text\n");
+    ck_assert_str_eq(cw_errlist_text(&errs),
+                     "p.scd: [time] idle_close is not described: add "
+                     "@time.idle_close@ with its text\n");
 }
 END_TEST
 
