@@ -30,6 +30,11 @@
 
 /* Series Prometheus makes itself for every scrape target, not the daemon. */
 static const char *const prometheus_own[] = {"up"};
+/* Families the daemon exports that the dashboard leaves out on purpose, each
+ * with the reason; a new family otherwise needs its panel. */
+static const char *const not_on_dashboard[] = {
+    NULL, /* none yet */
+};
 
 typedef struct names {
     char *items[MAX_NAMES];
@@ -590,6 +595,8 @@ START_TEST(every_family_the_daemon_exports_is_on_the_dashboard)
         const char *family = families.items[f];
         size_t len = strlen(family);
         bool shown = false;
+        for (size_t n = 0; not_on_dashboard[n] != NULL && !shown; n++)
+            shown = strcmp(not_on_dashboard[n], family) == 0;
         for (size_t u = 0; u < used.count && !shown; u++)
             shown = strncmp(used.items[u], family, len) == 0 &&
                     (used.items[u][len] == '\0' ||
@@ -597,7 +604,9 @@ START_TEST(every_family_the_daemon_exports_is_on_the_dashboard)
                      strcmp(used.items[u] + len, "_sum") == 0 ||
                      strcmp(used.items[u] + len, "_count") == 0);
         CW_HARNESS_ASSERT(
-            h, shown, "%s is on no panel of ops/grafana/cdrwarn.json: give it a panel",
+            h, shown,
+            "%s is on no panel of ops/grafana/cdrwarn.json: give it a panel "
+            "(or list it in not_on_dashboard, saying why)",
             family);
     }
     names_free(&used);
