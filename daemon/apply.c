@@ -1,287 +1,125 @@
-/* The apply step: a prefix of the partition's queued records is parsed,
- * applied to the subscribers' states, evaluated (SPEC section 5 (a)), and
- * committed with its alerts and new offsets. The step stops right after the
- * record whose event time closes a week, so the week-close sweep sees exactly
- * the records before it, whatever the batch boundaries. */
-#include "part_internal.h"
+/* The apply step (see apply.h): load, decide, commit, publish. */
+#include "apply.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "alloc.h"
+#include "batch.h"
 #include "clock.h"
 #include "consumer.h"
 #include "keys.h"
-#include "log.h"
 #include "outbox.h"
 #include "week.h"
 
-static void apply_loaded(cw_step_t *step);
-static void apply_committed(cw_step_t *step);
-static void add_dead_letters(cw_step_t *step);
-static void publish_dead_letters(cw_step_t *step);
+typedef struct apply {
+    const cw_env_t *env;
+    int32_t partition;
+    cw_meta_t stored;          /* the partition's meta before this step */
+    cw_batch_t batch;
+    cw_ops_t ops;
+    cw_step_done_fn done;
+    void *done_arg;
+} apply_t;
 
-/* Parses up to STEP_MAX_RECORDS queued records and names the subscribers
- * they need. */
-static int take_records(cw_step_t *step)
+static void loaded(cw_step_t *step, void *arg);
+static void committed(cw_step_t *step, void *arg);
+
+static void on_end(cw_step_t *step, bool ok, void *arg)
 {
-    cw_part_t *part = step->part;
-    const cw_config_t *config = cw_daemon_config(part->daemon);
-    size_t n = part->q_len < STEP_MAX_RECORDS ? part->q_len : STEP_MAX_RECORDS;
-    step->records = cw_malloc(n * sizeof *step->records);
-    if (step->records == NULL || cw_step_reserve(step, n) != 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        const cw_record_t *record = part->queue[(part->q_head + i) % part->q_cap];
-        step_record_t *r = &step->records[i];
-        r->record = record;
-        r->sub = -1;
-        r->replayed = false;
-        r->detail[0] = '\0';
-        r->reason = cw_event_parse(cw_record_value(record), record->value_len, config->country_code, &r->event,
-                                   r->detail, sizeof r->detail);
-        if (r->reason == CW_DLQ_NONE) {
-            r->sub = cw_step_sub(step, r->event.msisdn);
-            if (r->sub < 0) {
-                if (i == 0)
-                    return -1;
-                break; /* enough subscribers for one step: the rest waits */
-            }
-        }
-        step->record_count = i + 1;
-    }
-    return 0;
+    apply_t *apply = arg;
+    cw_step_result_t result = {
+        .ok = ok,
+        .why = cw_step_why(step),
+        .claimed_elsewhere = cw_step_claimed_elsewhere(step),
+        .records_done = ok ? apply->batch.taken : 0,
+        .meta = &apply->batch.meta,
+        .closed_week = CW_WEEK_NONE,
+    };
+    apply->done(&result, apply->done_arg);
+    cw_batch_free(&apply->batch);
+    cw_ops_free(&apply->ops);
+    cw_free(apply);
 }
 
-void cw_apply_begin(cw_part_t *part)
+cw_step_t *cw_apply_begin(const cw_env_t *env, int32_t partition, const cw_meta_t *meta,
+                          const cw_record_t *const *records, size_t count,
+                          cw_step_done_fn done, void *arg)
 {
-    cw_step_t *step = cw_step_new(part, STEP_APPLY);
-    if (step == NULL)
-        return;
-    step->after_load = apply_loaded;
-    step->after_commit = apply_committed;
-    if (take_records(step) != 0) {
+    apply_t *apply = cw_calloc(1, sizeof *apply);
+    if (apply == NULL)
+        return NULL;
+    *apply = (apply_t){.env = env, .partition = partition, .stored = *meta, .done = done,
+                       .done_arg = arg};
+    cw_step_t *step = cw_step_new(env, partition, on_end, apply);
+    if (step == NULL) {
+        cw_free(apply);
+        return NULL;
+    }
+    if (cw_batch_take(&apply->batch, records, count, env->config->country_code) != 0 ||
+        apply->batch.count == 0)
+        cw_step_fail(step, "out of memory");
+    else
+        cw_step_load(step, &apply->batch.subs, loaded);
+    return step;
+}
+
+/* The states, seen lists, meta changes and outbox entries of the step, as
+ * the commit script's operations. */
+static void build_ops(apply_t *apply)
+{
+    const cw_config_t *config = apply->env->config;
+    cw_batch_t *batch = &apply->batch;
+    cw_ops_t *ops = &apply->ops;
+    char key[CW_KEY_SIZE];
+    cw_ops_begin(ops, config->key_prefix, apply->partition, &apply->stored);
+    int64_t expire_at = cw_ops_expire_at(config);
+    cw_ops_write_states(ops, config->key_prefix, apply->partition, &batch->subs, expire_at);
+    for (size_t i = 0; i < batch->seen_count; i++) {
+        cw_key_seen(key, config->key_prefix, apply->partition, batch->seen[i].week);
+        cw_ops_append(ops, key, batch->seen[i].text, batch->seen[i].len, expire_at);
+    }
+    cw_ops_meta_changes(ops, config, &apply->stored, &batch->meta, false);
+    cw_outbox_commit(ops, &batch->entries);
+}
+
+static void loaded(cw_step_t *step, void *arg)
+{
+    apply_t *apply = arg;
+    cw_batch_ctx_t ctx = {apply->env->config, apply->env->setup, cw_wall_ms()};
+    if (cw_batch_apply(&apply->batch, &ctx, &apply->stored) != 0) {
         cw_step_fail(step, "out of memory");
         return;
     }
-    cw_step_load_subs(step);
+    build_ops(apply);
+    cw_step_commit(step, &apply->ops, committed);
 }
 
-static int seen_add(cw_step_t *step, int32_t week, const char *msisdn)
+static void count(cw_metrics_t *metrics, const cw_batch_t *batch)
 {
-    step_seen_t *seen = NULL;
-    for (size_t i = 0; i < step->seen_count && seen == NULL; i++)
-        if (step->seen[i].week == week)
-            seen = &step->seen[i];
-    if (seen == NULL) {
-        if (step->seen_count == step->seen_cap) {
-            size_t cap = step->seen_cap ? step->seen_cap * 2 : 4;
-            step_seen_t *grown = cw_realloc(step->seen, cap * sizeof *grown);
-            if (grown == NULL)
-                return -1;
-            step->seen = grown;
-            step->seen_cap = cap;
-        }
-        seen = &step->seen[step->seen_count++];
-        *seen = (step_seen_t){.week = week};
-    }
-    size_t len = strlen(msisdn);
-    if (seen->len + len + 1 > seen->cap) {
-        size_t cap = seen->cap ? seen->cap * 2 : 1024;
-        char *text = cw_realloc(seen->text, cap);
-        if (text == NULL)
-            return -1;
-        seen->text = text;
-        seen->cap = cap;
-    }
-    memcpy(seen->text + seen->len, msisdn, len);
-    seen->text[seen->len + len] = '\n';
-    seen->len += len + 1;
-    return 0;
-}
-
-/* Applies one good record; returns -1 when out of memory. */
-static int apply_one(cw_step_t *step, step_record_t *r, const cw_config_t *config,
-                     const cw_setup_t *rules)
-{
-    step_sub_t *sub = &step->subs[r->sub];
-    const cw_event_t *event = &r->event;
-    int32_t week = cw_week_of_ms(event->ts_ms, config->utc_offset_s);
-    /* the subscriber's first event in the week puts it on the week's list,
-     * which the close of the week after reads too (SPEC section 5 (b)) */
-    const cw_week_agg_t *before = cw_sub_find_week(&sub->state, week);
-    bool first_event = before == NULL || before->no_event;
-    cw_week_agg_t *agg = cw_sub_apply(&sub->state, event, rules->plan, config->utc_offset_s);
-    if (agg == NULL) {
-        r->reason = CW_DLQ_TOO_OLD;
-        snprintf(r->detail, sizeof r->detail,
-                 "ts: older than every week kept for the subscriber");
-        return 0;
-    }
-    sub->dirty = true;
-    if (first_event && seen_add(step, week, sub->msisdn) != 0)
-        return -1;
-    part_meta_t *meta = &step->meta;
-    if (meta->stream_ms == STREAM_NONE || event->ts_ms > meta->stream_ms)
-        meta->stream_ms = event->ts_ms;
-    int32_t last_closed =
-        cw_week_last_closed(meta->stream_ms, config->late_grace_ms, config->utc_offset_s);
-    if (meta->closed_week == WEEK_NONE) /* the partition's first event: no history to close */
-        meta->closed_week = last_closed;
-    if (week > last_closed) {
-        cw_eval_t eval;
-        int32_t eval_date = cw_week_local_day(event->ts_ms, config->utc_offset_s);
-        cw_rules_evaluate(&rules->config->rules, &sub->state, week, eval_date, false, &eval);
-        if (cw_rules_should_publish(agg, &eval)) {
-            cw_rules_mark_published(agg, &eval);
-            if (cw_step_add_alert(step, sub, &eval, event->ts_ms) != 0)
-                return -1;
-        }
-    }
-    /* events for a closed week still count, but are not evaluated */
-    return 0;
-}
-
-static void apply_loaded(cw_step_t *step)
-{
-    cw_part_t *part = step->part;
-    const cw_config_t *config = cw_daemon_config(part->daemon);
-    const cw_setup_t *rules = cw_daemon_rules(part->daemon);
-    int64_t now = cw_wall_ms();
-    part_meta_t *meta = &step->meta;
-    char meta_key[CW_KEY_SIZE], outbox_key[CW_KEY_SIZE];
-    cw_key_meta(meta_key, config->key_prefix, part->partition);
-    cw_key_outbox(outbox_key, config->key_prefix, part->partition);
-    cw_ops_init(&step->ops, meta_key, outbox_key, meta->seq);
-
-    for (size_t i = 0; i < step->record_count; i++) {
-        step_record_t *r = &step->records[i];
-        step->taken = i + 1;
-        int topic = r->record->topic;
-        int64_t offset = r->record->offset;
-        if (meta->next_offset[topic] >= 0 && offset < meta->next_offset[topic]) {
-            r->replayed = true; /* applied before a crash or rebalance */
-            continue;
-        }
-        meta->next_offset[topic] = offset + 1;
-        if (r->reason == CW_DLQ_NONE) {
-            int32_t stream_week = meta->stream_ms == STREAM_NONE
-                                      ? INT32_MIN
-                                      : cw_week_of_ms(meta->stream_ms, config->utc_offset_s);
-            r->reason = cw_event_check_time(&r->event, now, config->max_future_ms, stream_week,
-                                            (int)config->weeks_kept, config->utc_offset_s,
-                                            r->detail, sizeof r->detail);
-        }
-        if (r->reason != CW_DLQ_NONE)
-            continue;
-        if (apply_one(step, r, config, rules) != 0) {
-            cw_step_fail(step, "out of memory");
-            return;
-        }
-        if (meta->closed_week != WEEK_NONE &&
-            cw_week_last_closed(meta->stream_ms, config->late_grace_ms, config->utc_offset_s) >
-                meta->closed_week)
-            break; /* a week closes here: sweep before the next record */
-    }
-
-    cw_step_write_subs(step);
-    int64_t seen_expire = cw_part_expire_at(part);
-    char key[CW_KEY_SIZE];
-    for (size_t i = 0; i < step->seen_count; i++) {
-        cw_key_seen(key, config->key_prefix, part->partition, step->seen[i].week);
-        cw_ops_append(&step->ops, key, step->seen[i].text, step->seen[i].len, seen_expire);
-    }
-    for (size_t t = 0; t < config->input_topic_count; t++) {
-        if (meta->next_offset[t] != part->meta.next_offset[t]) {
-            char field[300];
-            snprintf(field, sizeof field, "o:%s", config->input_topics[t]);
-            cw_ops_meta_int(&step->ops, field, meta->next_offset[t]);
-        }
-    }
-    if (meta->stream_ms != part->meta.stream_ms)
-        cw_ops_meta_int(&step->ops, "st", meta->stream_ms);
-    if (meta->closed_week != part->meta.closed_week)
-        cw_ops_meta_int(&step->ops, "cw", meta->closed_week);
-    add_dead_letters(step);
-    cw_step_commit(step);
-}
-
-/* Bad records go into the outbox with this commit and to the DLQ after it:
- * a crash in between sends them again rather than losing them (SPEC
- * section 8), and no partition waits for Kafka. */
-static void dead_letter_of(const step_record_t *r, const cw_config_t *config,
-                           cw_dead_letter_t *letter)
-{
-    *letter = (cw_dead_letter_t){
-        .reason = r->reason,
-        .detail = r->detail,
-        .topic = config->input_topics[r->record->topic],
-        .partition = r->record->partition,
-        .offset = r->record->offset,
-        .key = cw_record_key(r->record),
-        .key_len = r->record->key_len,
-        .value = cw_record_value(r->record),
-        .value_len = r->record->value_len,
-    };
-}
-
-static void add_dead_letters(cw_step_t *step)
-{
-    const cw_config_t *config = cw_daemon_config(step->part->daemon);
-    for (size_t i = 0; i < step->taken; i++) {
-        step_record_t *r = &step->records[i];
-        if (r->replayed || r->reason == CW_DLQ_NONE)
-            continue;
-        cw_dead_letter_t letter;
-        dead_letter_of(r, config, &letter);
-        cw_outbox_add_dead_letter(&step->ops, &letter);
-    }
-}
-
-static void publish_dead_letters(cw_step_t *step)
-{
-    cw_daemon_t *daemon = step->part->daemon;
-    for (size_t i = 0; i < step->taken; i++) {
-        step_record_t *r = &step->records[i];
-        if (r->replayed || r->reason == CW_DLQ_NONE)
-            continue;
-        cw_dead_letter_t letter;
-        dead_letter_of(r, cw_daemon_config(daemon), &letter);
-        cw_outbox_publish_dead_letter(daemon, &letter);
-    }
-}
-
-/* ---- after the commit --------------------------------------------------- */
-
-static void apply_committed(cw_step_t *step)
-{
-    cw_part_t *part = step->part;
-    cw_daemon_t *daemon = part->daemon;
-    const cw_config_t *config = cw_daemon_config(daemon);
-    cw_metrics_t *metrics = &daemon->metrics;
-    for (size_t i = 0; i < step->taken; i++) {
-        step_record_t *r = &step->records[i];
-        if (r->replayed)
+    for (size_t i = 0; i < batch->taken; i++) {
+        const cw_batch_item_t *item = &batch->items[i];
+        if (item->fate == CW_FATE_REPLAYED)
             metrics->records_replayed++;
-        else if (r->reason != CW_DLQ_NONE)
-            metrics->dlq[r->reason]++;
+        else if (item->fate == CW_FATE_DEAD)
+            metrics->dlq[item->reason]++;
         else
-            metrics->events[r->event.type]++;
+            metrics->events[item->event.type]++;
     }
-    for (size_t t = 0; t < config->input_topic_count; t++)
-        if (part->meta.next_offset[t] >= 0)
-            cw_consumer_store_offset(daemon->consumer, (int)t, part->partition,
-                                     part->meta.next_offset[t]);
-    metrics->batches++;
-    cw_histogram_observe(&metrics->batch_latency, cw_mono_s() - step->started_s);
-    cw_step_publish(step);
-    publish_dead_letters(step);
-    /* the records are done: off the queue */
-    for (size_t i = 0; i < step->taken; i++) {
-        cw_free(part->queue[part->q_head]);
-        part->q_head = (part->q_head + 1) % part->q_cap;
-        part->q_len--;
-    }
-    cw_daemon_records_done(daemon, (int64_t)step->taken);
-    cw_step_end(step);
+}
+
+static void committed(cw_step_t *step, void *arg)
+{
+    apply_t *apply = arg;
+    const cw_env_t *env = apply->env;
+    cw_batch_t *batch = &apply->batch;
+    snprintf(batch->meta.seq, sizeof batch->meta.seq, "%lld", cw_step_seq(step));
+    count(env->metrics, batch);
+    for (size_t t = 0; t < env->config->input_topic_count; t++)
+        if (batch->meta.next_offset[t] >= 0 && env->consumer != NULL)
+            cw_consumer_store_offset(env->consumer, (int)t, apply->partition,
+                                     batch->meta.next_offset[t]);
+    env->metrics->batches++;
+    cw_histogram_observe(&env->metrics->batch_latency, cw_mono_s() - cw_step_started_s(step));
+    cw_outbox_publish_all(env->outbox, apply->partition, &batch->entries);
+    cw_step_finish(step);
 }

@@ -1,10 +1,13 @@
--- cdrwarn commit: one partition step applied atomically, fenced by the
--- partition's sequence number so that only the current owner of the
--- partition can write (a stale owner after a rebalance gets FENCED).
+-- cdrwarn commit: one partition step applied atomically, fenced twice: by
+-- the owner that claimed the partition last (an instance that lost it to
+-- another gets FENCED_OWNER and stops working it) and by the partition's
+-- sequence number (a commit that raced another of the same owner gets
+-- FENCED and the owner reloads).
 -- Every key shares the partition's {hash tag}: one slot on Redis Cluster.
 --
 -- KEYS[1] meta hash, KEYS[2] outbox hash, KEYS[3..] keys named by the ops
--- ARGV[1] expected seq ("" before the first commit), ARGV[2..] ops:
+-- ARGV[1] expected seq ("" before the first commit), ARGV[2] the owner's
+-- claim, ARGV[3..] ops:
 --   S k v t   SET KEYS[k] = v, expiring at epoch ms t   (subscriber state)
 --   A k v t   APPEND v to KEYS[k], expiring at t         (week's seen list)
 --   D k       DEL KEYS[k]
@@ -12,11 +15,15 @@
 --   X f       HDEL meta f
 --   O f v     HSET outbox f v                            (alert to publish)
 -- Returns the new seq.
+local owner = redis.call('HGET', KEYS[1], 'own') or ''
+if owner ~= ARGV[2] then
+  return redis.error_reply('FENCED_OWNER the partition was claimed by another instance')
+end
 local seq = redis.call('HGET', KEYS[1], 'seq') or ''
 if seq ~= ARGV[1] then
   return redis.error_reply('FENCED expected "' .. ARGV[1] .. '" found "' .. seq .. '"')
 end
-local i, n = 2, #ARGV
+local i, n = 3, #ARGV
 while i <= n do
   local op = ARGV[i]
   if op == 'S' then

@@ -1,16 +1,18 @@
 /* Consumer-group member for the input topics, driven by the event loop. */
 #include "consumer.h"
 
-#include <event2/event.h>
-#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "kafka_conf.h"
+#include "kafka_log.h"
 #include "log.h"
+#include "wakepipe.h"
 
 #define DRAIN_BATCH 1000
 #define CLOSE_TIMEOUT_MS 10000
@@ -24,9 +26,12 @@ struct cw_consumer {
     int32_t partition_count;
     cw_consumer_handlers_t handlers;
     cw_metrics_t *metrics;
-    int wake_pipe[2];
-    struct event *wake_event;
-    struct event *poll_timer;
+    cw_wakepipe_t wake;
+    cw_kafka_log_t log;
+    bool joined;                 /* holds an assignment */
+    int64_t last_poll_ms;        /* monotonic: the last time the queue was served */
+    int64_t max_poll_ms;         /* max.poll.interval.ms: not polling longer leaves the group */
+    char left[160];              /* why the group dropped this member; "" when it did not */
     rd_kafka_message_t *batch[DRAIN_BATCH];
 };
 
@@ -54,31 +59,71 @@ static int distinct_partitions(const rd_kafka_topic_partition_list_t *list, int3
     return count;
 }
 
+/* The group's committed offsets of the assigned partitions, per partition
+ * number and topic (-1: none, or not known within the timeout). A
+ * rebalance is the one moment the coordinator is known to be reachable. */
+static void committed_offsets(cw_consumer_t *consumer, rd_kafka_topic_partition_list_t *list,
+                              const int32_t *partitions, int count, int64_t *out)
+{
+    for (int i = 0; i < count * CW_MAX_INPUT_TOPICS; i++)
+        out[i] = -1;
+    rd_kafka_topic_partition_list_t *query = rd_kafka_topic_partition_list_copy(list);
+    rd_kafka_resp_err_t err = rd_kafka_committed(consumer->rk, query, 5000);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        cw_log(LOG_WARNING, "kafka: the group's committed offsets are not known (%s); a Redis "
+                            "rollback or lost state before this assignment goes unnoticed",
+               rd_kafka_err2str(err));
+    } else {
+        for (int e = 0; e < query->cnt; e++) {
+            const rd_kafka_topic_partition_t *tp = &query->elems[e];
+            int t = topic_index_of(consumer, tp->topic);
+            for (int i = 0; i < count && t >= 0; i++)
+                if (partitions[i] == tp->partition && tp->err == 0 && tp->offset >= 0)
+                    out[i * CW_MAX_INPUT_TOPICS + t] = tp->offset;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(query);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *list, void *opaque)
 {
     cw_consumer_t *consumer = opaque;
     int32_t *partitions = cw_calloc((size_t)list->cnt + 1, sizeof *partitions);
-    int count = partitions ? distinct_partitions(list, partitions) : 0;
+    int64_t *committed =
+        cw_calloc(((size_t)list->cnt + 1) * CW_MAX_INPUT_TOPICS, sizeof *committed);
+    if (partitions == NULL || committed == NULL)
+        cw_log_fatal("out of memory in a rebalance; exiting so that the group reassigns");
+    int count = distinct_partitions(list, partitions);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         cw_log(LOG_INFO, "kafka: assigned %d partition number(s) of %zu topic(s)", count,
                consumer->topic_count);
+        committed_offsets(consumer, list, partitions, count, committed);
         rd_kafka_assign(rk, list);
+        consumer->joined = true;
+        consumer->left[0] = '\0';
         consumer->metrics->consumer_joined = 1;
-        consumer->handlers.assigned(partitions, count, consumer->handlers.arg);
+        consumer->handlers.assigned(partitions, count, committed, consumer->handlers.arg);
     } else {
-        cw_log(LOG_INFO, "kafka: revoked %d partition number(s)%s", count,
-               rd_kafka_assignment_lost(rk) ? " (lost)" : "");
+        bool lost = rd_kafka_assignment_lost(rk);
+        cw_log(lost ? LOG_WARNING : LOG_INFO, "kafka: revoked %d partition number(s)%s", count,
+               lost ? " (lost: the group went on without this member)" : "");
         consumer->handlers.revoked(partitions, count, consumer->handlers.arg);
         rd_kafka_assign(rk, NULL);
+        consumer->joined = false;
+        consumer->metrics->consumer_joined = 0;
     }
+    cw_free(committed);
     cw_free(partitions);
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
+    cw_consumer_t *consumer = opaque;
     cw_log(LOG_WARNING, "kafka consumer: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err),
            reason);
+    if (err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED)
+        snprintf(consumer->left, sizeof consumer->left, "consumer left its group: %s", reason);
 }
 
 static cw_record_t *copy_record(const rd_kafka_message_t *msg, int topic_index)
@@ -103,12 +148,16 @@ static cw_record_t *copy_record(const rd_kafka_message_t *msg, int topic_index)
 void cw_consumer_drain(cw_consumer_t *consumer)
 {
     while (!consumer->handlers.full(consumer->handlers.arg)) {
+        consumer->last_poll_ms = cw_mono_ms();
         ssize_t n = rd_kafka_consume_batch_queue(consumer->queue, 0, consumer->batch, DRAIN_BATCH);
         if (n <= 0)
             break;
         for (ssize_t i = 0; i < n; i++) {
             rd_kafka_message_t *msg = consumer->batch[i];
             if (msg->err) {
+                if (msg->err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED)
+                    snprintf(consumer->left, sizeof consumer->left,
+                             "consumer left its group: %s", rd_kafka_message_errstr(msg));
                 if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                     cw_log(LOG_WARNING, "kafka consumer: %s",
                            rd_kafka_message_errstr(msg));
@@ -133,17 +182,8 @@ void cw_consumer_drain(cw_consumer_t *consumer)
     }
 }
 
-static void on_wake(evutil_socket_t fd, short what, void *arg)
+static void serve(void *arg)
 {
-    char drain[64];
-    while (read(fd, drain, sizeof drain) > 0)
-        ;
-    cw_consumer_drain(arg);
-}
-
-static void on_poll_timer(evutil_socket_t fd, short what, void *arg)
-{
-    /* a safety net: the io event only fires when the queue becomes non-empty */
     cw_consumer_drain(arg);
 }
 
@@ -212,7 +252,6 @@ cw_consumer_t *cw_consumer_new(struct event_base *base, const cw_config_t *confi
     consumer->config = config;
     consumer->handlers = *handlers;
     consumer->metrics = metrics;
-    consumer->wake_pipe[0] = consumer->wake_pipe[1] = -1;
     consumer->topics = cw_calloc(config->input_topic_count, sizeof(char *));
     if (consumer->topics == NULL)
         goto fail;
@@ -252,6 +291,15 @@ cw_consumer_t *cw_consumer_new(struct event_base *base, const cw_config_t *confi
         goto fail;
     }
     rd_kafka_poll_set_consumer(consumer->rk);
+    char value[32];
+    size_t value_size = sizeof value;
+    consumer->max_poll_ms = 300000;
+    if (rd_kafka_conf_get(rd_kafka_conf(consumer->rk), "max.poll.interval.ms", value,
+                          &value_size) == RD_KAFKA_CONF_OK)
+        consumer->max_poll_ms = strtoll(value, NULL, 10);
+    consumer->last_poll_ms = cw_mono_ms();
+    if (cw_kafka_log_start(&consumer->log, consumer->rk, base, errs) != 0)
+        goto fail;
     if (check_topics(consumer, wait_ms, errs) != 0)
         goto fail;
 
@@ -267,20 +315,10 @@ cw_consumer_t *cw_consumer_new(struct event_base *base, const cw_config_t *confi
         goto fail;
     }
 
-    if (pipe2(consumer->wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
-        cw_errlist_add(errs, "kafka consumer: pipe: %m");
-        goto fail;
-    }
     consumer->queue = rd_kafka_queue_get_consumer(consumer->rk);
-    rd_kafka_queue_io_event_enable(consumer->queue, consumer->wake_pipe[1], "1", 1);
-    consumer->wake_event =
-        event_new(base, consumer->wake_pipe[0], EV_READ | EV_PERSIST, on_wake, consumer);
-    consumer->poll_timer = event_new(base, -1, EV_PERSIST, on_poll_timer, consumer);
-    if (consumer->wake_event == NULL || consumer->poll_timer == NULL)
+    if (cw_wakepipe_start(&consumer->wake, base, consumer->queue, 100, serve, consumer,
+                          "kafka consumer", errs) != 0)
         goto fail;
-    event_add(consumer->wake_event, NULL);
-    struct timeval tick = {0, 100 * 1000};
-    event_add(consumer->poll_timer, &tick);
     return consumer;
 fail:
     cw_consumer_free(consumer);
@@ -296,6 +334,64 @@ void cw_consumer_store_offset(cw_consumer_t *consumer, int topic_index, int32_t 
     /* fails harmlessly for a partition no longer assigned */
     rd_kafka_offsets_store(consumer->rk, list);
     rd_kafka_topic_partition_list_destroy(list);
+}
+
+int cw_consumer_seek(cw_consumer_t *consumer, int topic_index, int32_t partition,
+                     int64_t offset)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, consumer->topics[topic_index], partition)->offset =
+        offset;
+    rd_kafka_error_t *error = rd_kafka_seek_partitions(consumer->rk, list, 2000);
+    int rc = 0;
+    if (error != NULL || list->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        cw_log(LOG_ERR, "kafka: cannot move %s [%d] to offset %lld: %s",
+               consumer->topics[topic_index], (int)partition, (long long)offset,
+               error ? rd_kafka_error_string(error) : rd_kafka_err2str(list->elems[0].err));
+        rc = -1;
+    }
+    if (error != NULL)
+        rd_kafka_error_destroy(error);
+    rd_kafka_topic_partition_list_destroy(list);
+    return rc;
+}
+
+void cw_consumer_pause(cw_consumer_t *consumer, int32_t partition, bool pause)
+{
+    rd_kafka_topic_partition_list_t *list =
+        rd_kafka_topic_partition_list_new((int)consumer->topic_count);
+    for (size_t t = 0; t < consumer->topic_count; t++)
+        rd_kafka_topic_partition_list_add(list, consumer->topics[t], partition);
+    /* fails harmlessly for a partition no longer assigned */
+    if (pause)
+        rd_kafka_pause_partitions(consumer->rk, list);
+    else
+        rd_kafka_resume_partitions(consumer->rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+bool cw_consumer_trouble(const cw_consumer_t *consumer, char *buf, size_t size)
+{
+    int64_t idle_ms = cw_mono_ms() - consumer->last_poll_ms;
+    if (consumer->left[0] != '\0' && !consumer->joined)
+        snprintf(buf, size, "%s", consumer->left);
+    else if (idle_ms > consumer->max_poll_ms)
+        snprintf(buf, size,
+                 "consumer left its group: not polled for %lld s (max.poll.interval.ms %lld)",
+                 (long long)(idle_ms / 1000), (long long)consumer->max_poll_ms);
+    else if (!consumer->joined)
+        snprintf(buf, size, "consumer has not joined its group");
+    else
+        return false;
+    return true;
+}
+
+void cw_consumer_member_id(const cw_consumer_t *consumer, char *buf, size_t size)
+{
+    char *id = rd_kafka_memberid(consumer->rk);
+    snprintf(buf, size, "%s", id ? id : "");
+    if (id != NULL)
+        rd_kafka_mem_free(consumer->rk, id);
 }
 
 int32_t cw_consumer_partition_count(const cw_consumer_t *consumer)
@@ -351,22 +447,14 @@ void cw_consumer_free(cw_consumer_t *consumer)
 {
     if (consumer == NULL)
         return;
-    if (consumer->wake_event)
-        event_free(consumer->wake_event);
-    if (consumer->poll_timer)
-        event_free(consumer->poll_timer);
-    if (consumer->queue) {
-        rd_kafka_queue_io_event_enable(consumer->queue, -1, NULL, 0);
+    cw_wakepipe_stop(&consumer->wake);
+    if (consumer->queue)
         rd_kafka_queue_destroy(consumer->queue);
-    }
     if (consumer->rk) {
         close_bounded(consumer, CLOSE_TIMEOUT_MS);
+        cw_kafka_log_stop(&consumer->log);
         rd_kafka_destroy_flags(consumer->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
-    if (consumer->wake_pipe[0] >= 0)
-        close(consumer->wake_pipe[0]);
-    if (consumer->wake_pipe[1] >= 0)
-        close(consumer->wake_pipe[1]);
     for (size_t i = 0; i < consumer->topic_count; i++)
         cw_free(consumer->topics[i]);
     cw_free(consumer->topics);

@@ -21,8 +21,11 @@ typedef struct cw_consumer cw_consumer_t;
 
 typedef struct cw_consumer_handlers {
     /* partition numbers gained / lost (each number once, whatever the topic
-     * count: the input topics are co-partitioned) */
-    void (*assigned)(const int32_t *partitions, int count, void *arg);
+     * count: the input topics are co-partitioned); `committed` holds, per
+     * gained partition, the group's committed offset of each input topic
+     * (CW_MAX_INPUT_TOPICS per partition; -1 for none or unknown) */
+    void (*assigned)(const int32_t *partitions, int count, const int64_t *committed,
+                     void *arg);
     void (*revoked)(const int32_t *partitions, int count, void *arg);
     /* one record, copied out of librdkafka; ownership passes to the
      * handler (cw_free when done) */
@@ -47,6 +50,20 @@ void cw_consumer_drain(cw_consumer_t *consumer);
 /* Marks everything below `next_offset` of a topic partition as processed. */
 void cw_consumer_store_offset(cw_consumer_t *consumer, int topic_index, int32_t partition,
                               int64_t next_offset);
+/* Moves the consumer of a topic partition back (or forward) to `offset`;
+ * records fetched before are never delivered after this returns. Blocks up
+ * to a second or two: for the rare rollback of Redis. Returns 0 or -1. */
+int cw_consumer_seek(cw_consumer_t *consumer, int topic_index, int32_t partition,
+                     int64_t offset);
+/* Stops (true) or restarts fetching partition p of every input topic. */
+void cw_consumer_pause(cw_consumer_t *consumer, int32_t partition, bool pause);
+/* Why the consumer is not consuming as a member of its group (not joined,
+ * rebalancing, left it for not polling within max.poll.interval.ms, ...),
+ * into buf; false when it is. */
+bool cw_consumer_trouble(const cw_consumer_t *consumer, char *buf, size_t size);
+/* This member's id in the group ("" before it joined), into buf. */
+void cw_consumer_member_id(const cw_consumer_t *consumer, char *buf, size_t size);
+
 /* The partition count shared by the input topics. */
 int32_t cw_consumer_partition_count(const cw_consumer_t *consumer);
 /* The broker's high watermark as last seen by fetches; -1 when unknown. */

@@ -2,21 +2,9 @@
  * --check-config. */
 #include "kafka_conf.h"
 
-#include "log.h"
+#include "kafka_log.h"
 
 #include <string.h>
-
-static void log_from_kafka(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-    /* property.* lines go to the consumer and the producer alike; that one
-     * of them ignores a property meant for the other is not news */
-    if (strcmp(fac, "CONFWARN") == 0 &&
-        (strstr(buf, "is a consumer property and will be ignored by this producer") ||
-         strstr(buf, "is a producer property and will be ignored by this consumer")))
-        level = LOG_DEBUG;
-    /* librdkafka levels are syslog levels */
-    cw_log_limited(level, "kafka %s: %s: %s", rd_kafka_name(rk), fac, buf);
-}
 
 int cw_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
                       cw_errlist_t *errs)
@@ -36,7 +24,10 @@ rd_kafka_conf_t *cw_kafka_conf_new(const cw_config_t *config, const char *const 
     int before = errs->count;
     cw_kafka_conf_set(conf, "bootstrap.servers", config->brokers, errs);
     cw_kafka_conf_set(conf, "log.connection.close", "false", errs);
-    rd_kafka_conf_set_log_cb(conf, log_from_kafka);
+    /* logs wait on a queue served from the event loop (kafka_log.c); the
+     * callback only sees what comes before that queue is set */
+    cw_kafka_conf_set(conf, "log.queue", "true", errs);
+    rd_kafka_conf_set_log_cb(conf, cw_kafka_log_line);
     for (size_t i = 0; defaults != NULL && defaults[i] != NULL; i += 2)
         cw_kafka_conf_set(conf, defaults[i], defaults[i + 1], errs);
     for (size_t i = 0; i < config->kafka_prop_count; i++) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accept.h"
 #include "daemon.h"
 #include "errlist.h"
 #include "kafka_conf.h"
@@ -16,6 +17,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: cdrwarnd [-c FILE] [--check-config] [--debug]\n"
+            "       cdrwarnd [-c FILE] --accept-state-loss PARTITIONS [--from committed|earliest]\n"
             "       cdrwarnd --version | --help\n"
             "\n"
             "Streaming churn early-warning daemon: consumes call-detail, billing and CRM\n"
@@ -27,6 +29,12 @@ static void usage(FILE *out)
             "                       every error as file:line: [section] key: message;\n"
             "                       exit 0 when valid, 1 otherwise\n"
             "  -d, --debug          log at debug level\n"
+            "  --accept-state-loss PARTITIONS\n"
+            "                       for partitions whose state is gone from Redis ('all' or\n"
+            "                       numbers like 0,3,7): accept the loss and let them start\n"
+            "                       again --from the group's committed offsets (default) or\n"
+            "                       the topics' earliest records; partitions that hold state\n"
+            "                       are left alone. The running daemon picks it up within 10 s\n"
             "  -V, --version        print the version and exit\n"
             "  -h, --help           print this help and exit\n"
             "\n"
@@ -60,10 +68,13 @@ int main(int argc, char **argv)
         {"debug", no_argument, NULL, 'd'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
+        {"accept-state-loss", required_argument, NULL, 'A'},
+        {"from", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     const char *config_path = DEFAULT_CONFIG;
     int check = 0;
+    const char *accept = NULL, *from = "committed";
     int opt;
     while ((opt = getopt_long(argc, argv, "c:tdVh", options, NULL)) != -1) {
         switch (opt) {
@@ -82,6 +93,12 @@ int main(int argc, char **argv)
         case 'h':
             usage(stdout);
             return 0;
+        case 'A':
+            accept = optarg;
+            break;
+        case 'F':
+            from = optarg;
+            break;
         default:
             usage(stderr);
             return 2;
@@ -94,5 +111,7 @@ int main(int argc, char **argv)
     }
     if (check)
         return check_config(config_path);
+    if (accept != NULL)
+        return cw_accept_state_loss(config_path, accept, from);
     return cw_daemon_run(config_path);
 }

@@ -97,6 +97,19 @@ void cw_metrics_render(const cw_metrics_t *m, struct evbuffer *out,
            (double)m->redis_fenced);
     scalar(out, "cdrwarn_redis_up", "gauge", "1 when the Redis connection is ready.",
            (double)m->redis_up);
+    scalar(out, "cdrwarn_redis_rollbacks_total", "counter",
+           "Partitions whose state in Redis was found behind the group's committed offsets "
+           "(Redis came back older) and replayed from Redis's offsets.",
+           (double)m->redis_rollbacks);
+    scalar(out, "cdrwarn_records_rewound_total", "counter",
+           "Records read again because Redis had lost their writes.", (double)m->records_rewound);
+    scalar(out, "cdrwarn_partitions_fenced_total", "counter",
+           "Partitions this instance stopped working because another instance claimed them.",
+           (double)m->partitions_fenced);
+    scalar(out, "cdrwarn_partitions_lost", "gauge",
+           "Partitions refused because their state is gone from Redis while the group has "
+           "committed offsets for them.",
+           (double)m->partitions_lost);
 
     scalar(out, "cdrwarn_week_closes_total", "counter", "Week-close sweeps completed per partition.",
            (double)m->week_closes);

@@ -31,6 +31,10 @@ typedef struct cw_metrics {
     uint64_t redis_errors;
     uint64_t redis_reconnects;
     uint64_t redis_fenced;                 /* commits refused: another owner wrote first */
+    uint64_t redis_rollbacks;              /* partitions found behind the group's offsets */
+    uint64_t records_rewound;              /* records applied again after a rollback */
+    uint64_t partitions_fenced;            /* partitions given up: another instance claimed them */
+    int partitions_lost;                   /* partitions refused: their state is gone */
     uint64_t week_closes;
     uint64_t produce_errors;
     uint64_t reloads_ok;

@@ -5,6 +5,11 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "clock.h"
+#include "keys.h"
+#include "log.h"
+#include "subcodec.h"
+#include "week.h"
 
 static bool grow(void **items, size_t *cap, size_t need, size_t size)
 {
@@ -72,13 +77,14 @@ void cw_ops_key(cw_ops_t *ops, const char *key, char out[16])
 }
 
 void cw_ops_init(cw_ops_t *ops, const char *meta_key, const char *outbox_key,
-                 const char *expected_seq)
+                 const char *expected_seq, const char *owner)
 {
     memset(ops, 0, sizeof *ops);
     char index[16];
     cw_ops_key(ops, meta_key, index);
     cw_ops_key(ops, outbox_key, index);
     cw_ops_str(ops, expected_seq);
+    cw_ops_str(ops, owner);
 }
 
 void cw_ops_free(cw_ops_t *ops)
@@ -119,14 +125,6 @@ void cw_ops_append(cw_ops_t *ops, const char *key, const void *value, size_t len
 void cw_ops_del(cw_ops_t *ops, const char *key)
 {
     keyed_op(ops, "D", key, NULL, 0, 0);
-}
-
-void cw_ops_meta_set(cw_ops_t *ops, const char *field, const char *value)
-{
-    cw_ops_str(ops, "M");
-    cw_ops_str(ops, field);
-    cw_ops_str(ops, value);
-    ops->op_count++;
 }
 
 void cw_ops_meta_int(cw_ops_t *ops, const char *field, long long value)
@@ -182,4 +180,55 @@ int cw_ops_build(cw_ops_t *ops)
         ops->argvlen[i] = ops->args[a].len;
     }
     return (int)argc;
+}
+
+void cw_ops_begin(cw_ops_t *ops, const char *prefix, int32_t partition, const cw_meta_t *stored)
+{
+    char meta_key[CW_KEY_SIZE], outbox_key[CW_KEY_SIZE];
+    cw_key_meta(meta_key, prefix, partition);
+    cw_key_outbox(outbox_key, prefix, partition);
+    cw_ops_init(ops, meta_key, outbox_key, stored->seq, stored->owner);
+}
+
+static void meta_set(const char *field, long long value, void *arg)
+{
+    cw_ops_meta_int(arg, field, value);
+}
+
+static void meta_del(const char *field, void *arg)
+{
+    cw_ops_meta_del(arg, field);
+}
+
+void cw_ops_meta_changes(cw_ops_t *ops, const cw_config_t *config, const cw_meta_t *stored,
+                         const cw_meta_t *next, bool always_stream)
+{
+    cw_meta_topics_t topics = {config->input_topics, config->input_topic_count};
+    cw_meta_diff(stored, next, &topics, always_stream, meta_set, meta_del, ops);
+}
+
+int64_t cw_ops_expire_at(const cw_config_t *config)
+{
+    return cw_wall_ms() + (config->weeks_kept * 7 + 1) * CW_MS_PER_DAY + config->late_grace_ms;
+}
+
+void cw_ops_write_states(cw_ops_t *ops, const char *prefix, int32_t partition,
+                         const cw_subset_t *subs, int64_t expire_at)
+{
+    uint8_t buf[CW_SUB_ENCODED_MAX];
+    char key[CW_KEY_SIZE];
+    for (size_t i = 0; i < subs->count; i++) {
+        const cw_subset_entry_t *sub = &subs->subs[i];
+        if (!sub->dirty)
+            continue;
+        size_t len = cw_sub_encode(&sub->state, buf, sizeof buf);
+        if (len == 0) {
+            /* not encodable (a state corrupted in memory): keep the stored one */
+            cw_log(LOG_ERR, "partition %d: a subscriber state could not be encoded; not written",
+                   (int)partition);
+            continue;
+        }
+        cw_key_sub(key, prefix, partition, sub->msisdn);
+        cw_ops_set(ops, key, buf, len, expire_at);
+    }
 }

@@ -7,6 +7,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "meta.h"
+#include "subset.h"
 
 typedef struct cw_ops_item {
     size_t offset; /* into the arena */
@@ -27,9 +32,17 @@ typedef struct cw_ops {
     size_t *argvlen;
 } cw_ops_t;
 
-/* Starts with KEYS[1] = meta, KEYS[2] = outbox and ARGV[1] = expected seq. */
+/* Starts with KEYS[1] = meta, KEYS[2] = outbox, ARGV[1] = expected seq and
+ * ARGV[2] = the owner's claim. */
 void cw_ops_init(cw_ops_t *ops, const char *meta_key, const char *outbox_key,
-                 const char *expected_seq);
+                 const char *expected_seq, const char *owner);
+/* The same for a partition's step: its meta and outbox keys, fenced by the
+ * seq and the claim the partition's meta holds. */
+void cw_ops_begin(cw_ops_t *ops, const char *prefix, int32_t partition, const cw_meta_t *stored);
+/* M and X ops for the meta fields a step changed (lib/meta.c decides
+ * which); `always_stream` writes the stream time even when unchanged. */
+void cw_ops_meta_changes(cw_ops_t *ops, const cw_config_t *config, const cw_meta_t *stored,
+                         const cw_meta_t *next, bool always_stream);
 void cw_ops_free(cw_ops_t *ops);
 
 /* Adds a key and returns its KEYS index (1-based) as text in out[16]. */
@@ -44,10 +57,17 @@ void cw_ops_set(cw_ops_t *ops, const char *key, const void *value, size_t len, l
 void cw_ops_append(cw_ops_t *ops, const char *key, const void *value, size_t len,
                    long long expire_at_ms);
 void cw_ops_del(cw_ops_t *ops, const char *key);
-void cw_ops_meta_set(cw_ops_t *ops, const char *field, const char *value);
 void cw_ops_meta_int(cw_ops_t *ops, const char *field, long long value);
 void cw_ops_meta_del(cw_ops_t *ops, const char *field);
 void cw_ops_outbox_add(cw_ops_t *ops, const char *field, const void *value, size_t len);
+
+/* When keys written now expire: weeks_kept weeks (plus the grace and a
+ * day) from now, long enough for every week close that still reads them, in
+ * real time and in replays of old traffic alike. */
+int64_t cw_ops_expire_at(const cw_config_t *config);
+/* S ops for the changed states of a step's subscribers. */
+void cw_ops_write_states(cw_ops_t *ops, const char *prefix, int32_t partition,
+                         const cw_subset_t *subs, int64_t expire_at);
 
 /* Builds argv = [numkeys, keys..., args...] pointing into the arena (valid
  * until the next change or free). Returns the count, or -1 if failed. */

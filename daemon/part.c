@@ -1,44 +1,66 @@
-/* The partition pipeline: its queue, its bookkeeping, and the step machinery
- * shared by the apply path (apply.c) and the week close (sweep.c). */
-#include "part_internal.h"
+/* The partition pipeline (see part.h): its queue, its bookkeeping and which
+ * step runs next. */
+#include "part.h"
 
 #include <event2/event.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "alloc.h"
+#include "apply.h"
+#include "backoff.h"
+#include "batch.h"
 #include "clock.h"
 #include "consumer.h"
-#include "hash.h"
-#include "keys.h"
+#include "load.h"
 #include "log.h"
+#include "meta.h"
 #include "outbox.h"
+#include "step.h"
 #include "store.h"
-#include "subcodec.h"
+#include "sweep.h"
 #include "week.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
-#define MGET_CHUNK 500
+/* How often a partition refused for lost state looks again: the operator
+ * may have restored Redis or accepted the loss (cdrwarnd --accept-state-loss). */
+#define LOST_RETRY_MS 10000
+/* Alerts and dead letters in the producer before week-close steps wait: a
+ * close emits alerts in bursts (a blue one for every quiet tier-1
+ * subscriber), and an unbounded producer queue would be the daemon's
+ * largest memory cost. They are safe in the Redis outbox meanwhile; steps of
+ * records, which alert rarely, go on. */
+#define MAX_OUTSTANDING 20000
 
-static void part_free(cw_part_t *part);
-static void load_begin(cw_part_t *part);
-
-/* ---- the partition ---------------------------------------------------- */
-
-static void meta_reset(part_meta_t *meta)
-{
-    meta->seq[0] = '\0';
-    for (int i = 0; i < CW_MAX_INPUT_TOPICS; i++)
-        meta->next_offset[i] = -1;
-    meta->stream_ms = STREAM_NONE;
-    meta->closed_week = WEEK_NONE;
-    meta->sweep_week = WEEK_NONE;
-    meta->sweep_list = 0;
-    meta->sweep_offset = 0;
-    meta->partition_count = 0;
-}
+struct cw_part {
+    cw_env_t *env;
+    int32_t partition;
+    bool owned;
+    bool loaded;               /* meta mirrors Redis */
+    bool refused;              /* its state belongs to another partition count */
+    bool lost;                 /* its state is gone from Redis: refused until it is back */
+    bool fenced;               /* another instance claimed it: given up until reassigned */
+    bool paused;               /* its fetching is paused */
+    char claim[CW_META_OWNER_SIZE]; /* this assignment's claim: "<member id>/<random>" */
+    bool claimed;              /* the claim was written */
+    /* per input topic, the highest offset the group may have committed: the
+     * assignment's committed offsets, then every offset stored since */
+    int64_t floor[CW_MAX_INPUT_TOPICS];
+    cw_meta_t meta;
+    cw_record_t **queue;       /* ring buffer, owned */
+    size_t q_head, q_len, q_cap;
+    const cw_record_t **window; /* the queue's prefix a step takes, in order */
+    int64_t last_record_wall_ms;
+    cw_step_t *step;           /* in flight, or NULL */
+    bool step_counted;         /* it holds one of env's step slots */
+    struct event *backoff_timer;
+    cw_backoff_t backoff;
+    bool backing_off;
+    size_t sweep_evaluated;    /* for the week-close log line */
+    size_t sweep_alerts;
+};
 
 static void on_backoff_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -47,54 +69,94 @@ static void on_backoff_timer(evutil_socket_t fd, short what, void *arg)
     cw_part_kick(part);
 }
 
-cw_part_t *cw_part_new(cw_daemon_t *daemon, int32_t partition)
+/* A claim no other assignment makes: the member id (for the person reading
+ * Redis) and 64 random bits. */
+static void make_claim(cw_part_t *part)
+{
+    char member[96] = "";
+    uint64_t nonce = 0;
+    if (part->env->consumer != NULL)
+        cw_consumer_member_id(part->env->consumer, member, sizeof member);
+    if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
+        nonce = (uint64_t)cw_mono_ms() ^ ((uint64_t)cw_wall_ms() << 20);
+    snprintf(part->claim, sizeof part->claim, "%s/%016llx", member[0] ? member : "cdrwarnd",
+             (unsigned long long)nonce);
+}
+
+cw_part_t *cw_part_new(cw_env_t *env, int32_t partition, const int64_t *committed)
 {
     cw_part_t *part = cw_calloc(1, sizeof *part);
     if (part == NULL)
         return NULL;
-    part->daemon = daemon;
+    part->env = env;
     part->partition = partition;
     part->owned = true;
-    part->backoff_ms = BACKOFF_MIN_MS;
+    memcpy(part->floor, committed, sizeof part->floor);
+    make_claim(part);
+    cw_backoff_init(&part->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
     part->last_record_wall_ms = cw_wall_ms();
-    meta_reset(&part->meta);
-    part->backoff_timer = evtimer_new(daemon->base, on_backoff_timer, part);
-    if (part->backoff_timer == NULL) {
+    cw_meta_reset(&part->meta);
+    part->window = cw_malloc(CW_BATCH_MAX_RECORDS * sizeof *part->window);
+    part->backoff_timer = evtimer_new(env->base, on_backoff_timer, part);
+    if (part->window == NULL || part->backoff_timer == NULL) {
+        if (part->backoff_timer != NULL)
+            event_free(part->backoff_timer);
+        cw_free(part->window);
         cw_free(part);
         return NULL;
     }
     return part;
 }
 
-static void drop_queue(cw_part_t *part)
+static void pop(cw_part_t *part, size_t count)
 {
-    while (part->q_len > 0) {
+    for (size_t i = 0; i < count; i++) {
         cw_free(part->queue[part->q_head]);
         part->q_head = (part->q_head + 1) % part->q_cap;
         part->q_len--;
-        cw_daemon_records_done(part->daemon, 1);
     }
+    if (count > 0)
+        part->env->records_done((int64_t)count, part->env->hook_arg);
+}
+
+static void set_paused(cw_part_t *part, bool pause)
+{
+    if (part->paused == pause || part->env->consumer == NULL)
+        return;
+    cw_consumer_pause(part->env->consumer, part->partition, pause);
+    part->paused = pause;
 }
 
 static void part_free(cw_part_t *part)
 {
-    drop_queue(part);
+    pop(part, part->q_len);
+    set_paused(part, false); /* a later assignment starts unpaused */
+    if (part->lost)
+        part->env->metrics->partitions_lost--;
     event_free(part->backoff_timer);
     cw_free(part->queue);
+    cw_free(part->window);
     cw_free(part);
 }
 
 void cw_part_release(cw_part_t *part)
 {
     part->owned = false;
-    drop_queue(part);
+    pop(part, part->q_len);
     if (part->step == NULL)
         part_free(part);
-    /* else: the step's callbacks see !owned and free the partition */
+    else
+        cw_step_abandon(part->step); /* its end frees the partition, maybe at once */
 }
 
 void cw_part_push(cw_part_t *part, cw_record_t *record)
 {
+    if (part->lost || part->fenced) {
+        /* not applied and not committed: read again once it may be */
+        cw_free(record);
+        part->env->records_done(1, part->env->hook_arg);
+        return;
+    }
     if (part->q_len == part->q_cap) {
         size_t cap = part->q_cap ? part->q_cap * 2 : 256;
         cw_record_t **queue = cw_malloc(cap * sizeof *queue);
@@ -115,54 +177,308 @@ void cw_part_push(cw_part_t *part, cw_record_t *record)
     cw_part_kick(part);
 }
 
+static void retry_after_backoff(cw_part_t *part, int64_t wait_ms)
+{
+    struct timeval tv = {wait_ms / 1000, (wait_ms % 1000) * 1000};
+    evtimer_add(part->backoff_timer, &tv);
+    part->backing_off = true;
+}
+
+/* ---- the end of a step -------------------------------------------------- */
+
+static void step_ended(cw_part_t *part)
+{
+    cw_env_t *env = part->env;
+    bool counted = part->step_counted;
+    part->step = NULL;
+    part->step_counted = false;
+    if (counted)
+        env->steps_in_flight--;
+    if (!part->owned)
+        part_free(part);
+    else if (!counted)
+        cw_part_kick(part);
+    /* a slot is free: a round of every partition, this one included */
+    if (counted)
+        env->step_slot_freed(env->hook_arg);
+}
+
+/* A failed step: what landed in Redis is unknown, so reload the bookkeeping
+ * after a backoff and go on from there. */
+static void step_failed(cw_part_t *part, const char *why)
+{
+    part->loaded = false;
+    if (!part->owned)
+        return;
+    int64_t wait_ms = cw_backoff_take(&part->backoff);
+    cw_log(LOG_WARNING, "partition %d: step failed (%s); retrying in %lld ms", part->partition,
+           why, (long long)wait_ms);
+    retry_after_backoff(part, wait_ms);
+}
+
+static void week_closed(cw_part_t *part, int32_t week)
+{
+    char label[CW_WEEK_LABEL_SIZE];
+    cw_week_label(week, label);
+    part->env->metrics->week_closes++;
+    cw_log(LOG_INFO, "partition %d: week %s closed: %zu subscriber(s) evaluated, %zu alert(s)",
+           part->partition, label, part->sweep_evaluated, part->sweep_alerts);
+    part->sweep_evaluated = part->sweep_alerts = 0;
+}
+
+static void give_up_fenced(cw_part_t *part);
+
+static void on_step_done(const cw_step_result_t *result, void *arg)
+{
+    cw_part_t *part = arg;
+    if (!result->ok && result->claimed_elsewhere && part->owned) {
+        part->loaded = false;
+        give_up_fenced(part);
+    } else if (!result->ok) {
+        step_failed(part, result->why);
+    } else if (part->owned) {
+        part->meta = *result->meta;
+        /* offsets stored for the group commit: Redis must never hold less */
+        for (size_t t = 0; t < CW_MAX_INPUT_TOPICS; t++)
+            if (result->meta->next_offset[t] > part->floor[t])
+                part->floor[t] = result->meta->next_offset[t];
+        cw_backoff_reset(&part->backoff);
+        part->sweep_evaluated += result->evaluated;
+        part->sweep_alerts += result->alerts;
+        if (result->closed_week != CW_WEEK_NONE)
+            week_closed(part, result->closed_week);
+        pop(part, result->records_done);
+    }
+    step_ended(part);
+}
+
+/* ---- loading the partition's bookkeeping -------------------------------- */
+
+/* Drops the queued records of one topic (-1: all), keeping the others in
+ * order. */
+static void drop_queued(cw_part_t *part, int topic)
+{
+    size_t kept = 0, dropped = 0;
+    for (size_t i = 0; i < part->q_len; i++) {
+        cw_record_t *record = part->queue[(part->q_head + i) % part->q_cap];
+        if (topic < 0 || record->topic == topic) {
+            cw_free(record);
+            dropped++;
+        } else {
+            part->queue[(part->q_head + kept++) % part->q_cap] = record;
+        }
+    }
+    part->q_len = kept;
+    if (dropped > 0)
+        part->env->records_done((int64_t)dropped, part->env->hook_arg);
+}
+
+/* Moves the consumer of each topic back to where Redis stands. */
+static void rewind_to(cw_part_t *part, const int64_t *offsets)
+{
+    for (size_t t = 0; t < part->env->config->input_topic_count; t++) {
+        if (offsets[t] == CW_REWIND_NONE)
+            continue;
+        drop_queued(part, (int)t);
+        if (part->env->consumer != NULL)
+            cw_consumer_seek(part->env->consumer, (int)t, part->partition,
+                             offsets[t] == CW_REWIND_START ? RD_KAFKA_OFFSET_BEGINNING
+                                                           : offsets[t]);
+        part->floor[t] = offsets[t] == CW_REWIND_START ? 0 : offsets[t];
+    }
+}
+
+/* A subscriber's partition is its hash modulo the partition count: with
+ * another count its state sits under a partition that no longer gets its
+ * records, and applying would start it afresh. Only a person can mend that
+ * (README, "Known limitations"), so the daemon stops without applying. */
+static void written_for_other_count(cw_part_t *part, int32_t count)
+{
+    cw_log(LOG_CRIT,
+           "partition %d: its state in Redis was written when the input topics had %d "
+           "partitions; they have %d now, so subscribers' states are under other "
+           "partitions: refusing to apply (migrate the state or use a new key_prefix)",
+           part->partition, (int)count, (int)part->env->partition_count);
+    part->refused = true;
+    part->env->fail(part->env->hook_arg);
+}
+
+/* SPEC section 13: state gone while the group has committed offsets. Nothing
+ * is applied or committed for the partition until Redis holds its state
+ * again; it is looked at every LOST_RETRY_MS. */
+static void refuse_lost(cw_part_t *part)
+{
+    if (!part->lost) {
+        cw_log(LOG_CRIT,
+               "partition %d: its state is gone from Redis (no offsets, no stream time) while "
+               "the consumer group has committed offsets for it: refusing to apply its records, "
+               "which would start every subscriber afresh and lose its alerts. Recover by "
+               "restoring Redis from a backup, or accept the loss and start the partition "
+               "again with: cdrwarnd -c CONFIG --accept-state-loss %d [--from committed|earliest]",
+               part->partition, part->partition);
+        part->lost = true;
+        part->env->metrics->partitions_lost++;
+    }
+    drop_queued(part, -1);
+    set_paused(part, true);
+    retry_after_backoff(part, LOST_RETRY_MS);
+}
+
+/* Another instance claimed the partition since this one did: this one is a
+ * stale owner (it lost the partition in a rebalance it has not heard of
+ * yet). It stops working the partition until the group assigns it again. */
+static void give_up_fenced(cw_part_t *part)
+{
+    cw_log(LOG_WARNING,
+           "partition %d: another instance claimed it; stopping work on it until the group "
+           "assigns it to this one again",
+           part->partition);
+    part->fenced = true;
+    part->env->metrics->partitions_fenced++;
+    drop_queued(part, -1);
+    set_paused(part, true);
+}
+
+/* The state is back (restored, or the loss accepted): the consumer goes to
+ * where Redis stands, whatever it fetched and dropped meanwhile. */
+static void leave_lost(cw_part_t *part, const cw_meta_t *meta)
+{
+    int64_t offsets[CW_MAX_INPUT_TOPICS];
+    for (size_t t = 0; t < CW_MAX_INPUT_TOPICS; t++)
+        offsets[t] = meta->next_offset[t] >= 0 ? meta->next_offset[t] : CW_REWIND_START;
+    rewind_to(part, offsets);
+    part->lost = false;
+    part->env->metrics->partitions_lost--;
+    set_paused(part, false);
+    cw_log(LOG_NOTICE, "partition %d: its state is back in Redis; applying again",
+           part->partition);
+}
+
+static void on_loaded(const cw_load_result_t *result, void *arg)
+{
+    cw_part_t *part = arg;
+    if (!result->ok) {
+        step_failed(part, result->why);
+    } else if (!part->owned) {
+        /* released meanwhile: nothing to act on */
+    } else if (result->other_count != 0) {
+        written_for_other_count(part, result->other_count);
+    } else {
+        const cw_recovery_t *verdict = &result->verdict;
+        part->claimed = true;
+        switch (verdict->state) {
+        case CW_REDIS_LOST:
+            refuse_lost(part);
+            break;
+        case CW_REDIS_UNCLAIMED:
+            part->claimed = false; /* the next load claims it */
+            break;
+        case CW_REDIS_CLAIMED_ELSEWHERE:
+            give_up_fenced(part);
+            break;
+        case CW_REDIS_ROLLED_BACK:
+            cw_log(LOG_WARNING,
+                   "partition %d: Redis holds less than the consumer group committed (it came "
+                   "back older: a restore, a failover or a host crash); replaying %lld record(s) "
+                   "from Redis's offsets",
+                   part->partition, (long long)verdict->replayed);
+            part->env->metrics->redis_rollbacks++;
+            part->env->metrics->records_rewound += (uint64_t)verdict->replayed;
+            rewind_to(part, verdict->rewind_to);
+            /* fall through */
+        case CW_REDIS_INTACT:
+            if (part->lost)
+                leave_lost(part, result->meta);
+            part->meta = *result->meta;
+            snprintf(part->meta.owner, sizeof part->meta.owner, "%s", part->claim);
+            part->loaded = true;
+            if (result->resent > 0)
+                cw_log(LOG_NOTICE,
+                       "partition %d: re-sending %zu alert(s) and dead letter(s) from the outbox",
+                       part->partition, result->resent);
+            break;
+        }
+    }
+    step_ended(part);
+}
+
+/* Records the step (and its slot) as the partition's one in flight, then
+ * lets it go: a step that failed at once ends now, through the usual path. */
+static void start_step(cw_part_t *part, cw_step_t *step, bool counted)
+{
+    if (step == NULL)
+        return; /* out of memory: the next kick tries again */
+    part->step = step;
+    part->step_counted = counted;
+    if (counted)
+        part->env->steps_in_flight++;
+    cw_step_go(step);
+}
+
+static void load_begin(cw_part_t *part)
+{
+    start_step(part,
+               cw_load_begin(part->env, part->partition, part->claimed ? NULL : part->claim,
+                             part->claim, part->floor, on_loaded, part),
+               false);
+}
+
+/* ---- which step next ---------------------------------------------------- */
+
+static bool take_slot(cw_part_t *part, bool sweep)
+{
+    const cw_env_t *env = part->env;
+    return env->steps_in_flight < CW_MAX_STEPS &&
+           (!sweep || cw_outbox_in_flight(env->outbox) < MAX_OUTSTANDING);
+}
+
 void cw_part_kick(cw_part_t *part)
 {
-    if (!part->owned || part->step != NULL || part->backing_off || part->refused)
+    const cw_env_t *env = part->env;
+    if (!part->owned || part->step != NULL || part->backing_off || part->refused ||
+        part->fenced)
         return;
-    cw_daemon_t *daemon = part->daemon;
-    if (daemon->store == NULL || !cw_store_ready(daemon->store))
+    if (env->store == NULL || !cw_store_ready(env->store))
         return; /* the store's ready callback kicks every partition */
     if (!part->loaded) {
         load_begin(part);
-    } else if (cw_sweep_due(part)) {
-        if (cw_daemon_step_slot(daemon, true) && !daemon->stopping)
-            cw_sweep_begin(part);
-    } else if (part->q_len > 0 && !daemon->stopping) {
-        if (cw_daemon_step_slot(daemon, false))
-            cw_apply_begin(part);
+    } else if (cw_sweep_due(env->config, &part->meta)) {
+        if (!env->stopping && take_slot(part, true))
+            start_step(part,
+                       cw_sweep_begin(env, part->partition, &part->meta, on_step_done, part),
+                       true);
+    } else if (part->q_len > 0 && !env->stopping && take_slot(part, false)) {
+        size_t n = part->q_len < CW_BATCH_MAX_RECORDS ? part->q_len : CW_BATCH_MAX_RECORDS;
+        for (size_t i = 0; i < n; i++)
+            part->window[i] = part->queue[(part->q_head + i) % part->q_cap];
+        start_step(part,
+                   cw_apply_begin(env, part->partition, &part->meta, part->window, n,
+                                  on_step_done, part),
+                   true);
     }
 }
 
 void cw_part_tick(cw_part_t *part, int64_t wall_ms)
 {
-    const cw_config_t *config = cw_daemon_config(part->daemon);
-    if (!part->loaded || part->step != NULL || part->q_len > 0 || part->daemon->stopping)
+    const cw_env_t *env = part->env;
+    if (!part->loaded || part->step != NULL || part->q_len > 0 || env->stopping)
         return;
-    if (part->meta.stream_ms == STREAM_NONE || wall_ms <= part->meta.stream_ms)
+    if (part->meta.stream_ms == CW_STREAM_NONE || wall_ms <= part->meta.stream_ms)
         return;
-    if (wall_ms - part->last_record_wall_ms < config->idle_close_ms)
+    if (wall_ms - part->last_record_wall_ms < env->config->idle_close_ms)
         return;
     /* a silent partition takes the wall clock as its stream time, never
      * moving it backwards, so its weeks close on time (SPEC section 5) */
     part->meta.stream_ms = wall_ms;
-    if (cw_sweep_due(part))
+    if (cw_sweep_due(env->config, &part->meta))
         cw_part_kick(part);
 }
 
 void cw_part_invalidate(cw_part_t *part)
 {
     part->loaded = false;
-    if (!part->backing_off && part->step == NULL) {
-        /* not at once: the caller may be in the middle of a step's end */
-        struct timeval tv = {0, 50 * 1000};
-        evtimer_add(part->backoff_timer, &tv);
-        part->backing_off = true;
-    }
-}
-
-bool cw_part_idle(const cw_part_t *part)
-{
-    return part->step == NULL && part->q_len == 0;
+    if (!part->backing_off && part->step == NULL)
+        retry_after_backoff(part, 50); /* not at once: the caller may be mid-step */
 }
 
 bool cw_part_busy(const cw_part_t *part)
@@ -180,483 +496,7 @@ int64_t cw_part_stream_ms(const cw_part_t *part)
     return part->meta.stream_ms;
 }
 
-int32_t cw_part_number(const cw_part_t *part)
+bool cw_part_refused(const cw_part_t *part)
 {
-    return part->partition;
-}
-
-int64_t cw_part_expire_at(const cw_part_t *part)
-{
-    /* kept weeks_kept weeks (plus the grace and a day) after the last write:
-     * long enough for every sweep that still reads it, in real time and in
-     * replays of old traffic alike */
-    const cw_config_t *config = cw_daemon_config(part->daemon);
-    return cw_wall_ms() + (config->weeks_kept * 7 + 1) * CW_MS_PER_DAY + config->late_grace_ms;
-}
-
-/* ---- steps ------------------------------------------------------------ */
-
-cw_step_t *cw_step_new(cw_part_t *part, step_kind_t kind)
-{
-    cw_step_t *step = cw_calloc(1, sizeof *step);
-    if (step == NULL)
-        return NULL;
-    step->part = part;
-    step->kind = kind;
-    step->started_s = cw_mono_s();
-    step->meta = part->meta;
-    part->step = step;
-    if (kind != STEP_LOAD)
-        part->daemon->steps_in_flight++;
-    return step;
-}
-
-static void step_free(cw_step_t *step)
-{
-    for (size_t i = 0; i < step->alert_count; i++)
-        cw_free(step->alerts[i].json);
-    for (size_t i = 0; i < step->seen_count; i++)
-        cw_free(step->seen[i].text);
-    cw_free(step->alerts);
-    cw_free(step->seen);
-    cw_free(step->subs);
-    cw_free(step->index);
-    cw_free(step->records);
-    cw_ops_free(&step->ops);
-    cw_free(step);
-}
-
-void cw_step_end(cw_step_t *step)
-{
-    cw_part_t *part = step->part;
-    cw_daemon_t *daemon = part->daemon;
-    bool counted = step->kind != STEP_LOAD;
-    part->step = NULL;
-    step_free(step);
-    if (counted)
-        cw_daemon_step_done(daemon);
-    if (!part->owned) {
-        part_free(part);
-        return;
-    }
-    cw_part_kick(part);
-}
-
-/* A failed step: what landed in Redis is unknown, so reload the bookkeeping
- * after a backoff and go on from there. */
-static void step_finish_failed(cw_step_t *step)
-{
-    cw_part_t *part = step->part;
-    part->loaded = false;
-    if (part->owned) {
-        struct timeval tv = {part->backoff_ms / 1000, (part->backoff_ms % 1000) * 1000};
-        evtimer_add(part->backoff_timer, &tv);
-        part->backing_off = true;
-        part->backoff_ms = part->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-                                                                 : part->backoff_ms * 2;
-    }
-    cw_step_end(step);
-}
-
-bool cw_step_abandoned(cw_step_t *step)
-{
-    if (step->part->owned && !step->failed)
-        return false;
-    if (step->replies_pending == 0) {
-        if (step->failed)
-            step_finish_failed(step);
-        else
-            cw_step_end(step);
-    }
-    return true;
-}
-
-void cw_step_fail(cw_step_t *step, const char *why)
-{
-    cw_part_t *part = step->part;
-    if (!step->failed) {
-        step->failed = true;
-        if (part->owned)
-            cw_log(LOG_WARNING, "partition %d: step failed (%s); retrying in %lld ms",
-                   part->partition, why, (long long)part->backoff_ms);
-    }
-    /* with replies outstanding, the last of them ends the step */
-    if (step->replies_pending == 0)
-        step_finish_failed(step);
-}
-
-int cw_step_reserve(cw_step_t *step, size_t count)
-{
-    if (count > STEP_MAX_SUBS)
-        count = STEP_MAX_SUBS;
-    if (count == 0)
-        count = 1;
-    step->sub_cap = count;
-    step->index_cap = 2 * count; /* at most half full: short probe runs */
-    step->subs = cw_malloc(step->sub_cap * sizeof *step->subs);
-    step->index = cw_calloc(step->index_cap, sizeof *step->index);
-    return step->subs != NULL && step->index != NULL ? 0 : -1;
-}
-
-int cw_step_sub(cw_step_t *step, const char *msisdn)
-{
-    size_t slot = cw_hash64(msisdn, strlen(msisdn), 0) % step->index_cap;
-    while (step->index[slot] != 0) {
-        int i = step->index[slot] - 1;
-        if (strcmp(step->subs[i].msisdn, msisdn) == 0)
-            return i;
-        slot = (slot + 1) % step->index_cap;
-    }
-    if (step->sub_count == step->sub_cap)
-        return -1;
-    step_sub_t *sub = &step->subs[step->sub_count];
-    strcpy(sub->msisdn, msisdn);
-    cw_sub_init(&sub->state);
-    sub->dirty = false;
-    step->index[slot] = (int32_t)++step->sub_count;
-    return (int)step->sub_count - 1;
-}
-
-bool cw_step_reply_failed(cw_step_t *step, const redisReply *reply, int type,
-                          const char *command)
-{
-    if (reply != NULL && reply->type == type)
-        return false;
-    char why[160];
-    if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
-        snprintf(why, sizeof why, "%s: %s", command, reply->str);
-    else
-        snprintf(why, sizeof why, "%s without an answer", command);
-    cw_step_fail(step, why);
-    return true;
-}
-
-/* ---- loading subscriber states (MGET) --------------------------------- */
-
-typedef struct mget_ctx {
-    cw_step_t *step;
-    size_t first, count;
-} mget_ctx_t;
-
-static void on_mget(redisReply *reply, void *arg)
-{
-    mget_ctx_t *ctx = arg;
-    cw_step_t *step = ctx->step;
-    step->replies_pending--;
-    if (cw_step_abandoned(step)) {
-        cw_free(ctx);
-        return;
-    }
-    if (cw_step_reply_failed(step, reply, REDIS_REPLY_ARRAY, "MGET")) {
-        cw_free(ctx);
-        return;
-    }
-    if (reply->elements != ctx->count) {
-        cw_free(ctx);
-        cw_step_fail(step, "MGET answered with another number of values");
-        return;
-    }
-    for (size_t i = 0; i < ctx->count; i++) {
-        redisReply *value = reply->element[i];
-        step_sub_t *sub = &step->subs[ctx->first + i];
-        if (value->type != REDIS_REPLY_STRING)
-            continue; /* a new subscriber */
-        if (cw_sub_decode(&sub->state, (const uint8_t *)value->str, value->len) != 0)
-            cw_log(LOG_ERR, "partition %d: a stored subscriber state is corrupt; starting it afresh",
-                   step->part->partition);
-    }
-    cw_free(ctx);
-    if (step->replies_pending == 0)
-        step->after_load(step);
-}
-
-void cw_step_load_subs(cw_step_t *step)
-{
-    cw_part_t *part = step->part;
-    const cw_config_t *config = cw_daemon_config(part->daemon);
-    if (step->sub_count == 0) {
-        step->after_load(step);
-        return;
-    }
-    const char *argv[MGET_CHUNK + 1];
-    size_t argvlen[MGET_CHUNK + 1];
-    char (*keys)[CW_KEY_SIZE] = cw_malloc(MGET_CHUNK * sizeof *keys);
-    if (keys == NULL) {
-        cw_step_fail(step, "out of memory");
-        return;
-    }
-    /* count the replies first, so that none can complete the step early */
-    for (size_t first = 0; first < step->sub_count; first += MGET_CHUNK)
-        step->replies_pending++;
-    int unsent = 0;
-    for (size_t first = 0; first < step->sub_count; first += MGET_CHUNK) {
-        size_t count = step->sub_count - first < MGET_CHUNK ? step->sub_count - first : MGET_CHUNK;
-        argv[0] = "MGET";
-        argvlen[0] = 4;
-        for (size_t i = 0; i < count; i++) {
-            argvlen[i + 1] = cw_key_sub(keys[i], config->key_prefix, part->partition,
-                                        step->subs[first + i].msisdn);
-            argv[i + 1] = keys[i];
-        }
-        mget_ctx_t *ctx = cw_malloc(sizeof *ctx);
-        if (ctx != NULL) {
-            *ctx = (mget_ctx_t){step, first, count};
-            if (cw_store_send(part->daemon->store, on_mget, ctx, (int)count + 1, argv, argvlen) == 0)
-                continue;
-            cw_free(ctx);
-        }
-        step->replies_pending--;
-        unsent++;
-    }
-    cw_free(keys);
-    if (unsent > 0)
-        cw_step_fail(step, "Redis not ready");
-}
-
-/* ---- committing ------------------------------------------------------- */
-
-static void on_commit(redisReply *reply, void *arg)
-{
-    cw_step_t *step = arg;
-    cw_part_t *part = step->part;
-    step->replies_pending--;
-    if (cw_step_abandoned(step))
-        return;
-    if (reply != NULL && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "FENCED", 6) == 0)
-        part->daemon->metrics.redis_fenced++; /* another owner wrote first */
-    if (cw_step_reply_failed(step, reply, REDIS_REPLY_INTEGER, "commit"))
-        return;
-    snprintf(step->meta.seq, SEQ_SIZE, "%lld", reply->integer);
-    part->meta = step->meta;
-    part->backoff_ms = BACKOFF_MIN_MS;
-    step->after_commit(step);
-}
-
-void cw_step_commit(cw_step_t *step)
-{
-    int argc = cw_ops_build(&step->ops);
-    step->replies_pending++;
-    if (argc < 0 || cw_store_eval(step->part->daemon->store, on_commit, step, argc,
-                                  step->ops.argv, step->ops.argvlen) != 0) {
-        step->replies_pending--;
-        cw_step_fail(step, argc < 0 ? "out of memory" : "Redis not ready");
-    }
-}
-
-void cw_step_write_subs(cw_step_t *step)
-{
-    cw_part_t *part = step->part;
-    const cw_config_t *config = cw_daemon_config(part->daemon);
-    int64_t expire_at = cw_part_expire_at(part);
-    int32_t oldest = WEEK_NONE;
-    if (step->meta.stream_ms != STREAM_NONE)
-        oldest = cw_week_of_ms(step->meta.stream_ms, config->utc_offset_s) -
-                 (int32_t)(config->weeks_kept - 1);
-    uint8_t buf[CW_SUB_ENCODED_MAX];
-    char key[CW_KEY_SIZE];
-    for (size_t i = 0; i < step->sub_count; i++) {
-        step_sub_t *sub = &step->subs[i];
-        if (!sub->dirty)
-            continue;
-        if (oldest != WEEK_NONE)
-            cw_sub_drop_before(&sub->state, oldest);
-        size_t len = cw_sub_encode(&sub->state, buf, sizeof buf);
-        if (len == 0) {
-            /* not encodable (a state corrupted in memory): keep the stored one */
-            cw_log(LOG_ERR, "partition %d: a subscriber state could not be encoded; not written",
-                   part->partition);
-            continue;
-        }
-        cw_key_sub(key, config->key_prefix, part->partition, sub->msisdn);
-        cw_ops_set(&step->ops, key, buf, len, expire_at);
-    }
-}
-
-/* ---- alerts ----------------------------------------------------------- */
-
-int cw_step_add_alert(cw_step_t *step, step_sub_t *sub, const cw_eval_t *eval,
-                      int64_t event_time_ms)
-{
-    const cw_setup_t *rules = cw_daemon_rules(step->part->daemon);
-    if (step->alert_count == step->alert_cap) {
-        size_t cap = step->alert_cap ? step->alert_cap * 2 : 16;
-        step_alert_t *alerts = cw_realloc(step->alerts, cap * sizeof *alerts);
-        if (alerts == NULL)
-            return -1;
-        step->alerts = alerts;
-        step->alert_cap = cap;
-    }
-    cw_alert_input_t input = {
-        .msisdn = sub->msisdn,
-        .sub = &sub->state,
-        .eval = eval,
-        .event_time_ms = event_time_ms,
-        .emitted_at_ms = cw_wall_ms(),
-        .rules_version = rules->config->rules_version,
-        .actions = &rules->config->actions,
-    };
-    size_t json_len;
-    char *json = cw_alert_json(&input, &json_len);
-    if (json == NULL)
-        return -1;
-    step_alert_t *alert = &step->alerts[step->alert_count];
-    alert->json = json;
-    alert->len = json_len;
-    cw_alert_id(sub->msisdn, eval->week, eval->level, eval->triggers, alert->alert_id);
-    strcpy(alert->msisdn, sub->msisdn);
-    alert->level = eval->level;
-    step->alert_count++;
-    cw_outbox_add_alert(&step->ops, alert->alert_id, alert->msisdn, json, json_len);
-    return 0;
-}
-
-void cw_step_publish(cw_step_t *step)
-{
-    cw_daemon_t *daemon = step->part->daemon;
-    for (size_t i = 0; i < step->alert_count; i++) {
-        step_alert_t *alert = &step->alerts[i];
-        daemon->metrics.alerts[alert->level]++;
-        cw_outbox_publish_alert(daemon, step->part->partition, alert->alert_id, alert->msisdn,
-                                alert->json, alert->len);
-    }
-}
-
-/* ---- loading the partition's bookkeeping ------------------------------ */
-
-static void parse_meta(cw_part_t *part, part_meta_t *meta, const redisReply *reply)
-{
-    const cw_config_t *config = cw_daemon_config(part->daemon);
-    meta_reset(meta);
-    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-        const char *field = reply->element[i]->str;
-        const char *value = reply->element[i + 1]->str;
-        if (field == NULL || value == NULL)
-            continue;
-        long long number = strtoll(value, NULL, 10);
-        if (strcmp(field, "seq") == 0) {
-            snprintf(meta->seq, SEQ_SIZE, "%s", value);
-        } else if (strcmp(field, "st") == 0) {
-            meta->stream_ms = number;
-        } else if (strcmp(field, "cw") == 0) {
-            meta->closed_week = (int32_t)number;
-        } else if (strcmp(field, "sw") == 0) {
-            meta->sweep_week = (int32_t)number;
-        } else if (strcmp(field, "sl") == 0) {
-            meta->sweep_list = (int)number;
-        } else if (strcmp(field, "so") == 0) {
-            meta->sweep_offset = number;
-        } else if (strcmp(field, "pc") == 0) {
-            meta->partition_count = (int32_t)number;
-        } else if (strncmp(field, "o:", 2) == 0) {
-            for (size_t t = 0; t < config->input_topic_count; t++)
-                if (strcmp(field + 2, config->input_topics[t]) == 0)
-                    meta->next_offset[t] = number;
-        }
-    }
-}
-
-static void on_meta(redisReply *reply, void *arg)
-{
-    cw_step_t *step = arg;
-    step->replies_pending--;
-    if (cw_step_abandoned(step))
-        return;
-    if (cw_step_reply_failed(step, reply, REDIS_REPLY_ARRAY, "HGETALL"))
-        return;
-    parse_meta(step->part, &step->meta, reply);
-}
-
-static void on_recorded(redisReply *reply, void *arg)
-{
-    cw_step_t *step = arg;
-    step->replies_pending--;
-    if (cw_step_abandoned(step))
-        return;
-    cw_step_reply_failed(step, reply, REDIS_REPLY_INTEGER, "HSETNX");
-}
-
-/* A subscriber's partition is its hash modulo the partition count: with
- * another count its state sits under a partition that no longer gets its
- * records, and applying would start it afresh. Only a person can mend that
- * (README, "Known limitations"), so the daemon stops without applying. */
-static bool written_for_other_count(cw_part_t *part, const part_meta_t *meta)
-{
-    cw_daemon_t *daemon = part->daemon;
-    int32_t now = daemon->consumer ? cw_consumer_partition_count(daemon->consumer) : 0;
-    if (meta->partition_count == 0 || now == 0 || meta->partition_count == now)
-        return false;
-    cw_log(LOG_CRIT,
-           "partition %d: its state in Redis was written when the input topics had %d "
-           "partitions; they have %d now, so subscribers' states are under other "
-           "partitions: refusing to apply (migrate the state or use a new key_prefix)",
-           part->partition, (int)meta->partition_count, (int)now);
-    part->refused = true;
-    cw_daemon_fail(daemon);
-    return true;
-}
-
-static void on_outbox(redisReply *reply, void *arg)
-{
-    cw_step_t *step = arg;
-    cw_part_t *part = step->part;
-    step->replies_pending--;
-    if (cw_step_abandoned(step))
-        return;
-    if (cw_step_reply_failed(step, reply, REDIS_REPLY_ARRAY, "HGETALL"))
-        return;
-    if (written_for_other_count(part, &step->meta)) {
-        cw_step_end(step);
-        return;
-    }
-    /* alerts and dead letters committed but maybe never acknowledged by
-     * Kafka (a crash, a lost connection): send them again */
-    size_t resent = 0;
-    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-        const redisReply *field = reply->element[i], *value = reply->element[i + 1];
-        if (field->str == NULL || value->str == NULL)
-            continue;
-        if (cw_outbox_resend(part->daemon, part->partition, field->str, field->len, value->str,
-                             value->len) == 0)
-            resent++;
-        else
-            cw_log(LOG_ERR, "partition %d: outbox entry not understood; left in place",
-                   part->partition);
-    }
-    if (resent > 0)
-        cw_log(LOG_NOTICE, "partition %d: re-sending %zu alert(s) and dead letter(s) from the outbox",
-               part->partition, resent);
-    part->meta = step->meta;
-    part->loaded = true;
-    cw_step_end(step);
-}
-
-static void load_begin(cw_part_t *part)
-{
-    const cw_config_t *config = cw_daemon_config(part->daemon);
-    cw_step_t *step = cw_step_new(part, STEP_LOAD);
-    if (step == NULL)
-        return;
-    cw_store_t *store = part->daemon->store;
-    cw_consumer_t *consumer = part->daemon->consumer;
-    char meta_key[CW_KEY_SIZE], outbox_key[CW_KEY_SIZE], count[16];
-    size_t meta_len = cw_key_meta(meta_key, config->key_prefix, part->partition);
-    snprintf(count, sizeof count, "%d",
-             consumer ? (int)cw_consumer_partition_count(consumer) : 0);
-    /* the partition count the state is written for, kept from the first load */
-    const char *record[4] = {"HSETNX", meta_key, "pc", count};
-    size_t record_len[4] = {6, meta_len, 2, strlen(count)};
-    const char *argv[2] = {"HGETALL", meta_key};
-    size_t argvlen[2] = {7, meta_len};
-    int sent = 0;
-    step->replies_pending = consumer != NULL ? 3 : 2;
-    if (consumer != NULL)
-        sent += cw_store_send(store, on_recorded, step, 4, record, record_len) == 0;
-    sent += cw_store_send(store, on_meta, step, 2, argv, argvlen) == 0;
-    argv[1] = outbox_key;
-    argvlen[1] = cw_key_outbox(outbox_key, config->key_prefix, part->partition);
-    sent += cw_store_send(store, on_outbox, step, 2, argv, argvlen) == 0;
-    if (sent < step->replies_pending) {
-        step->replies_pending = sent;
-        cw_step_fail(step, "Redis not ready");
-    }
+    return part->lost;
 }

@@ -1,22 +1,20 @@
 /* Idempotent producer for alerts and DLQ records, polled from the event loop. */
 #include "producer.h"
 
-#include <event2/event.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "kafka_conf.h"
+#include "kafka_log.h"
 #include "log.h"
+#include "wakepipe.h"
 
 struct cw_producer {
     rd_kafka_t *rk;
     rd_kafka_queue_t *main_queue;
     cw_metrics_t *metrics;
-    int wake_pipe[2];
-    struct event *wake_event;
-    struct event *poll_timer;
+    cw_wakepipe_t wake;
+    cw_kafka_log_t log;
 };
 
 typedef struct delivery {
@@ -45,23 +43,11 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
            rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
-static void serve(cw_producer_t *producer)
+static void serve(void *arg)
 {
+    cw_producer_t *producer = arg;
     while (rd_kafka_poll(producer->rk, 0) > 0)
         ;
-}
-
-static void on_wake(evutil_socket_t fd, short what, void *arg)
-{
-    char drain[64];
-    while (read(fd, drain, sizeof drain) > 0)
-        ;
-    serve(arg);
-}
-
-static void on_poll_timer(evutil_socket_t fd, short what, void *arg)
-{
-    serve(arg);
 }
 
 cw_producer_t *cw_producer_new(struct event_base *base, const cw_config_t *config,
@@ -71,7 +57,6 @@ cw_producer_t *cw_producer_new(struct event_base *base, const cw_config_t *confi
     if (producer == NULL)
         return NULL;
     producer->metrics = metrics;
-    producer->wake_pipe[0] = producer->wake_pipe[1] = -1;
     /* DLQ records carry input values unchanged, up to the broker's own limit */
     static const char *const defaults[] = {"linger.ms", "5", "message.max.bytes", "16777216",
                                            "queue.buffering.max.messages", "1000000",
@@ -94,20 +79,12 @@ cw_producer_t *cw_producer_new(struct event_base *base, const cw_config_t *confi
         cw_errlist_add(errs, "kafka producer: %s", errstr);
         goto fail;
     }
-    if (pipe2(producer->wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
-        cw_errlist_add(errs, "kafka producer: pipe: %m");
+    if (cw_kafka_log_start(&producer->log, producer->rk, base, errs) != 0)
         goto fail;
-    }
     producer->main_queue = rd_kafka_queue_get_main(producer->rk);
-    rd_kafka_queue_io_event_enable(producer->main_queue, producer->wake_pipe[1], "1", 1);
-    producer->wake_event =
-        event_new(base, producer->wake_pipe[0], EV_READ | EV_PERSIST, on_wake, producer);
-    producer->poll_timer = event_new(base, -1, EV_PERSIST, on_poll_timer, producer);
-    if (producer->wake_event == NULL || producer->poll_timer == NULL)
+    if (cw_wakepipe_start(&producer->wake, base, producer->main_queue, 100, serve, producer,
+                          "kafka producer", errs) != 0)
         goto fail;
-    event_add(producer->wake_event, NULL);
-    struct timeval tick = {0, 100 * 1000};
-    event_add(producer->poll_timer, &tick);
     return producer;
 fail:
     cw_producer_free(producer);
@@ -164,23 +141,15 @@ void cw_producer_free(cw_producer_t *producer)
 {
     if (producer == NULL)
         return;
-    if (producer->wake_event)
-        event_free(producer->wake_event);
-    if (producer->poll_timer)
-        event_free(producer->poll_timer);
-    if (producer->main_queue) {
-        rd_kafka_queue_io_event_enable(producer->main_queue, -1, NULL, 0);
+    cw_wakepipe_stop(&producer->wake);
+    if (producer->main_queue)
         rd_kafka_queue_destroy(producer->main_queue);
-    }
     if (producer->rk) {
         /* undelivered messages still call back, so their contexts are freed */
         rd_kafka_purge(producer->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(producer->rk, 0);
+        cw_kafka_log_stop(&producer->log);
         rd_kafka_destroy(producer->rk);
     }
-    if (producer->wake_pipe[0] >= 0)
-        close(producer->wake_pipe[0]);
-    if (producer->wake_pipe[1] >= 0)
-        close(producer->wake_pipe[1]);
     cw_free(producer);
 }

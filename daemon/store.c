@@ -5,9 +5,10 @@
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
+#include "backoff.h"
+#include "clock.h"
 #include "log.h"
 
 #define BACKOFF_MIN_MS 100
@@ -23,6 +24,7 @@ typedef struct pending {
     cw_store_reply_fn fn;
     void *arg;
     int64_t sent_ms;
+    bool eval;               /* the commit script */
 } pending_t;
 
 struct cw_store {
@@ -38,18 +40,12 @@ struct cw_store {
     char script_sha[SCRIPT_SHA_SIZE]; /* empty: use EVAL */
     pending_t head;              /* sentinel of the in-flight list */
     int64_t down_since_ms;
+    char write_refused[160];     /* the last commit's refusal by Redis; "" when it went through */
     int64_t last_sent_ms;
-    int64_t backoff_ms;
+    cw_backoff_t backoff;
     struct event *reconnect_timer;
     struct event *timeout_timer;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void connect_now(cw_store_t *store);
 
@@ -60,12 +56,12 @@ static void set_ready(cw_store_t *store, bool ready)
     store->ready = ready;
     store->metrics->redis_up = ready;
     if (ready) {
-        store->backoff_ms = BACKOFF_MIN_MS;
+        cw_backoff_reset(&store->backoff);
         store->down_since_ms = 0;
         store->metrics->redis_reconnects++;
         cw_log(LOG_NOTICE, "Redis %s:%d ready", store->options.host, store->options.port);
     } else {
-        store->down_since_ms = now_ms();
+        store->down_since_ms = cw_mono_ms();
     }
     store->on_state(ready, store->state_arg);
 }
@@ -74,9 +70,26 @@ static void schedule_reconnect(cw_store_t *store)
 {
     if (store->freeing)
         return;
-    struct timeval tv = {store->backoff_ms / 1000, (store->backoff_ms % 1000) * 1000};
+    int64_t wait_ms = cw_backoff_take(&store->backoff);
+    struct timeval tv = {wait_ms / 1000, (wait_ms % 1000) * 1000};
     evtimer_add(store->reconnect_timer, &tv);
-    store->backoff_ms = store->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : store->backoff_ms * 2;
+}
+
+/* Whether Redis refuses writes, from a commit's reply. */
+static void note_write(cw_store_t *store, const redisReply *reply)
+{
+    static const char *const refusals[] = {"MISCONF", "OOM", "READONLY", "NOREPLICAS",
+                                           "MASTERDOWN"};
+    if (reply == NULL)
+        return; /* unknown: the connection went */
+    if (reply->type != REDIS_REPLY_ERROR) {
+        store->write_refused[0] = '\0';
+        return;
+    }
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
+        if (strncmp(reply->str, refusals[i], strlen(refusals[i])) == 0 &&
+            reply->str[strlen(refusals[i])] == ' ')
+            snprintf(store->write_refused, sizeof store->write_refused, "%s", reply->str);
 }
 
 static void on_reply(redisAsyncContext *ac, void *reply_ptr, void *privdata)
@@ -90,6 +103,8 @@ static void on_reply(redisAsyncContext *ac, void *reply_ptr, void *privdata)
         store->metrics->redis_errors++;
     else
         store->metrics->redis_roundtrips++;
+    if (p->eval)
+        note_write(store, reply);
     if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
         strncmp(reply->str, "NOSCRIPT", 8) == 0) {
         /* the server lost its script cache (restart, SCRIPT FLUSH, failover):
@@ -104,7 +119,7 @@ static void on_reply(redisAsyncContext *ac, void *reply_ptr, void *privdata)
 }
 
 static int send_raw(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc,
-                    const char **argv, const size_t *argvlen)
+                    const char **argv, const size_t *argvlen, bool eval)
 {
     if (store->ac == NULL)
         return -1;
@@ -114,7 +129,8 @@ static int send_raw(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc
     p->store = store;
     p->fn = fn;
     p->arg = arg;
-    p->sent_ms = now_ms();
+    p->sent_ms = cw_mono_ms();
+    p->eval = eval;
     store->last_sent_ms = p->sent_ms;
     if (redisAsyncCommandArgv(store->ac, on_reply, p, argc, argv, argvlen) != REDIS_OK) {
         cw_free(p);
@@ -132,7 +148,7 @@ int cw_store_send(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc,
 {
     if (!store->ready)
         return -1;
-    return send_raw(store, fn, arg, argc, argv, argvlen);
+    return send_raw(store, fn, arg, argc, argv, argvlen, false);
 }
 
 int cw_store_eval(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc,
@@ -151,7 +167,7 @@ int cw_store_eval(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc,
         full_len[1] = strlen(full[1]);
         memcpy(full + 2, argv, (size_t)argc * sizeof *argv);
         memcpy(full_len + 2, argvlen, (size_t)argc * sizeof *argvlen);
-        rc = send_raw(store, fn, arg, argc + 2, full, full_len);
+        rc = send_raw(store, fn, arg, argc + 2, full, full_len, true);
     }
     cw_free(full);
     cw_free(full_len);
@@ -201,7 +217,7 @@ static void on_auth(redisReply *reply, void *arg)
     }
     const char *argv[] = {"SCRIPT", "LOAD", store->options.script};
     size_t argvlen[] = {6, 4, strlen(store->options.script)};
-    if (send_raw(store, on_script_loaded, store, 3, argv, argvlen) != 0)
+    if (send_raw(store, on_script_loaded, store, 3, argv, argvlen, false) != 0)
         drop_connection(store, "cannot send SCRIPT LOAD");
 }
 
@@ -228,7 +244,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
         }
         argv[argc] = store->options.password;
         argvlen[argc++] = strlen(store->options.password);
-        if (send_raw(store, on_auth, store, argc, argv, argvlen) != 0)
+        if (send_raw(store, on_auth, store, argc, argv, argvlen, false) != 0)
             drop_connection(store, "cannot send AUTH");
     } else {
         on_auth(&(redisReply){.type = REDIS_REPLY_STATUS}, store);
@@ -286,7 +302,7 @@ static void on_timeout_timer(evutil_socket_t fd, short what, void *arg)
     cw_store_t *store = arg;
     if (store->ac == NULL)
         return;
-    int64_t now = now_ms();
+    int64_t now = cw_mono_ms();
     pending_t *oldest = store->head.next;
     if (oldest != &store->head && now - oldest->sent_ms > store->options.timeout_ms) {
         drop_connection(store, "command timed out");
@@ -295,7 +311,7 @@ static void on_timeout_timer(evutil_socket_t fd, short what, void *arg)
          * stops answering even while no record arrives */
         const char *argv[1] = {"PING"};
         size_t argvlen[1] = {4};
-        send_raw(store, NULL, NULL, 1, argv, argvlen);
+        send_raw(store, NULL, NULL, 1, argv, argvlen, false);
     } else if (!store->ready && store->down_since_ms != 0 &&
                now - store->down_since_ms > store->options.timeout_ms &&
                oldest == &store->head) {
@@ -325,8 +341,8 @@ cw_store_t *cw_store_new(struct event_base *base, const cw_store_options_t *opti
     store->options.password = dup_or_null(options->password);
     store->options.script = dup_or_null(options->script);
     store->head.next = store->head.prev = &store->head;
-    store->backoff_ms = BACKOFF_MIN_MS;
-    store->down_since_ms = now_ms();
+    cw_backoff_init(&store->backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+    store->down_since_ms = cw_mono_ms();
     store->reconnect_timer = evtimer_new(base, on_reconnect_timer, store);
     store->timeout_timer = event_new(base, -1, EV_PERSIST, on_timeout_timer, store);
     if (store->options.host == NULL || store->options.script == NULL ||
@@ -365,6 +381,14 @@ void cw_store_free(cw_store_t *store)
     cw_free(store);
 }
 
+bool cw_store_write_refused(const cw_store_t *store, char *buf, size_t size)
+{
+    if (store->write_refused[0] == '\0')
+        return false;
+    snprintf(buf, size, "%s", store->write_refused);
+    return true;
+}
+
 bool cw_store_ready(const cw_store_t *store)
 {
     return store->ready;
@@ -372,5 +396,5 @@ bool cw_store_ready(const cw_store_t *store)
 
 int64_t cw_store_down_ms(const cw_store_t *store)
 {
-    return store->ready ? 0 : now_ms() - store->down_since_ms;
+    return store->ready ? 0 : cw_mono_ms() - store->down_since_ms;
 }

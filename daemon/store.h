@@ -41,6 +41,10 @@ void cw_store_free(cw_store_t *store);
 bool cw_store_ready(const cw_store_t *store);
 /* Milliseconds since the connection was lost (0 while ready). */
 int64_t cw_store_down_ms(const cw_store_t *store);
+/* Redis answers but refused the last commit script for a reason of its own
+ * (MISCONF, OOM, READONLY, NOREPLICAS): its error into buf, true. False
+ * once a commit went through again. */
+bool cw_store_write_refused(const cw_store_t *store, char *buf, size_t size);
 
 /* Sends a command; argv is copied before return. Returns 0, or -1 when the
  * connection is not ready (the callback is then never called). */

@@ -1,207 +1,177 @@
-/* The week close (SPEC section 5 (b)): when a partition's stream time passes
- * end(W) + late_grace, every subscriber of the partition with an event in W
- * or W-1 is evaluated for W at W's last day, with spend_drop and usage_drop,
- * so subscribers who went silent are found too. The subscribers come from the
- * week's seen lists, read in chunks; progress is committed with each chunk, so
- * a restart resumes where it stopped, and the per-week published state makes
- * a chunk done twice publish nothing twice. */
-#include "part_internal.h"
+/* The week-close step (see sweep.h): read a chunk, decide, commit. */
+#include "sweep.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "clock.h"
+#include "close.h"
 #include "keys.h"
-#include "log.h"
-#include "store.h"
+#include "outbox.h"
 #include "week.h"
 
-static void read_chunk(cw_step_t *step);
-static void sweep_loaded(cw_step_t *step);
-static void sweep_committed(cw_step_t *step);
+typedef struct sweep {
+    const cw_env_t *env;
+    int32_t partition;
+    cw_meta_t stored;          /* the partition's meta before this step */
+    cw_meta_t meta;            /* as it will be once this step commits */
+    cw_subset_t subs;
+    cw_entries_t entries;
+    cw_ops_t ops;
+    size_t evaluated, alerts;
+    bool closes;               /* this step closes the week */
+    cw_step_done_fn done;
+    void *done_arg;
+} sweep_t;
 
-bool cw_sweep_due(const cw_part_t *part)
+static void read_chunk(cw_step_t *step, sweep_t *sweep);
+
+bool cw_sweep_due(const cw_config_t *config, const cw_meta_t *meta)
 {
-    const part_meta_t *meta = &part->meta;
-    if (!part->loaded)
-        return false;
-    if (meta->sweep_week != WEEK_NONE)
+    if (meta->sweep_week != CW_WEEK_NONE)
         return true;
-    if (meta->closed_week == WEEK_NONE || meta->stream_ms == STREAM_NONE)
+    if (meta->closed_week == CW_WEEK_NONE || meta->stream_ms == CW_STREAM_NONE)
         return false;
-    const cw_config_t *config = cw_daemon_config(part->daemon);
     return cw_week_last_closed(meta->stream_ms, config->late_grace_ms, config->utc_offset_s) >
            meta->closed_week;
 }
 
-static void start_ops(cw_step_t *step)
+static void on_end(cw_step_t *step, bool ok, void *arg)
 {
-    const cw_config_t *config = cw_daemon_config(step->part->daemon);
-    char meta_key[CW_KEY_SIZE], outbox_key[CW_KEY_SIZE];
-    cw_key_meta(meta_key, config->key_prefix, step->part->partition);
-    cw_key_outbox(outbox_key, config->key_prefix, step->part->partition);
-    cw_ops_init(&step->ops, meta_key, outbox_key, step->meta.seq);
-    cw_ops_meta_int(&step->ops, "st", step->meta.stream_ms);
+    sweep_t *sweep = arg;
+    cw_step_result_t result = {
+        .ok = ok,
+        .why = cw_step_why(step),
+        .claimed_elsewhere = cw_step_claimed_elsewhere(step),
+        .meta = &sweep->meta,
+        .evaluated = sweep->evaluated,
+        .alerts = sweep->alerts,
+        .closed_week = ok && sweep->closes ? sweep->meta.closed_week : CW_WEEK_NONE,
+    };
+    sweep->done(&result, sweep->done_arg);
+    cw_subset_free(&sweep->subs);
+    cw_entries_free(&sweep->entries);
+    cw_ops_free(&sweep->ops);
+    cw_free(sweep);
 }
 
-void cw_sweep_begin(cw_part_t *part)
+cw_step_t *cw_sweep_begin(const cw_env_t *env, int32_t partition, const cw_meta_t *meta,
+                          cw_step_done_fn done, void *arg)
 {
-    cw_step_t *step = cw_step_new(part, STEP_SWEEP);
-    if (step == NULL)
-        return;
-    step->after_load = sweep_loaded;
-    step->after_commit = sweep_committed;
-    if (step->meta.sweep_week == WEEK_NONE) {
-        step->meta.sweep_week = step->meta.closed_week + 1;
-        step->meta.sweep_list = 0;
-        step->meta.sweep_offset = 0;
-        part->sweep_evaluated = part->sweep_alerts = 0;
+    sweep_t *sweep = cw_calloc(1, sizeof *sweep);
+    if (sweep == NULL)
+        return NULL;
+    *sweep = (sweep_t){.env = env, .partition = partition, .stored = *meta, .meta = *meta,
+                       .done = done, .done_arg = arg};
+    cw_step_t *step = cw_step_new(env, partition, on_end, sweep);
+    if (step == NULL) {
+        cw_free(sweep);
+        return NULL;
     }
-    step->sweep_week = step->meta.sweep_week;
-    read_chunk(step);
+    if (sweep->meta.sweep_week == CW_WEEK_NONE) {
+        sweep->meta.sweep_week = sweep->meta.closed_week + 1;
+        sweep->meta.sweep_list = 0;
+        sweep->meta.sweep_offset = 0;
+    }
+    read_chunk(step, sweep);
+    return step;
+}
+
+static void start_ops(sweep_t *sweep)
+{
+    cw_ops_begin(&sweep->ops, sweep->env->config->key_prefix, sweep->partition, &sweep->stored);
+}
+
+/* The stream time is written whatever else changed: an idle close moved it
+ * without a commit. */
+static void add_meta(sweep_t *sweep)
+{
+    cw_ops_meta_changes(&sweep->ops, sweep->env->config, &sweep->stored, &sweep->meta, true);
+}
+
+static void committed(cw_step_t *step, void *arg)
+{
+    sweep_t *sweep = arg;
+    cw_metrics_t *metrics = sweep->env->metrics;
+    snprintf(sweep->meta.seq, sizeof sweep->meta.seq, "%lld", cw_step_seq(step));
+    cw_outbox_publish_all(sweep->env->outbox, sweep->partition, &sweep->entries);
+    /* a sweep chunk is a batch committed like any other: counted in both,
+     * so the histogram's _count equals cdrwarn_batches_total */
+    metrics->batches++;
+    cw_histogram_observe(&metrics->batch_latency, cw_mono_s() - cw_step_started_s(step));
+    cw_step_finish(step);
 }
 
 /* The last chunk is done: the week is closed, its W-1 list no longer needed. */
-static void finish_week(cw_step_t *step)
+static void finish_week(cw_step_t *step, sweep_t *sweep)
 {
-    const cw_config_t *config = cw_daemon_config(step->part->daemon);
+    const cw_config_t *config = sweep->env->config;
+    int32_t week = sweep->meta.sweep_week;
     char key[CW_KEY_SIZE];
-    start_ops(step);
-    step->meta.closed_week = step->sweep_week;
-    step->meta.sweep_week = WEEK_NONE;
-    step->meta.sweep_list = 0;
-    step->meta.sweep_offset = 0;
-    cw_ops_meta_int(&step->ops, "cw", step->meta.closed_week);
-    cw_ops_meta_del(&step->ops, "sw");
-    cw_ops_meta_del(&step->ops, "sl");
-    cw_ops_meta_del(&step->ops, "so");
-    cw_key_seen(key, config->key_prefix, step->part->partition, step->sweep_week - 1);
-    cw_ops_del(&step->ops, key);
-    step->sweep_finishing = true;
-    cw_step_commit(step);
+    start_ops(sweep);
+    sweep->meta.closed_week = week;
+    sweep->meta.sweep_week = CW_WEEK_NONE;
+    sweep->meta.sweep_list = 0;
+    sweep->meta.sweep_offset = 0;
+    add_meta(sweep);
+    cw_key_seen(key, config->key_prefix, sweep->partition, week - 1);
+    cw_ops_del(&sweep->ops, key);
+    sweep->closes = true;
+    cw_step_commit(step, &sweep->ops, committed);
 }
 
-static void on_range(redisReply *reply, void *arg)
+static void loaded(cw_step_t *step, void *arg)
 {
-    cw_step_t *step = arg;
-    step->replies_pending--;
-    if (cw_step_abandoned(step))
-        return;
-    if (cw_step_reply_failed(step, reply, REDIS_REPLY_STRING, "GETRANGE"))
-        return;
-    if (reply->len == 0) {
-        if (step->meta.sweep_list == 0) {
-            step->meta.sweep_list = 1; /* now the subscribers seen in W-1 */
-            step->meta.sweep_offset = 0;
-            read_chunk(step);
-        } else {
-            finish_week(step);
-        }
-        return;
-    }
-    /* at most one subscriber per 4 bytes: 3 digits and a newline */
-    size_t most = reply->len / (CW_NUMBER_MIN + 1) + 1;
-    if (cw_step_reserve(step, most) != 0) {
+    sweep_t *sweep = arg;
+    const cw_env_t *env = sweep->env;
+    cw_batch_ctx_t ctx = {env->config, env->setup, cw_wall_ms()};
+    if (cw_close_evaluate(&sweep->subs, sweep->meta.sweep_list, sweep->meta.sweep_week,
+                          sweep->meta.stream_ms, &ctx, &sweep->entries, &sweep->evaluated,
+                          &sweep->alerts) != 0) {
         cw_step_fail(step, "out of memory");
         return;
     }
-    /* whole lines only; the next chunk starts after the last newline */
-    size_t line_start = 0;
-    for (size_t i = 0; i < reply->len; i++) {
-        if (reply->str[i] != '\n')
-            continue;
-        char msisdn[CW_NUMBER_SIZE];
-        size_t len = i - line_start;
-        if (len >= CW_NUMBER_MIN && len <= CW_NUMBER_MAX) {
-            memcpy(msisdn, reply->str + line_start, len);
-            msisdn[len] = '\0';
-            if (cw_step_sub(step, msisdn) < 0)
-                break; /* enough for one chunk */
-        }
-        line_start = i + 1;
-    }
-    if (line_start == 0) /* no whole line in a full chunk: not a list we wrote */
-        line_start = reply->len;
-    step->sweep_consumed = line_start;
-    cw_step_load_subs(step);
+    start_ops(sweep);
+    cw_ops_write_states(&sweep->ops, env->config->key_prefix, sweep->partition, &sweep->subs,
+                        cw_ops_expire_at(env->config));
+    add_meta(sweep);
+    cw_outbox_commit(&sweep->ops, &sweep->entries);
+    cw_step_commit(step, &sweep->ops, committed);
 }
 
-static void read_chunk(cw_step_t *step)
+static void on_range(cw_step_t *step, const redisReply *reply, void *arg)
 {
-    cw_part_t *part = step->part;
-    const cw_config_t *config = cw_daemon_config(part->daemon);
-    char key[CW_KEY_SIZE], start[24], end[24];
-    int32_t list_week = step->sweep_week - step->meta.sweep_list;
-    size_t key_len = cw_key_seen(key, config->key_prefix, part->partition, list_week);
-    int start_len = snprintf(start, sizeof start, "%lld", (long long)step->meta.sweep_offset);
-    int end_len = snprintf(end, sizeof end, "%lld",
-                           (long long)(step->meta.sweep_offset + SWEEP_CHUNK_BYTES - 1));
-    const char *argv[4] = {"GETRANGE", key, start, end};
-    size_t argvlen[4] = {8, key_len, (size_t)start_len, (size_t)end_len};
-    step->replies_pending++;
-    if (cw_store_send(part->daemon->store, on_range, step, 4, argv, argvlen) != 0) {
-        step->replies_pending--;
-        cw_step_fail(step, "Redis not ready");
-    }
-}
-
-static void sweep_loaded(cw_step_t *step)
-{
-    cw_part_t *part = step->part;
-    const cw_config_t *config = cw_daemon_config(part->daemon);
-    const cw_setup_t *rules = cw_daemon_rules(part->daemon);
-    int32_t week = step->sweep_week;
-    int32_t eval_date = cw_week_last_day(week);
-    int64_t week_end = cw_week_end_ms(week, config->utc_offset_s);
-    start_ops(step);
-    for (size_t i = 0; i < step->sub_count; i++) {
-        step_sub_t *sub = &step->subs[i];
-        const cw_week_agg_t *existing = cw_sub_find_week(&sub->state, week);
-        /* a subscriber with an event in W is on W's list: evaluated there */
-        if (step->meta.sweep_list == 1 && existing != NULL && !existing->no_event)
-            continue;
-        part->sweep_evaluated++;
-        cw_eval_t eval;
-        cw_rules_evaluate(&rules->config->rules, &sub->state, week, eval_date, true, &eval);
-        cw_week_agg_t none = {.week = week};
-        if (!cw_rules_should_publish(existing ? existing : &none, &eval))
-            continue;
-        cw_week_agg_t *agg = cw_sub_get_week(&sub->state, week);
-        if (agg == NULL)
-            continue; /* older than every kept week: nothing can hold its state */
-        if (existing == NULL)
-            agg->no_event = true; /* a silent subscriber: not on W's list */
-        cw_rules_mark_published(agg, &eval);
-        sub->dirty = true;
-        if (cw_step_add_alert(step, sub, &eval, week_end) != 0) {
-            cw_step_fail(step, "out of memory");
+    sweep_t *sweep = arg;
+    if (reply->len == 0) {
+        if (sweep->meta.sweep_list == 1) {
+            finish_week(step, sweep);
             return;
         }
-        part->sweep_alerts++;
+        sweep->meta.sweep_list = 1; /* now the subscribers seen in W-1 */
+        sweep->meta.sweep_offset = 0;
+        read_chunk(step, sweep);
+        return;
     }
-    cw_step_write_subs(step);
-    step->meta.sweep_offset += (int64_t)step->sweep_consumed;
-    cw_ops_meta_int(&step->ops, "sw", step->meta.sweep_week);
-    cw_ops_meta_int(&step->ops, "sl", step->meta.sweep_list);
-    cw_ops_meta_int(&step->ops, "so", step->meta.sweep_offset);
-    cw_step_commit(step);
+    long consumed = cw_close_take(&sweep->subs, reply->str, reply->len);
+    if (consumed < 0) {
+        cw_step_fail(step, "out of memory");
+        return;
+    }
+    sweep->meta.sweep_offset += consumed;
+    cw_step_load(step, &sweep->subs, loaded);
 }
 
-static void sweep_committed(cw_step_t *step)
+static void read_chunk(cw_step_t *step, sweep_t *sweep)
 {
-    cw_part_t *part = step->part;
-    cw_step_publish(step);
-    if (step->sweep_finishing) {
-        char label[CW_WEEK_LABEL_SIZE];
-        cw_week_label(step->sweep_week, label);
-        part->daemon->metrics.week_closes++;
-        cw_log(LOG_INFO, "partition %d: week %s closed: %zu subscriber(s) evaluated, %zu alert(s)",
-               part->partition, label, part->sweep_evaluated, part->sweep_alerts);
-        part->sweep_evaluated = part->sweep_alerts = 0;
-    }
-    /* a sweep chunk is a batch committed like any other: counted in both,
-     * so the histogram's _count equals cdrwarn_batches_total */
-    part->daemon->metrics.batches++;
-    cw_histogram_observe(&part->daemon->metrics.batch_latency, cw_mono_s() - step->started_s);
-    cw_step_end(step);
+    const cw_config_t *config = sweep->env->config;
+    char key[CW_KEY_SIZE], start[24], end[24];
+    int32_t list_week = sweep->meta.sweep_week - sweep->meta.sweep_list;
+    size_t key_len = cw_key_seen(key, config->key_prefix, sweep->partition, list_week);
+    int start_len = snprintf(start, sizeof start, "%lld", (long long)sweep->meta.sweep_offset);
+    int end_len = snprintf(end, sizeof end, "%lld",
+                           (long long)(sweep->meta.sweep_offset + CW_CLOSE_CHUNK_BYTES - 1));
+    const char *argv[4] = {"GETRANGE", key, start, end};
+    size_t argvlen[4] = {8, key_len, (size_t)start_len, (size_t)end_len};
+    cw_step_send(step, 4, argv, argvlen, REDIS_REPLY_STRING, on_range);
 }

@@ -16,6 +16,7 @@
 
 static const char *const type_names[CW_EV__COUNT] = {
     "voice", "sms", "data", "charge", "plan_change", "complaint", "profile",
+    "churn", "suspend", "arrears", "fault", "service", "subscribe",
 };
 
 static const char *const reason_names[CW_DLQ__COUNT] = {
@@ -24,6 +25,10 @@ static const char *const reason_names[CW_DLQ__COUNT] = {
 };
 
 static const char *const tier_names[CW_TIER__COUNT] = {"unknown", "low", "mid", "high"};
+static const char *const churn_kind_names[CW_CHURN__COUNT] = {"port_out", "cancel"};
+static const char *const suspend_reason_names[CW_SUSPEND__COUNT] = {"arrears", "request",
+                                                                    "loss_report"};
+static const char *const channel_names[CW_CHANNEL__COUNT] = {"vip", "hall", "hotline"};
 
 const char *cw_event_type_name(cw_event_type_t type)
 {
@@ -38,6 +43,21 @@ const char *cw_dlq_reason_name(cw_dlq_reason_t reason)
 const char *cw_tier_name(cw_tier_t tier)
 {
     return (unsigned)tier < CW_TIER__COUNT ? tier_names[tier] : "unknown";
+}
+
+const char *cw_churn_kind_name(cw_churn_kind_t kind)
+{
+    return (unsigned)kind < CW_CHURN__COUNT ? churn_kind_names[kind] : "unknown";
+}
+
+const char *cw_suspend_reason_name(cw_suspend_reason_t reason)
+{
+    return (unsigned)reason < CW_SUSPEND__COUNT ? suspend_reason_names[reason] : "unknown";
+}
+
+const char *cw_channel_name(cw_channel_t channel)
+{
+    return (unsigned)channel < CW_CHANNEL__COUNT ? channel_names[channel] : "unknown";
 }
 
 int cw_tier_parse(const char *name, cw_tier_t *tier)
@@ -59,13 +79,15 @@ int cw_tier_parse(const char *name, cw_tier_t *tier)
 enum {
     F_EVENT_ID, F_TYPE, F_MSISDN, F_TS, F_DIRECTION, F_PEER, F_DURATION_S,
     F_CHARGE_FEN, F_BYTES, F_ITEM, F_FROM_FEE_FEN, F_TO_FEE_FEN, F_SEVERITY,
-    F_OVERDUE, F_TIER, F_SUBSIDY_END, F_CONTRACT_END, F__COUNT
+    F_OVERDUE, F_TIER, F_SUBSIDY_END, F_CONTRACT_END, F_KIND, F_TO_OPERATOR, F_REASON,
+    F_OWED_FEN, F_MONTHS, F_LEVEL, F_CHANNEL, F_SERVICE, F_FEE_FEN, F__COUNT
 };
 
 static const char *const field_names[F__COUNT] = {
     "event_id", "type", "msisdn", "ts", "direction", "peer", "duration_s",
     "charge_fen", "bytes", "item", "from_fee_fen", "to_fee_fen", "severity",
-    "overdue", "tier", "subsidy_end", "contract_end",
+    "overdue", "tier", "subsidy_end", "contract_end", "kind", "to_operator", "reason",
+    "owed_fen", "months", "level", "channel", "service", "fee_fen",
 };
 
 static int slot_of(const char *key, size_t len)
@@ -137,8 +159,8 @@ static cw_dlq_reason_t missing(parse_ctx_t *ctx, int field, const char *type)
                 "%s: missing (required for type %s)", field_names[field], type);
 }
 
-static cw_dlq_reason_t get_int(parse_ctx_t *ctx, int field, const char *type, int64_t max,
-                               bool required, int64_t *out)
+static cw_dlq_reason_t get_int_range(parse_ctx_t *ctx, int field, const char *type,
+                                     int64_t min, int64_t max, bool required, int64_t *out)
 {
     const cw_jv_t *value = get(ctx, field);
     const char *name = field_names[field];
@@ -148,15 +170,24 @@ static cw_dlq_reason_t get_int(parse_ctx_t *ctx, int field, const char *type, in
     }
     if (value->kind != CW_JV_INT)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
-                    "%s: expected an integer 0..%" PRId64 ", got %s", name, max,
-                    json_kind(value));
+                    "%s: expected an integer %" PRId64 "..%" PRId64 ", got %s", name, min,
+                    max, json_kind(value));
     int64_t n = value->integer;
-    if (n < 0 || n > max)
+    if (n < min || n > max)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
-                    "%s: expected an integer 0..%" PRId64 ", got %s", name, max,
-                    n < 0 ? "a negative integer" : "a larger integer");
+                    "%s: expected an integer %" PRId64 "..%" PRId64 ", got %s", name, min,
+                    max,
+                    n > max ? "a larger integer"
+                    : n < 0 ? "a negative integer"
+                            : "a smaller integer");
     *out = n;
     return CW_DLQ_NONE;
+}
+
+static cw_dlq_reason_t get_int(parse_ctx_t *ctx, int field, const char *type, int64_t max,
+                               bool required, int64_t *out)
+{
+    return get_int_range(ctx, field, type, 0, max, required, out);
 }
 
 /* Looks a required string field up; on success the text is borrowed from
@@ -179,6 +210,27 @@ static bool text_is(const char *text, size_t len, const char *word)
 {
     size_t n = strlen(word);
     return len == n && memcmp(text, word, n) == 0;
+}
+
+/* A required string field that must be one of `count` words; *out is the
+ * word's index. `expected` lists them as the detail says it. */
+static cw_dlq_reason_t get_word(parse_ctx_t *ctx, int field, const char *type,
+                                const char *expected, const char *const *words, int count,
+                                int *out)
+{
+    const char *text = NULL;
+    size_t len = 0;
+    cw_dlq_reason_t r = get_string(ctx, field, type, expected, &text, &len);
+    if (r != CW_DLQ_NONE)
+        return r;
+    for (int i = 0; i < count; i++) {
+        if (text_is(text, len, words[i])) {
+            *out = i;
+            return CW_DLQ_NONE;
+        }
+    }
+    return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                "%s: expected %s, got another string", field_names[field], expected);
 }
 
 static cw_dlq_reason_t get_direction(parse_ctx_t *ctx, const char *type, bool fwd_ok,
@@ -279,6 +331,8 @@ static cw_dlq_reason_t parse_charge(parse_ctx_t *ctx, cw_event_t *ev)
     if (item != NULL && item->kind != CW_JV_STRING)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
                     "item: expected a string, got %s", json_kind(item));
+    /* value-added service fees feed the monthly vas_fen (SPEC section 14) */
+    ev->vas_item = item != NULL && item->len >= 4 && memcmp(item->text, "vas:", 4) == 0;
     return CW_DLQ_NONE;
 }
 
@@ -314,6 +368,109 @@ static cw_dlq_reason_t parse_complaint(parse_ctx_t *ctx, cw_event_t *ev)
     return CW_DLQ_NONE;
 }
 
+/* UTF-8 code points: every byte that is not a continuation byte starts one.
+ * Both parsers accept valid UTF-8 only. */
+static size_t utf8_chars(const char *text, size_t len)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++)
+        chars += ((unsigned char)text[i] & 0xC0) != 0x80;
+    return chars;
+}
+
+/* Copies a string value of 1..max_chars characters into out[size]; the
+ * detail's wording is event_id's. Valid UTF-8 spends at most 4 bytes a
+ * character, so the text fits whenever the count does. */
+static cw_dlq_reason_t copy_text(parse_ctx_t *ctx, const cw_jv_t *value, const char *name,
+                                 size_t max_chars, char *out, size_t size)
+{
+    if (value->kind != CW_JV_STRING)
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "%s: expected a string of 1..%zu characters, got %s", name, max_chars,
+                    json_kind(value));
+    size_t chars = utf8_chars(value->text, value->len);
+    if (chars < 1 || chars > max_chars || value->len >= size)
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "%s: expected a string of 1..%zu characters, got %s", name, max_chars,
+                    chars == 0 ? "an empty string" : "a longer string");
+    if (out != NULL) {
+        memcpy(out, value->text, value->len);
+        out[value->len] = '\0';
+    }
+    return CW_DLQ_NONE;
+}
+
+static cw_dlq_reason_t parse_churn(parse_ctx_t *ctx, cw_event_t *ev)
+{
+    static const char expected[] = "\"port_out\" or \"cancel\"";
+    /* SPEC section 10: a churn without its kind is bad_field, not
+     * missing_field */
+    if (get(ctx, F_KIND) == NULL)
+        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
+                    "kind: missing (required for type churn; expected %s)", expected);
+    int kind = 0;
+    cw_dlq_reason_t r =
+        get_word(ctx, F_KIND, "churn", expected, churn_kind_names, CW_CHURN__COUNT, &kind);
+    if (r != CW_DLQ_NONE)
+        return r;
+    ev->churn_kind = (cw_churn_kind_t)kind;
+    const cw_jv_t *to = get(ctx, F_TO_OPERATOR);
+    if (to == NULL)
+        return CW_DLQ_NONE;
+    return copy_text(ctx, to, "to_operator", CW_TO_OPERATOR_MAX_CHARS, ev->to_operator,
+                     sizeof ev->to_operator);
+}
+
+static cw_dlq_reason_t parse_suspend(parse_ctx_t *ctx, cw_event_t *ev)
+{
+    int reason = 0;
+    cw_dlq_reason_t r =
+        get_word(ctx, F_REASON, "suspend", "\"arrears\", \"request\" or \"loss_report\"",
+                 suspend_reason_names, CW_SUSPEND__COUNT, &reason);
+    ev->suspend_reason = (cw_suspend_reason_t)reason;
+    return r;
+}
+
+static cw_dlq_reason_t parse_arrears(parse_ctx_t *ctx, cw_event_t *ev)
+{
+    cw_dlq_reason_t r = get_int(ctx, F_OWED_FEN, "arrears", CW_MAX_FEN, true, &ev->owed_fen);
+    if (r != CW_DLQ_NONE)
+        return r;
+    return get_int(ctx, F_MONTHS, "arrears", CW_MAX_MONTHS_OWED, true, &ev->months_owed);
+}
+
+static cw_dlq_reason_t parse_fault(parse_ctx_t *ctx, cw_event_t *ev)
+{
+    int64_t level = 0;
+    cw_dlq_reason_t r =
+        get_int_range(ctx, F_LEVEL, "fault", 1, CW_FAULT_LEVEL_MAX, true, &level);
+    ev->fault_level = (int)level;
+    return r;
+}
+
+static cw_dlq_reason_t parse_service(parse_ctx_t *ctx, cw_event_t *ev)
+{
+    int channel = 0;
+    cw_dlq_reason_t r =
+        get_word(ctx, F_CHANNEL, "service", "\"vip\", \"hall\" or \"hotline\"",
+                 channel_names, CW_CHANNEL__COUNT, &channel);
+    ev->channel = (cw_channel_t)channel;
+    return r;
+}
+
+static cw_dlq_reason_t parse_subscribe(parse_ctx_t *ctx, cw_event_t *ev)
+{
+    const cw_jv_t *service = get(ctx, F_SERVICE);
+    if (service == NULL)
+        return missing(ctx, F_SERVICE, "subscribe");
+    /* the name is checked, not kept: only the count of new services matters */
+    cw_dlq_reason_t r = copy_text(ctx, service, "service", CW_SERVICE_MAX_CHARS, NULL,
+                                  CW_SERVICE_MAX_CHARS * 4 + 1);
+    if (r != CW_DLQ_NONE)
+        return r;
+    return get_int(ctx, F_FEE_FEN, "subscribe", CW_MAX_FEN, false, &ev->fee_fen);
+}
+
 static cw_dlq_reason_t parse_profile(parse_ctx_t *ctx, cw_event_t *ev)
 {
     static const char expected[] = "\"high\", \"mid\" or \"low\"";
@@ -340,7 +497,8 @@ static cw_dlq_reason_t parse_profile(parse_ctx_t *ctx, cw_event_t *ev)
     return get_date(ctx, F_CONTRACT_END, &ev->has_contract_end, &ev->contract_end);
 }
 
-/* Maps the type string by length first, so most records cost one memcmp. */
+/* Maps the type string by length first, so most records cost one memcmp
+ * (the CDR types, by far the most frequent, are tried first). */
 static int type_from_text(const char *text, size_t len)
 {
     switch (len) {
@@ -349,13 +507,25 @@ static int type_from_text(const char *text, size_t len)
     case 4:
         return memcmp(text, "data", 4) == 0 ? CW_EV_DATA : -1;
     case 5:
-        return memcmp(text, "voice", 5) == 0 ? CW_EV_VOICE : -1;
+        if (memcmp(text, "voice", 5) == 0)
+            return CW_EV_VOICE;
+        if (memcmp(text, "churn", 5) == 0)
+            return CW_EV_CHURN;
+        return memcmp(text, "fault", 5) == 0 ? CW_EV_FAULT : -1;
     case 6:
         return memcmp(text, "charge", 6) == 0 ? CW_EV_CHARGE : -1;
     case 7:
-        return memcmp(text, "profile", 7) == 0 ? CW_EV_PROFILE : -1;
+        if (memcmp(text, "profile", 7) == 0)
+            return CW_EV_PROFILE;
+        if (memcmp(text, "suspend", 7) == 0)
+            return CW_EV_SUSPEND;
+        if (memcmp(text, "arrears", 7) == 0)
+            return CW_EV_ARREARS;
+        return memcmp(text, "service", 7) == 0 ? CW_EV_SERVICE : -1;
     case 9:
-        return memcmp(text, "complaint", 9) == 0 ? CW_EV_COMPLAINT : -1;
+        if (memcmp(text, "complaint", 9) == 0)
+            return CW_EV_COMPLAINT;
+        return memcmp(text, "subscribe", 9) == 0 ? CW_EV_SUBSCRIBE : -1;
     case 11:
         return memcmp(text, "plan_change", 11) == 0 ? CW_EV_PLAN_CHANGE : -1;
     default:
@@ -363,15 +533,6 @@ static int type_from_text(const char *text, size_t len)
     }
 }
 
-/* UTF-8 code points: every byte that is not a continuation byte starts one.
- * Both parsers accept valid UTF-8 only. */
-static size_t utf8_chars(const char *text, size_t len)
-{
-    size_t chars = 0;
-    for (size_t i = 0; i < len; i++)
-        chars += ((unsigned char)text[i] & 0xC0) != 0x80;
-    return chars;
-}
 
 static cw_dlq_reason_t parse_ts(parse_ctx_t *ctx, const cw_jv_t *value, int64_t *ts_ms)
 {
@@ -437,19 +598,15 @@ static cw_dlq_reason_t validate(parse_ctx_t *ctx, const char *country_code, cw_e
     int t = type_from_text(type->text, type->len);
     if (t < 0)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_UNKNOWN_TYPE,
-                    "type: expected voice, sms, data, charge, plan_change, complaint or "
-                    "profile, got another string");
+                    "type: expected voice, sms, data, charge, plan_change, complaint, "
+                    "profile, churn, suspend, arrears, fault, service or subscribe, got "
+                    "another string");
     ev->type = (cw_event_type_t)t;
 
-    if (event_id->kind != CW_JV_STRING)
-        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
-                    "event_id: expected a string of 1..%d characters, got %s",
-                    CW_EVENT_ID_MAX_CHARS, json_kind(event_id));
-    size_t chars = utf8_chars(event_id->text, event_id->len);
-    if (chars < 1 || chars > CW_EVENT_ID_MAX_CHARS)
-        return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_FIELD,
-                    "event_id: expected a string of 1..%d characters, got %s",
-                    CW_EVENT_ID_MAX_CHARS, chars == 0 ? "an empty string" : "a longer string");
+    cw_dlq_reason_t r = copy_text(ctx, event_id, "event_id", CW_EVENT_ID_MAX_CHARS,
+                                  ev->event_id, sizeof ev->event_id);
+    if (r != CW_DLQ_NONE)
+        return r;
 
     if (msisdn->kind != CW_JV_STRING)
         return fail(ctx->detail, ctx->detail_size, CW_DLQ_BAD_MSISDN,
@@ -459,7 +616,7 @@ static cw_dlq_reason_t validate(parse_ctx_t *ctx, const char *country_code, cw_e
                     "msisdn: expected a number of 3..15 digits, got a string that is not "
                     "one");
 
-    cw_dlq_reason_t r = parse_ts(ctx, ts, &ev->ts_ms);
+    r = parse_ts(ctx, ts, &ev->ts_ms);
     if (r != CW_DLQ_NONE)
         return r;
 
@@ -478,6 +635,18 @@ static cw_dlq_reason_t validate(parse_ctx_t *ctx, const char *country_code, cw_e
         return parse_complaint(ctx, ev);
     case CW_EV_PROFILE:
         return parse_profile(ctx, ev);
+    case CW_EV_CHURN:
+        return parse_churn(ctx, ev);
+    case CW_EV_SUSPEND:
+        return parse_suspend(ctx, ev);
+    case CW_EV_ARREARS:
+        return parse_arrears(ctx, ev);
+    case CW_EV_FAULT:
+        return parse_fault(ctx, ev);
+    case CW_EV_SERVICE:
+        return parse_service(ctx, ev);
+    case CW_EV_SUBSCRIBE:
+        return parse_subscribe(ctx, ev);
     case CW_EV__COUNT:
         break;
     }

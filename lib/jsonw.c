@@ -126,6 +126,15 @@ void cw_jsonw_null(cw_jsonw_t *w)
     append(w, "null", 4);
 }
 
+void cw_jsonw_bool(cw_jsonw_t *w, bool value)
+{
+    separate(w);
+    if (value)
+        append(w, "true", 4);
+    else
+        append(w, "false", 5);
+}
+
 char *cw_jsonw_take(cw_jsonw_t *w, size_t *len)
 {
     if (w->failed || w->depth != 0 || w->buf == NULL) {

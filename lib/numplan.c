@@ -1,5 +1,6 @@
-/* The number plan: decides whether a peer is one of ours, a rival's, or a
- * rival service line, which feeds the fwd_rival and rival_service aggregates.
+/* The number plan: decides whether a peer is one of ours, a rival's, a
+ * rival service line or our own service centre, which feeds the fwd_rival,
+ * rival_service and own_service_calls aggregates.
  * Built from the number-plan files at start or reload, then only read. */
 #include "numplan.h"
 
@@ -47,6 +48,7 @@ struct cw_numplan {
     size_t op_index_cap;
     numtab_t ported;
     numtab_t services;
+    numtab_t own_services;
 };
 
 static void set_err(char *errbuf, size_t errbuf_size, const char *msg)
@@ -162,6 +164,7 @@ void cw_numplan_free(cw_numplan_t *plan)
     cw_free(plan->country_code);
     numtab_free(&plan->ported);
     numtab_free(&plan->services);
+    numtab_free(&plan->own_services);
     cw_free(plan);
 }
 
@@ -323,13 +326,13 @@ static int add_ported_n(cw_numplan_t *plan, const char *number, size_t len,
     return 0;
 }
 
-static int add_service_n(cw_numplan_t *plan, const char *number, size_t len, char *errbuf,
-                         size_t errbuf_size)
+static int add_number_n(cw_numplan_t *plan, numtab_t *tab, const char *number, size_t len,
+                        char *errbuf, size_t errbuf_size)
 {
     uint64_t key = normalised_key(plan, number, len, errbuf, errbuf_size);
     if (key == 0)
         return -1;
-    if (numtab_put(&plan->services, key, 0) != 0) {
+    if (numtab_put(tab, key, 0) != 0) {
         set_err(errbuf, errbuf_size, "out of memory");
         return -1;
     }
@@ -354,7 +357,14 @@ int cw_numplan_add_ported(cw_numplan_t *plan, const char *number,
 int cw_numplan_add_service(cw_numplan_t *plan, const char *number, char *errbuf,
                            size_t errbuf_size)
 {
-    return add_service_n(plan, number, strlen(number), errbuf, errbuf_size);
+    return add_number_n(plan, &plan->services, number, strlen(number), errbuf, errbuf_size);
+}
+
+int cw_numplan_add_own_service(cw_numplan_t *plan, const char *number, char *errbuf,
+                               size_t errbuf_size)
+{
+    return add_number_n(plan, &plan->own_services, number, strlen(number), errbuf,
+                        errbuf_size);
 }
 
 /* The three file kinds differ only in their columns and what they add. */
@@ -422,7 +432,8 @@ static int parse_line(cw_numplan_t *plan, file_kind_t kind, bool own, const toke
         return add_ported_n(plan, tok[0].p, tok[0].len, tok[1].p, tok[1].len, errbuf,
                             errbuf_size);
     case FILE_SERVICES:
-        return add_service_n(plan, tok[0].p, tok[0].len, errbuf, errbuf_size);
+        return add_number_n(plan, &plan->services, tok[0].p, tok[0].len, errbuf,
+                            errbuf_size);
     }
     return -1;
 }
@@ -588,6 +599,12 @@ bool cw_numplan_is_rival_service(const cw_numplan_t *plan, const char *number)
     return numtab_get(&plan->services, pack_number(number, len)) != NULL;
 }
 
+bool cw_numplan_is_own_service(const cw_numplan_t *plan, const char *number)
+{
+    size_t len = strnlen(number, CW_NUMBER_SIZE);
+    return numtab_get(&plan->own_services, pack_number(number, len)) != NULL;
+}
+
 size_t cw_numplan_prefix_count(const cw_numplan_t *plan)
 {
     return plan->prefix_count;
@@ -601,4 +618,9 @@ size_t cw_numplan_ported_count(const cw_numplan_t *plan)
 size_t cw_numplan_service_count(const cw_numplan_t *plan)
 {
     return plan->services.count;
+}
+
+size_t cw_numplan_own_service_count(const cw_numplan_t *plan)
+{
+    return plan->own_services.count;
 }

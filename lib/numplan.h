@@ -1,5 +1,6 @@
-/* The number plan (SPEC section 4): which operator a number belongs to, and
- * whether it is a rival's customer-service or staff number. Prefixes live in a
+/* The number plan (SPEC section 4): which operator a number belongs to,
+ * whether it is a rival's customer-service or staff number, and whether it is
+ * our own customer-service centre (SPEC section 14). Prefixes live in a
  * digit trie, so a lookup costs at most 15 steps whatever the table size;
  * ported numbers and service numbers live in hash tables. Built once at
  * start or reload, then read-only: lookups need no locking. */
@@ -33,6 +34,9 @@ int cw_numplan_add_ported(cw_numplan_t *plan, const char *number, const char *op
                           char *errbuf, size_t errbuf_size);
 int cw_numplan_add_service(cw_numplan_t *plan, const char *number, char *errbuf,
                            size_t errbuf_size);
+/* An own customer-service number ([numbers] own_service_numbers). */
+int cw_numplan_add_own_service(cw_numplan_t *plan, const char *number, char *errbuf,
+                               size_t errbuf_size);
 
 /* File loaders. Lines: "<prefix> <operator>" (prefix files),
  * "<number> <operator>" (ported), "<number>" (staff numbers); '#' starts a
@@ -55,10 +59,12 @@ cw_owner_t cw_numplan_owner(const cw_numplan_t *plan, const char *number);
 /* The operator's name, or NULL when unknown; borrowed for the plan's life. */
 const char *cw_numplan_operator(const cw_numplan_t *plan, const char *number);
 bool cw_numplan_is_rival_service(const cw_numplan_t *plan, const char *number);
+bool cw_numplan_is_own_service(const cw_numplan_t *plan, const char *number);
 
 /* Counts, for logs and metrics. */
 size_t cw_numplan_prefix_count(const cw_numplan_t *plan);
 size_t cw_numplan_ported_count(const cw_numplan_t *plan);
 size_t cw_numplan_service_count(const cw_numplan_t *plan);
+size_t cw_numplan_own_service_count(const cw_numplan_t *plan);
 
 #endif

@@ -161,7 +161,10 @@ void cw_rules_evaluate(const cw_rules_t *rules, const cw_sub_t *sub, int32_t wee
 
     eval->risk_tier =
         cw_rules_risk_tier(sub->subsidy_end, eval_date, rules->subsidy_horizon_months);
-    if (trig != 0)
+    eval->churned = cw_sub_churned(sub);
+    if (eval->churned)
+        eval->level = CW_LEVEL_NONE; /* a subscriber who left is not warned about */
+    else if (trig != 0)
         eval->level = eval->risk_tier == 1 ? CW_LEVEL_RED : CW_LEVEL_YELLOW;
     else if (eval->risk_tier == 1 && week_closed && rules->emit_blue)
         eval->level = CW_LEVEL_BLUE;
@@ -174,7 +177,7 @@ void cw_rules_evaluate(const cw_rules_t *rules, const cw_sub_t *sub, int32_t wee
 
 bool cw_rules_should_publish(const cw_week_agg_t *published, const cw_eval_t *eval)
 {
-    if (!eval->watched || eval->level == CW_LEVEL_NONE)
+    if (!eval->watched || eval->churned || eval->level == CW_LEVEL_NONE)
         return false;
     /* no week state yet means nothing was published for the week */
     uint8_t level = published ? published->published_level : CW_LEVEL_NONE;

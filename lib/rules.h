@@ -59,6 +59,8 @@ typedef struct cw_eval {
     int risk_tier;                  /* 1 or 2 */
     cw_level_t level;               /* CW_LEVEL_NONE: nothing to say */
     bool watched;                   /* the profile tier is in watched_tiers */
+    bool churned;                   /* S carries the churn mark (SPEC section 10): level is
+                                       NONE whatever the triggers, nothing is published */
     /* the figures behind the triggers, copied so the state may change after */
     cw_week_agg_t cur;              /* week W (zeroed, week set, when S had no event in W) */
     cw_week_agg_t prev;             /* week W-1 (zeroed when none) */
@@ -67,7 +69,9 @@ typedef struct cw_eval {
 
 /* Evaluates `sub` for `week` at `eval_date`. `week_closed` selects the
  * week-close evaluation (spend_drop and usage_drop only then; blue only then
- * and only with emit_blue). Pure: reads sub, fills *eval. */
+ * and only with emit_blue). A churned subscriber gets its triggers computed
+ * but level NONE, per event and at week close alike. Pure: reads sub, fills
+ * *eval. */
 void cw_rules_evaluate(const cw_rules_t *rules, const cw_sub_t *sub, int32_t week,
                        int32_t eval_date, bool week_closed, cw_eval_t *eval);
 
@@ -77,7 +81,8 @@ int cw_rules_risk_tier(int32_t subsidy_end, int32_t eval_date, int64_t horizon_m
 
 /* The publish-or-not rule of SPEC section 6 for the week's published state:
  * true when the level is higher than any published, or equal with a trigger
- * not yet published. Never true for an unwatched subscriber or level NONE. */
+ * not yet published. Never true for an unwatched or churned subscriber or
+ * level NONE. */
 bool cw_rules_should_publish(const cw_week_agg_t *published, const cw_eval_t *eval);
 /* Records a published evaluation in the week's state. */
 void cw_rules_mark_published(cw_week_agg_t *agg, const cw_eval_t *eval);

@@ -49,6 +49,16 @@ int cw_setup_load(const char *config_path, cw_setup_t **out, cw_errlist_t *errs)
         }
     }
 
+    for (size_t i = 0; i < config->own_service_numbers.count; i++) {
+        char errbuf[160];
+        if (cw_numplan_add_own_service(setup->plan, config->own_service_numbers.items[i],
+                                       errbuf, sizeof errbuf) != 0) {
+            cw_errlist_add(errs, "%s: [numbers] own_service_numbers: %s", config_path,
+                           errbuf);
+            errors++;
+        }
+    }
+
     if (errors != 0) {
         cw_setup_free(setup);
         return errors;

@@ -2,10 +2,12 @@
  * unpacks it again, distrusting every byte: the value may be damaged, cut or
  * written by a future version.
  *
- * Format, version 1 (varint = LEB128, svarint = zigzag LEB128):
- *   u8 version (1)
- *   u8 profile: bits 0-1 tier, bit 2 subsidy_end set, bit 3 contract_end set
+ * Format, version 2 (varint = LEB128, svarint = zigzag LEB128):
+ *   u8 version (2)
+ *   u8 profile: bits 0-1 tier, bit 2 subsidy_end set, bit 3 contract_end set,
+ *      bit 4 churned, bit 5 months follow the weeks
  *   [svarint subsidy_end] [svarint contract_end]      (day numbers, when set)
+ *   [varint churn_ts_ms]                              (when churned)
  *   varint week count (<= CW_WEEKS_MAX)
  *   per week, newest first:
  *     svarint week index for the first, varint (previous - this - 1) after
@@ -16,7 +18,26 @@
  *       varint downgrade_from_fen, downgrade_to_fen   (the plan_downgrade bit)
  *       u8 published_level, u8 published_triggers
  *       (FIELD_NO_EVENT: no bytes; the week's no_event flag)
- * A zero field costs nothing; a typical week costs about 8 bytes. */
+ *   when months follow: varint month count (1..CW_MONTHS_MAX), per month,
+ *   newest first:
+ *     svarint month index (the first month only)
+ *     varint field mask (MFIELD_* bits, the usual ones in the first byte)
+ *     [varint (previous - this - 2)]  (MFIELD_GAP, never on the first: a
+ *                                      month right before the previous one,
+ *                                      the usual case, costs no byte)
+ *     then each field whose bit is set:
+ *       varint spend_fen, voice_s, calls, vas_fen, fwd_calls,
+ *              own_service_calls, complaints, rival_service_calls,
+ *              vip_services
+ *       u8 fault_level (1..3)
+ *       varint arrears_stops, new_services
+ *       (MFIELD_DOWNGRADE: no bytes; plan_downgrade)
+ *       varint arrears_ts_ms, owed_fen, months_owed   (the month's latest arrears)
+ * A zero field costs nothing; a typical week costs about 8 bytes, a typical
+ * month about 10.
+ *
+ * Version 1 is version 2 without profile bits 4 and 5: states written before
+ * the churn mark and the months decode as not churned, without months. */
 #include "subcodec.h"
 
 #include <stdbool.h>
@@ -25,7 +46,8 @@
 #include "date.h"
 #include "rules.h"
 
-#define CODEC_VERSION 1
+#define CODEC_VERSION 2
+#define CODEC_VERSION_NO_MONTHS 1
 
 enum {
     FIELD_SPEND = 1u << 0,
@@ -43,9 +65,34 @@ enum {
     FIELD__ALL = (1u << 12) - 1,
 };
 
+/* Ordered by how often a month has the field: a month of calls and fees
+ * keeps its mask in one varint byte. */
+enum {
+    MFIELD_SPEND = 1u << 0,
+    MFIELD_VOICE = 1u << 1,
+    MFIELD_CALLS = 1u << 2,
+    MFIELD_VAS = 1u << 3,
+    MFIELD_FWD = 1u << 4,
+    MFIELD_OWN_SERVICE = 1u << 5,
+    MFIELD_COMPLAINTS = 1u << 6,
+    MFIELD_RIVAL_SERVICE = 1u << 7,
+    MFIELD_VIP = 1u << 8,
+    MFIELD_FAULT = 1u << 9,
+    MFIELD_ARREARS_STOPS = 1u << 10,
+    MFIELD_NEW_SERVICES = 1u << 11,
+    MFIELD_DOWNGRADE = 1u << 12,
+    MFIELD_ARREARS = 1u << 13,
+    MFIELD_GAP = 1u << 14,
+    MFIELD__ALL = (1u << 15) - 1,
+};
+
 #define PROFILE_TIER_MASK 0x03u
 #define PROFILE_HAS_SUBSIDY 0x04u
 #define PROFILE_HAS_CONTRACT 0x08u
+#define PROFILE_CHURNED 0x10u
+#define PROFILE_HAS_MONTHS 0x20u
+#define PROFILE_V1_BITS (PROFILE_TIER_MASK | PROFILE_HAS_SUBSIDY | PROFILE_HAS_CONTRACT)
+#define PROFILE_V2_BITS (PROFILE_V1_BITS | PROFILE_CHURNED | PROFILE_HAS_MONTHS)
 
 /* Money and seconds are stored saturated to [0, 2^49): 7 varint bytes at
  * most, which keeps a full 16-week state within CW_SUB_ENCODED_MAX (the
@@ -83,6 +130,17 @@ static void put_svarint(writer_t *w, int64_t v)
 static uint64_t clamp_sum(int64_t v)
 {
     return v < 0 ? 0 : v > SUM_MAX ? (uint64_t)SUM_MAX : (uint64_t)v;
+}
+
+/* Event times as the parser allows them (0..CW_MAX_TS_MS). */
+static uint64_t clamp_ts(int64_t v)
+{
+    return v < 0 ? 0 : v > CW_MAX_TS_MS ? (uint64_t)CW_MAX_TS_MS : (uint64_t)v;
+}
+
+static uint8_t clamp_fault(uint8_t level)
+{
+    return level > CW_FAULT_LEVEL_MAX ? CW_FAULT_LEVEL_MAX : level;
 }
 
 static unsigned week_mask(const cw_week_agg_t *agg)
@@ -133,24 +191,92 @@ static void put_week(writer_t *w, const cw_week_agg_t *agg)
         put_byte(w, agg->published_triggers);
 }
 
+static unsigned month_mask(const cw_month_agg_t *m)
+{
+    unsigned mask = 0;
+    mask |= clamp_sum(m->spend_fen) ? MFIELD_SPEND : 0;
+    mask |= clamp_sum(m->voice_s) ? MFIELD_VOICE : 0;
+    mask |= m->calls ? MFIELD_CALLS : 0;
+    mask |= clamp_sum(m->vas_fen) ? MFIELD_VAS : 0;
+    mask |= m->fwd_calls ? MFIELD_FWD : 0;
+    mask |= m->own_service_calls ? MFIELD_OWN_SERVICE : 0;
+    mask |= m->complaints ? MFIELD_COMPLAINTS : 0;
+    mask |= m->rival_service_calls ? MFIELD_RIVAL_SERVICE : 0;
+    mask |= m->vip_services ? MFIELD_VIP : 0;
+    mask |= m->fault_level ? MFIELD_FAULT : 0;
+    mask |= m->arrears_stops ? MFIELD_ARREARS_STOPS : 0;
+    mask |= m->new_services ? MFIELD_NEW_SERVICES : 0;
+    mask |= m->plan_downgrade ? MFIELD_DOWNGRADE : 0;
+    mask |= m->has_arrears ? MFIELD_ARREARS : 0;
+    return mask;
+}
+
+/* gap: months skipped between the previous (newer) month and this one */
+static void put_month(writer_t *w, const cw_month_agg_t *m, uint64_t gap)
+{
+    unsigned mask = month_mask(m) | (gap > 0 ? MFIELD_GAP : 0);
+    put_varint(w, mask);
+    if (mask & MFIELD_GAP)
+        put_varint(w, gap - 1);
+    if (mask & MFIELD_SPEND)
+        put_varint(w, clamp_sum(m->spend_fen));
+    if (mask & MFIELD_VOICE)
+        put_varint(w, clamp_sum(m->voice_s));
+    if (mask & MFIELD_CALLS)
+        put_varint(w, m->calls);
+    if (mask & MFIELD_VAS)
+        put_varint(w, clamp_sum(m->vas_fen));
+    if (mask & MFIELD_FWD)
+        put_varint(w, m->fwd_calls);
+    if (mask & MFIELD_OWN_SERVICE)
+        put_varint(w, m->own_service_calls);
+    if (mask & MFIELD_COMPLAINTS)
+        put_varint(w, m->complaints);
+    if (mask & MFIELD_RIVAL_SERVICE)
+        put_varint(w, m->rival_service_calls);
+    if (mask & MFIELD_VIP)
+        put_varint(w, m->vip_services);
+    if (mask & MFIELD_FAULT)
+        put_byte(w, clamp_fault(m->fault_level));
+    if (mask & MFIELD_ARREARS_STOPS)
+        put_varint(w, m->arrears_stops);
+    if (mask & MFIELD_NEW_SERVICES)
+        put_varint(w, m->new_services);
+    if (mask & MFIELD_ARREARS) {
+        put_varint(w, clamp_ts(m->arrears_ts_ms));
+        put_varint(w, clamp_sum(m->owed_fen));
+        put_varint(w, m->months_owed);
+    }
+}
+
+static int clamp_count(int count, int max)
+{
+    return count < 0 ? 0 : count > max ? max : count;
+}
+
 size_t cw_sub_encode(const cw_sub_t *sub, uint8_t *buf, size_t cap)
 {
     writer_t w = {buf, cap, 0, false};
     put_byte(&w, CODEC_VERSION);
+    int months = clamp_count(sub->month_count, CW_MONTHS_MAX);
     uint8_t profile = (uint8_t)(sub->tier & PROFILE_TIER_MASK);
     if (sub->subsidy_end != CW_DAY_NONE)
         profile |= PROFILE_HAS_SUBSIDY;
     if (sub->contract_end != CW_DAY_NONE)
         profile |= PROFILE_HAS_CONTRACT;
+    if (sub->churned)
+        profile |= PROFILE_CHURNED;
+    if (months > 0)
+        profile |= PROFILE_HAS_MONTHS;
     put_byte(&w, profile);
     if (profile & PROFILE_HAS_SUBSIDY)
         put_svarint(&w, sub->subsidy_end);
     if (profile & PROFILE_HAS_CONTRACT)
         put_svarint(&w, sub->contract_end);
+    if (profile & PROFILE_CHURNED)
+        put_varint(&w, clamp_ts(sub->churn_ts_ms));
 
-    int count = sub->week_count < 0              ? 0
-                : sub->week_count > CW_WEEKS_MAX ? CW_WEEKS_MAX
-                                                 : sub->week_count;
+    int count = clamp_count(sub->week_count, CW_WEEKS_MAX);
     put_varint(&w, (uint64_t)count);
     for (int i = 0; i < count; i++) {
         const cw_week_agg_t *agg = &sub->weeks[i];
@@ -159,6 +285,18 @@ size_t cw_sub_encode(const cw_sub_t *sub, uint8_t *buf, size_t cap)
         else
             put_varint(&w, (uint64_t)((int64_t)sub->weeks[i - 1].week - agg->week - 1));
         put_week(&w, agg);
+    }
+    if (months > 0) {
+        put_varint(&w, (uint64_t)months);
+        for (int i = 0; i < months; i++) {
+            const cw_month_agg_t *m = &sub->months[i];
+            uint64_t gap = 0;
+            if (i == 0)
+                put_svarint(&w, m->month);
+            else
+                gap = (uint64_t)((int64_t)sub->months[i - 1].month - m->month - 1);
+            put_month(&w, m, gap);
+        }
     }
     /* a partial encoding would decode as garbage or, worse, as a shorter
      * valid state: report nothing written instead */
@@ -276,14 +414,93 @@ static int get_week(reader_t *r, cw_week_agg_t *agg)
     return 0;
 }
 
+/* Reads one month; `newer` is the month before it in the encoding (NULL for
+ * the first, whose index the caller has read). */
+static int get_month(reader_t *r, const cw_month_agg_t *newer, cw_month_agg_t *m)
+{
+    uint64_t mask, v;
+    uint8_t b;
+    if (get_uint(r, MFIELD__ALL, &mask) != 0)
+        return -1;
+    if (newer != NULL) {
+        uint64_t gap = 0;
+        if ((mask & MFIELD_GAP) && get_uint(r, UINT32_MAX, &gap) != 0)
+            return -1;
+        if (mask & MFIELD_GAP)
+            gap++;
+        /* strictly decreasing by construction; only int32 underflow is left */
+        int64_t month = (int64_t)newer->month - 1 - (int64_t)gap;
+        if (month < INT32_MIN)
+            return -1;
+        m->month = (int32_t)month;
+    } else if (mask & MFIELD_GAP) {
+        return -1; /* the first month has its index, not a gap */
+    }
+    if ((mask & MFIELD_SPEND) && get_sum(r, &m->spend_fen) != 0)
+        return -1;
+    if ((mask & MFIELD_VOICE) && get_sum(r, &m->voice_s) != 0)
+        return -1;
+    if ((mask & MFIELD_CALLS) && get_u32(r, &m->calls) != 0)
+        return -1;
+    if ((mask & MFIELD_VAS) && get_sum(r, &m->vas_fen) != 0)
+        return -1;
+    if ((mask & MFIELD_FWD) && get_u32(r, &m->fwd_calls) != 0)
+        return -1;
+    if ((mask & MFIELD_OWN_SERVICE) && get_u32(r, &m->own_service_calls) != 0)
+        return -1;
+    if ((mask & MFIELD_COMPLAINTS) && get_u32(r, &m->complaints) != 0)
+        return -1;
+    if ((mask & MFIELD_RIVAL_SERVICE) && get_u32(r, &m->rival_service_calls) != 0)
+        return -1;
+    if ((mask & MFIELD_VIP) && get_u32(r, &m->vip_services) != 0)
+        return -1;
+    if (mask & MFIELD_FAULT) {
+        /* 0 would have no bit: the encoding of a level is unique */
+        if (get_byte(r, &b) != 0 || b == 0 || b > CW_FAULT_LEVEL_MAX)
+            return -1;
+        m->fault_level = b;
+    }
+    if ((mask & MFIELD_ARREARS_STOPS) && get_u32(r, &m->arrears_stops) != 0)
+        return -1;
+    if ((mask & MFIELD_NEW_SERVICES) && get_u32(r, &m->new_services) != 0)
+        return -1;
+    m->plan_downgrade = (mask & MFIELD_DOWNGRADE) != 0;
+    if (mask & MFIELD_ARREARS) {
+        m->has_arrears = true;
+        if (get_uint(r, CW_MAX_TS_MS, &v) != 0)
+            return -1;
+        m->arrears_ts_ms = (int64_t)v;
+        if (get_sum(r, &m->owed_fen) != 0 || get_u32(r, &m->months_owed) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int get_months(reader_t *r, cw_sub_t *sub)
+{
+    uint64_t count;
+    /* the profile bit says months follow: at least one */
+    if (get_uint(r, CW_MONTHS_MAX, &count) != 0 || count == 0)
+        return -1;
+    for (uint64_t i = 0; i < count; i++) {
+        cw_month_agg_t *m = &sub->months[i];
+        if (i == 0 && get_int32_svarint(r, &m->month) != 0)
+            return -1;
+        if (get_month(r, i == 0 ? NULL : &sub->months[i - 1], m) != 0)
+            return -1;
+        sub->month_count = (int)i + 1;
+    }
+    return 0;
+}
+
 static int decode(cw_sub_t *sub, reader_t *r)
 {
     uint8_t version, profile;
-    if (get_byte(r, &version) != 0 || version != CODEC_VERSION)
+    if (get_byte(r, &version) != 0 ||
+        (version != CODEC_VERSION && version != CODEC_VERSION_NO_MONTHS))
         return -1;
-    if (get_byte(r, &profile) != 0 ||
-        (profile & ~(PROFILE_TIER_MASK | PROFILE_HAS_SUBSIDY | PROFILE_HAS_CONTRACT)) !=
-            0)
+    uint8_t known = version == CODEC_VERSION ? PROFILE_V2_BITS : PROFILE_V1_BITS;
+    if (get_byte(r, &profile) != 0 || (profile & ~known) != 0)
         return -1;
     sub->tier = (cw_tier_t)(profile & PROFILE_TIER_MASK);
     if ((profile & PROFILE_HAS_SUBSIDY) &&
@@ -293,6 +510,13 @@ static int decode(cw_sub_t *sub, reader_t *r)
         (get_int32_svarint(r, &sub->contract_end) != 0 ||
          sub->contract_end == CW_DAY_NONE))
         return -1;
+    if (profile & PROFILE_CHURNED) {
+        uint64_t ts;
+        if (get_uint(r, CW_MAX_TS_MS, &ts) != 0)
+            return -1;
+        sub->churned = true;
+        sub->churn_ts_ms = (int64_t)ts;
+    }
 
     uint64_t count;
     if (get_uint(r, CW_WEEKS_MAX, &count) != 0)
@@ -316,6 +540,8 @@ static int decode(cw_sub_t *sub, reader_t *r)
             return -1;
         sub->week_count = (int)i + 1;
     }
+    if ((profile & PROFILE_HAS_MONTHS) && get_months(r, sub) != 0)
+        return -1;
     return r->p == r->end ? 0 : -1;
 }
 

@@ -1,7 +1,9 @@
 /* The compact binary encoding of a subscriber state as stored in Redis: one
  * string per subscriber, varints, only the weeks that exist. Memory per
  * subscriber is what grows with the operator's size, so every byte counts.
- * The format has a version byte; decoding rejects what it does not know. */
+ * The format has a version byte; decoding reads the current version and the
+ * one before it (states written before the churn mark and the months), and
+ * rejects what it does not know. */
 #ifndef CW_SUBCODEC_H
 #define CW_SUBCODEC_H
 
@@ -10,8 +12,9 @@
 
 #include "agg.h"
 
-/* Upper bound of an encoded state's size. */
-#define CW_SUB_ENCODED_MAX 1024
+/* Upper bound of an encoded state's size (the worst case, every field of
+ * every week and month at its largest, is 1648 bytes). */
+#define CW_SUB_ENCODED_MAX 2048
 
 /* Encodes into buf (cap >= CW_SUB_ENCODED_MAX is always enough); returns
  * the number of bytes written. */

@@ -1,6 +1,8 @@
 /* libFuzzer target: the stored subscriber-state codec. Any bytes from Redis
- * must decode or be refused without a crash; what decodes must re-encode to
- * a state that decodes to the same thing. */
+ * must decode or be refused without a crash; what decodes (either format
+ * version: the seeds hold a version 1 state and a version 2 one with the
+ * churn mark and months) must re-encode to a state that decodes to the same
+ * thing. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -731,10 +731,10 @@ START_TEST(a_late_event_after_the_week_closed_counts_but_alerts_nothing)
         found && agg != NULL && agg->complaints == 1 && agg->serious_complaints == 1 &&
             agg->published_level == CW_LEVEL_BLUE,
         "%s: the late complaint must be in week %s's aggregate", LATE_AFTER_CLOSE, label);
-    int64_t closed;
-    CW_HARNESS_OK(h, cw_harness_meta_int(h, 0, "cw", &closed, &found));
-    CW_HARNESS_ASSERT(h, found && closed == week,
-                      "partition 0: closed week %lld, expected %d", (long long)closed,
+    cw_meta_t meta;
+    CW_HARNESS_OK(h, cw_harness_meta(h, 0, &meta, &found));
+    CW_HARNESS_ASSERT(h, found && meta.closed_week == week,
+                      "partition 0: closed week %d, expected %d", (int)meta.closed_week,
                       (int)week);
 }
 END_TEST

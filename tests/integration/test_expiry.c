@@ -79,9 +79,8 @@ static int barrier(void)
 
 static int read_pttl(void)
 {
-    char key[128];
-    snprintf(key, sizeof key, "cw:{p%d}:s:%s",
-             (int)cw_harness_partition_of(SUB, PARTITIONS), SUB);
+    char key[CW_KEY_SIZE];
+    cw_key_sub(key, "cw:", cw_harness_partition_of(SUB, PARTITIONS), SUB);
     redisContext *redis = cw_harness_redis(h);
     CW_HARNESS_STEP(h, redis == NULL);
     redisReply *reply = redisCommand(redis, "PTTL %s", key);

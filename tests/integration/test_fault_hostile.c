@@ -481,8 +481,9 @@ START_TEST(every_bad_record_lands_on_the_dlq_and_the_good_traffic_is_unchanged)
     for (int p = 0; p < CW_FAULT_PARTITIONS; p++) {
         bool found = false;
         for (int waited = 0; !found; waited += 20) {
-            int64_t st;
-            CW_HARNESS_OK(h, cw_harness_meta_int(h, p, "st", &st, &found));
+            cw_meta_t meta;
+            CW_HARNESS_OK(h, cw_harness_meta(h, p, &meta, &found));
+            found = found && meta.stream_ms != CW_STREAM_NONE;
             CW_HARNESS_ASSERT(h, found || waited < CW_FAULT_WAIT_MS,
                               "partition %d has no stream time", p);
             if (!found)

@@ -162,7 +162,9 @@ START_TEST(a_second_instance_joining_and_leaving_mid_stream_changes_nothing)
     redisContext *redis = cw_harness_redis(h);
     CW_HARNESS_ASSERT(h, redis != NULL, "Redis: %s", cw_harness_error(h));
     for (int p = 0; p < CW_FAULT_PARTITIONS; p++) {
-        redisReply *reply = redisCommand(redis, "HINCRBY cw:{p%d}:meta seq 1", p);
+        char key[CW_KEY_SIZE];
+        cw_key_meta(key, "cw:", p);
+        redisReply *reply = redisCommand(redis, "HINCRBY %s " CW_META_SEQ " 1", key);
         CW_HARNESS_ASSERT(h, reply != NULL && reply->type == REDIS_REPLY_INTEGER,
                           "HINCRBY seq of partition %d failed", p);
         freeReplyObject(reply);

@@ -92,14 +92,14 @@ START_TEST(a_silent_partition_closes_its_weeks_by_the_wall_clock)
     int64_t sent_at = cw_harness_now_ms();
     CW_HARNESS_OK(h, cw_harness_flush(h, 30000));
     CW_HARNESS_OK(h, cw_harness_wait_applied(h, 30000));
-    int64_t closed;
+    cw_meta_t meta;
     bool found;
-    CW_HARNESS_OK(h, cw_harness_meta_int(h, 0, "cw", &closed, &found));
+    CW_HARNESS_OK(h, cw_harness_meta(h, 0, &meta, &found));
     CW_HARNESS_ASSERT(
-        h, found && closed == week - 1,
-        "closed week %lld right after the records, expected %d (idle_close has "
+        h, found && meta.closed_week == week - 1,
+        "closed week %d right after the records, expected %d (idle_close has "
         "not passed yet)",
-        (long long)closed, (int)week - 1);
+        (int)meta.closed_week, (int)week - 1);
 
     CW_HARNESS_OK(h, cw_harness_wait_closed(h, last, 30000));
     int64_t closed_at = cw_harness_now_ms();
@@ -107,8 +107,8 @@ START_TEST(a_silent_partition_closes_its_weeks_by_the_wall_clock)
         h, closed_at - sent_at >= IDLE_MS - 100,
         "weeks closed %lld ms after the last record, before idle_close (%d ms)",
         (long long)(closed_at - sent_at), IDLE_MS);
-    int64_t stream;
-    CW_HARNESS_OK(h, cw_harness_meta_int(h, 0, "st", &stream, &found));
+    CW_HARNESS_OK(h, cw_harness_meta(h, 0, &meta, &found));
+    int64_t stream = meta.stream_ms;
     CW_HARNESS_ASSERT(h, found && stream >= sent_at && stream <= closed_at,
                       "stream time %lld is not the wall clock of the close [%lld, %lld]",
                       (long long)stream, (long long)sent_at, (long long)closed_at);

@@ -43,8 +43,9 @@ static char *metrics_text;   /* the final scrape */
 static cw_harness_msgs_t alerts, dead_letters;
 
 /* events sent by type, the expectation of cdrwarn_events_total */
-static const char *const types[] = {"voice",       "sms",       "data",   "charge",
-                                    "plan_change", "complaint", "profile"};
+static const char *const types[] = {"voice",   "sms",     "data",    "charge",  "plan_change",
+                                    "complaint", "profile", "churn", "suspend", "arrears",
+                                    "fault",   "service", "subscribe"};
 static int sent_by_type[sizeof types / sizeof types[0]];
 static const char *const reasons[] = {"invalid_json", "not_object",   "missing_field",
                                       "bad_field",    "unknown_type", "bad_msisdn",

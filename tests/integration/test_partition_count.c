@@ -18,15 +18,12 @@
 
 static cw_harness_t *h;
 
-/* HGET <prefix>{p<p>}:meta <field> as a string ("" when absent). */
-static void meta_field(int partition, const char *field, char *out, size_t size)
+/* The partition's next offset on the cdr topic, as text ("-1" when none). */
+static void next_offset(int partition, char *out, size_t size)
 {
-    redisContext *redis = cw_harness_redis(h);
-    CW_HARNESS_ASSERT(h, redis != NULL, "no Redis client: %s", cw_harness_error(h));
-    redisReply *reply = redisCommand(redis, "HGET cw:{p%d}:meta %s", partition, field);
-    CW_HARNESS_ASSERT(h, reply != NULL, "HGET failed");
-    snprintf(out, size, "%s", reply->type == REDIS_REPLY_STRING ? reply->str : "");
-    freeReplyObject(reply);
+    int64_t next;
+    CW_HARNESS_OK(h, cw_harness_next_offset(h, partition, CW_HARNESS_TOPIC_CDR, &next));
+    snprintf(out, size, "%lld", (long long)next);
 }
 
 static void send_one(void)
@@ -49,8 +46,11 @@ START_TEST(state_written_for_another_partition_count_is_refused_with_exit_1)
      * run after the assignment) */
     char value[32] = "";
     for (int p = 0, waited = 0; p < PARTITIONS; waited += 50) {
-        meta_field(p, "pc", value, sizeof value);
-        if (strcmp(value, "4") == 0) {
+        cw_meta_t meta;
+        bool found;
+        CW_HARNESS_OK(h, cw_harness_meta(h, p, &meta, &found));
+        snprintf(value, sizeof value, "%d", (int)meta.partition_count);
+        if (meta.partition_count == 4) {
             p++;
             continue;
         }
@@ -70,11 +70,14 @@ START_TEST(state_written_for_another_partition_count_is_refused_with_exit_1)
     redisContext *redis = cw_harness_redis(h);
     CW_HARNESS_ASSERT(h, redis != NULL, "no Redis client: %s", cw_harness_error(h));
     for (int p = 0; p < PARTITIONS; p++)
-        freeReplyObject(redisCommand(redis, "HSET cw:{p%d}:meta pc 8", p));
+    {
+        char key[CW_KEY_SIZE];
+        cw_key_meta(key, "cw:", p);
+        freeReplyObject(redisCommand(redis, "HSET %s " CW_META_PARTITION_COUNT " 8", key));
+    }
     char offsets_before[PARTITIONS][32];
     for (int p = 0; p < PARTITIONS; p++)
-        meta_field(p, "o:" CW_HARNESS_TOPIC_CDR, offsets_before[p],
-                   sizeof offsets_before[p]);
+        next_offset(p, offsets_before[p], sizeof offsets_before[p]);
     send_one();
     CW_HARNESS_OK(h, cw_harness_flush(h, WAIT_MS));
 
@@ -88,15 +91,18 @@ START_TEST(state_written_for_another_partition_count_is_refused_with_exit_1)
             h, "written when the input topics had 8 partitions; they have 4"),
         "no line in the log naming both partition counts");
     for (int p = 0; p < PARTITIONS; p++) {
-        meta_field(p, "o:" CW_HARNESS_TOPIC_CDR, value, sizeof value);
+        next_offset(p, value, sizeof value);
         CW_HARNESS_ASSERT(
             h, strcmp(value, offsets_before[p]) == 0,
             "partition %d: next offset moved from \"%s\" to \"%s\": a record "
             "was applied",
             p, offsets_before[p], value);
-        meta_field(p, "pc", value, sizeof value);
-        CW_HARNESS_ASSERT(h, strcmp(value, "8") == 0,
-                          "partition %d: the recorded count changed to \"%s\"", p, value);
+        cw_meta_t meta;
+        bool found;
+        CW_HARNESS_OK(h, cw_harness_meta(h, p, &meta, &found));
+        CW_HARNESS_ASSERT(h, meta.partition_count == 8,
+                          "partition %d: the recorded count changed to %d", p,
+                          (int)meta.partition_count);
     }
     cw_harness_stop(h);
 }

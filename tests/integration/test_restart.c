@@ -125,12 +125,9 @@ static void send_week(int first, int last, int chunk)
 
 static int64_t meta_next(int p, int t)
 {
-    char field[32];
-    snprintf(field, sizeof field, "o:%s", inputs[t]);
     int64_t next;
-    bool found;
-    CW_HARNESS_OK(h, cw_harness_meta_int(h, p, field, &next, &found));
-    return found ? next : 0;
+    CW_HARNESS_OK(h, cw_harness_next_offset(h, p, inputs[t], &next));
+    return next >= 0 ? next : 0;
 }
 
 static int64_t applied_total(void)
@@ -460,30 +457,24 @@ START_TEST(sigkill_in_the_middle_of_a_week_close_resumes_it_exactly_once)
     CW_HARNESS_OK(h, cw_harness_flush(h, WAIT_MS));
 
     /* the kill as soon as the first sweep step is committed */
-    int64_t sweep_week = 0, offset = 0;
-    bool sweeping = false, closed = false;
+    cw_meta_t meta;
+    bool found, sweeping = false, closed = false;
     for (int64_t deadline = cw_harness_now_ms() + WAIT_MS;
          !sweeping && !closed && cw_harness_now_ms() < deadline;) {
-        CW_HARNESS_OK(h, cw_harness_meta_int(h, 0, "sw", &sweep_week, &sweeping));
-        int64_t closed_week;
-        bool found;
-        CW_HARNESS_OK(h, cw_harness_meta_int(h, 0, "cw", &closed_week, &found));
-        closed =
-            found && closed_week == week; /* the whole close fitted between two polls */
+        CW_HARNESS_OK(h, cw_harness_meta(h, 0, &meta, &found));
+        sweeping = meta.sweep_week != CW_WEEK_NONE;
+        closed = meta.closed_week == week; /* the whole close fitted between two polls */
     }
     CW_HARNESS_ASSERT(h, sweeping || closed,
                       "the close of week %d did not begin within %d ms", (int)week,
                       WAIT_MS);
     CW_HARNESS_OK(h, cw_harness_daemon_kill(h));
     /* what the restart must finish: Redis as the dead daemon left it */
-    CW_HARNESS_OK(h, cw_harness_meta_int(h, 0, "sw", &sweep_week, &sweeping));
-    if (sweeping) {
-        bool found;
-        CW_HARNESS_OK(h, cw_harness_meta_int(h, 0, "so", &offset, &found));
-    }
+    CW_HARNESS_OK(h, cw_harness_meta(h, 0, &meta, &found));
+    sweeping = meta.sweep_week != CW_WEEK_NONE;
     if (sweeping)
-        cw_harness_log(h, "killed with the sweep of week %lld at byte %lld of its list",
-                       (long long)sweep_week, (long long)offset);
+        cw_harness_log(h, "killed with the sweep of week %d at byte %lld of its list",
+                       (int)meta.sweep_week, (long long)meta.sweep_offset);
     else
         cw_harness_log(h, "the close ended before the kill: only the restart is checked");
 

@@ -68,12 +68,9 @@ static int64_t applied_total(void)
     int64_t total = 0;
     for (int p = 0; p < PARTITIONS; p++)
         for (int t = 0; t < 3; t++) {
-            char field[32];
-            snprintf(field, sizeof field, "o:%s", inputs[t]);
             int64_t next;
-            bool found;
-            CW_HARNESS_OK(h, cw_harness_meta_int(h, p, field, &next, &found));
-            total += found ? next : 0;
+            CW_HARNESS_OK(h, cw_harness_next_offset(h, p, inputs[t], &next));
+            total += next >= 0 ? next : 0;
         }
     return total;
 }

@@ -230,12 +230,11 @@ int64_t cw_fault_applied(cw_harness_t *h)
     int64_t total = 0;
     for (int p = 0; p < CW_FAULT_PARTITIONS; p++) {
         int64_t next;
-        bool found;
-        if (cw_harness_meta_int(h, p, "o:" CW_FAULT_TOPIC, &next, &found) != 0) {
+        if (cw_harness_next_offset(h, p, CW_FAULT_TOPIC, &next) != 0) {
             harness_fail(h, "the applied offsets");
             return -1;
         }
-        total += found ? next : 0;
+        total += next >= 0 ? next : 0;
     }
     return total;
 }
@@ -520,7 +519,9 @@ static redisReply *command(cw_harness_t *h, const char *fmt, ...)
 
 static int collect_redis(cw_harness_t *h, cw_fault_result_t *result)
 {
-    redisReply *keys = command(h, "KEYS cw:{p*}:s:*");
+    char pattern[CW_KEY_SIZE];
+    cw_key_pattern(pattern, "cw:", "s:*");
+    redisReply *keys = command(h, "KEYS %s", pattern);
     if (keys == NULL)
         return -1;
     if (keys->type != REDIS_REPLY_ARRAY) {
@@ -566,20 +567,24 @@ static int collect_redis(cw_harness_t *h, cw_fault_result_t *result)
             problem(result, "subscriber %.*s has two states", (int)la, a);
     }
     for (int p = 0; p < CW_FAULT_PARTITIONS; p++) {
-        redisReply *meta = command(h, "HMGET cw:{p%d}:meta cw st sw", p);
-        if (meta == NULL)
-            return -1;
-        if (meta->type == REDIS_REPLY_ARRAY && meta->elements == 3) {
-            char line[128];
-            snprintf(line, sizeof line, "p%d cw=%s st=%s", p,
-                     meta->element[0]->str ? meta->element[0]->str : "-",
-                     meta->element[1]->str ? meta->element[1]->str : "-");
+        cw_meta_t meta;
+        bool found;
+        if (cw_harness_meta(h, p, &meta, &found) != 0)
+            return harness_fail(h, "a partition's meta");
+        {
+            char line[128], closed[24] = "-", stream[24] = "-";
+            if (meta.closed_week != CW_WEEK_NONE)
+                snprintf(closed, sizeof closed, "%d", (int)meta.closed_week);
+            if (meta.stream_ms != CW_STREAM_NONE)
+                snprintf(stream, sizeof stream, "%lld", (long long)meta.stream_ms);
+            snprintf(line, sizeof line, "p%d cw=%s st=%s", p, closed, stream);
             rc = cw_fault_lines_add(&result->meta, line);
-            if (meta->element[2]->str != NULL)
+            if (meta.sweep_week != CW_WEEK_NONE)
                 problem(result, "partition %d: a week-close sweep is still under way", p);
         }
-        freeReplyObject(meta);
-        redisReply *outbox = command(h, "HLEN cw:{p%d}:outbox", p);
+        char outbox_key[CW_KEY_SIZE];
+        cw_key_outbox(outbox_key, "cw:", p);
+        redisReply *outbox = command(h, "HLEN %s", outbox_key);
         if (outbox == NULL)
             return -1;
         if (outbox->type == REDIS_REPLY_INTEGER && outbox->integer > 0)

@@ -1804,16 +1804,38 @@ int cw_harness_committed(cw_harness_t *h, const char *group, const char *topic,
 
 /* ---- what the daemon stored --------------------------------------------- */
 
-int cw_harness_meta_int(cw_harness_t *h, int32_t partition, const char *field,
-                        int64_t *value, bool *found)
+int cw_harness_meta(cw_harness_t *h, int32_t partition, cw_meta_t *meta, bool *found)
 {
-    char key[128];
-    snprintf(key, sizeof key, "%s{p%d}:meta", key_prefix(h), (int)partition);
+    char key[CW_KEY_SIZE];
+    cw_key_meta(key, key_prefix(h), partition);
+    cw_meta_reset(meta);
+    redisReply *reply = redis_cmd(h, "HGETALL %s", key);
+    if (reply == NULL)
+        return -1;
+    *found = reply->type == REDIS_REPLY_ARRAY && reply->elements > 0;
+    static const cw_meta_topics_t no_topics = {NULL, 0};
+    int rc = 0;
+    for (size_t i = 0; *found && i + 1 < reply->elements && rc == 0; i += 2) {
+        const redisReply *field = reply->element[i], *value = reply->element[i + 1];
+        char err[128];
+        if (cw_meta_read_field(meta, &no_topics, field->str, field->len, value->str,
+                               value->len, err, sizeof err) < 0)
+            rc = set_error(h, "partition %d: %s", (int)partition, err);
+    }
+    freeReplyObject(reply);
+    return rc;
+}
+
+int cw_harness_next_offset(cw_harness_t *h, int32_t partition, const char *topic,
+                           int64_t *next)
+{
+    char key[CW_KEY_SIZE], field[CW_META_FIELD_SIZE];
+    cw_key_meta(key, key_prefix(h), partition);
+    cw_meta_offset_field(field, topic);
     redisReply *reply = redis_cmd(h, "HGET %s %s", key, field);
     if (reply == NULL)
         return -1;
-    *found = reply->type == REDIS_REPLY_STRING;
-    *value = *found ? strtoll(reply->str, NULL, 10) : 0;
+    *next = reply->type == REDIS_REPLY_STRING ? strtoll(reply->str, NULL, 10) : -1;
     freeReplyObject(reply);
     return 0;
 }
@@ -1821,8 +1843,6 @@ int cw_harness_meta_int(cw_harness_t *h, int32_t partition, const char *field,
 int cw_harness_wait_committed_applied(cw_harness_t *h, const char *topic, int partitions,
                                       int timeout_ms)
 {
-    char field[128];
-    snprintf(field, sizeof field, "o:%s", topic);
     int64_t deadline = mono_ms() + timeout_ms;
     for (;;) {
         int64_t committed[partitions];
@@ -1831,11 +1851,8 @@ int cw_harness_wait_committed_applied(cw_harness_t *h, const char *topic, int pa
         int differs = -1;
         int64_t applied = -1;
         for (int p = 0; p < partitions && differs < 0; p++) {
-            int64_t next;
-            bool found;
-            if (cw_harness_meta_int(h, p, field, &next, &found) != 0)
+            if (cw_harness_next_offset(h, p, topic, &applied) != 0)
                 return -1;
-            applied = found ? next : -1;
             if (committed[p] != applied)
                 differs = p;
         }
@@ -1878,19 +1895,16 @@ int cw_harness_wait_applied(cw_harness_t *h, int timeout_ms)
     for (int i = 0; i < 3 * n && rc == 0; i++) {
         if (want[i] < 0)
             continue;
-        char field[64];
-        snprintf(field, sizeof field, "o:%s", inputs[i / n]);
-        int64_t have = 0;
-        bool found = false;
+        int64_t have = -1;
         for (;;) {
-            if (cw_harness_meta_int(h, i % n, field, &have, &found) == 0 && found &&
+            if (cw_harness_next_offset(h, i % n, inputs[i / n], &have) == 0 &&
                 have >= want[i])
                 break;
             if (mono_ms() >= deadline) {
                 rc = set_error(h,
                                "not applied within %d ms: %s [%d] next offset %s%lld, "
                                "expected %lld (daemon %s)",
-                               timeout_ms, inputs[i / n], i % n, found ? "" : "absent, ",
+                               timeout_ms, inputs[i / n], i % n, have >= 0 ? "" : "absent, ",
                                (long long)have, (long long)want[i],
                                cw_harness_daemon_running(h) ? "running" : "NOT running");
                 break;
@@ -1949,23 +1963,19 @@ int cw_harness_wait_caught_up(cw_harness_t *h, int timeout_ms)
             rc = -1;
             break;
         }
-        char field[128];
-        snprintf(field, sizeof field, "o:%s", topic);
         for (int p = 0; p < n && rc == 0; p++) {
             if (high[p] <= 0)
                 continue;
-            int64_t have = 0;
-            bool found = false;
+            int64_t have = -1;
             for (;;) {
-                if (cw_harness_meta_int(h, p, field, &have, &found) == 0 && found &&
-                    have >= high[p])
+                if (cw_harness_next_offset(h, p, topic, &have) == 0 && have >= high[p])
                     break;
                 if (mono_ms() >= deadline) {
                     rc = set_error(
                         h,
                         "not caught up within %d ms: %s [%d] next offset %s%lld, "
                         "high watermark %lld (daemon %s)",
-                        timeout_ms, topic, p, found ? "" : "absent, ", (long long)have,
+                        timeout_ms, topic, p, have >= 0 ? "" : "absent, ", (long long)have,
                         (long long)high[p],
                         cw_harness_daemon_running(h) ? "running" : "NOT running");
                     break;
@@ -1981,8 +1991,8 @@ int cw_harness_wait_caught_up(cw_harness_t *h, int timeout_ms)
 /* KEYS is fine at the size of a test. */
 static redisReply *keys_matching(cw_harness_t *h, const char *suffix)
 {
-    char pattern[160];
-    snprintf(pattern, sizeof pattern, "%s{p*}:%s", key_prefix(h), suffix);
+    char pattern[CW_KEY_SIZE];
+    cw_key_pattern(pattern, key_prefix(h), suffix);
     redisReply *reply = redis_cmd(h, "KEYS %s", pattern);
     if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
         set_error(h, "KEYS %s: unexpected reply type %d", pattern, reply->type);

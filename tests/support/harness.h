@@ -31,6 +31,8 @@
 #include <sys/types.h>
 
 #include "agg.h"
+#include "keys.h"
+#include "meta.h"
 
 #define CW_HARNESS_ERR_SIZE 1024
 
@@ -278,10 +280,13 @@ int cw_harness_wait_caught_up(cw_harness_t *h, int timeout_ms);
  * replay or skip records. */
 int cw_harness_wait_committed_applied(cw_harness_t *h, const char *topic, int partitions,
                                       int timeout_ms);
-/* A field of the partition's meta hash as an integer; *found false (and 0
- * returned) when absent. */
-int cw_harness_meta_int(cw_harness_t *h, int32_t partition, const char *field,
-                        int64_t *value, bool *found);
+/* The partition's meta as the daemon stored it (lib/meta.h: stream time,
+ * closed week, sweep cursor; per-topic offsets through
+ * cw_harness_next_offset); *found false (meta reset) when it has none. */
+int cw_harness_meta(cw_harness_t *h, int32_t partition, cw_meta_t *meta, bool *found);
+/* The next offset the partition's meta holds for an input topic; -1 when none. */
+int cw_harness_next_offset(cw_harness_t *h, int32_t partition, const char *topic,
+                           int64_t *next);
 /* The subscriber's decoded state from Redis, wherever its partition; *found
  * false (state fresh) when there is none. */
 int cw_harness_sub_state(cw_harness_t *h, const char *msisdn, cw_sub_t *sub, bool *found);

@@ -44,6 +44,26 @@ START_TEST(names_are_the_spec_words)
     ck_assert_str_eq(cw_event_type_name(CW_EV_PLAN_CHANGE), "plan_change");
     ck_assert_str_eq(cw_event_type_name(CW_EV_COMPLAINT), "complaint");
     ck_assert_str_eq(cw_event_type_name(CW_EV_PROFILE), "profile");
+    ck_assert_str_eq(cw_event_type_name(CW_EV_CHURN), "churn");
+    ck_assert_str_eq(cw_event_type_name(CW_EV_SUSPEND), "suspend");
+    ck_assert_str_eq(cw_event_type_name(CW_EV_ARREARS), "arrears");
+    ck_assert_str_eq(cw_event_type_name(CW_EV_FAULT), "fault");
+    ck_assert_str_eq(cw_event_type_name(CW_EV_SERVICE), "service");
+    ck_assert_str_eq(cw_event_type_name(CW_EV_SUBSCRIBE), "subscribe");
+    ck_assert_str_eq(cw_event_type_name(CW_EV__COUNT), "unknown");
+    /* the numbering of the first seven is stored and exported: it stays */
+    ck_assert_int_eq(CW_EV_PROFILE, 6);
+    ck_assert_int_eq(CW_EV_CHURN, 7);
+    ck_assert_int_eq(CW_EV__COUNT, 13);
+    ck_assert_str_eq(cw_churn_kind_name(CW_CHURN_PORT_OUT), "port_out");
+    ck_assert_str_eq(cw_churn_kind_name(CW_CHURN_CANCEL), "cancel");
+    ck_assert_str_eq(cw_churn_kind_name(CW_CHURN__COUNT), "unknown");
+    ck_assert_str_eq(cw_suspend_reason_name(CW_SUSPEND_ARREARS), "arrears");
+    ck_assert_str_eq(cw_suspend_reason_name(CW_SUSPEND_REQUEST), "request");
+    ck_assert_str_eq(cw_suspend_reason_name(CW_SUSPEND_LOSS_REPORT), "loss_report");
+    ck_assert_str_eq(cw_channel_name(CW_CHANNEL_VIP), "vip");
+    ck_assert_str_eq(cw_channel_name(CW_CHANNEL_HALL), "hall");
+    ck_assert_str_eq(cw_channel_name(CW_CHANNEL_HOTLINE), "hotline");
     ck_assert_str_eq(cw_dlq_reason_name(CW_DLQ_INVALID_JSON), "invalid_json");
     ck_assert_str_eq(cw_dlq_reason_name(CW_DLQ_NOT_OBJECT), "not_object");
     ck_assert_str_eq(cw_dlq_reason_name(CW_DLQ_MISSING_FIELD), "missing_field");
@@ -206,6 +226,251 @@ START_TEST(charge_needs_charge_fen_and_string_item)
         parse("{" COMMON ",\"type\":\"charge\",\"charge_fen\":1,\"item\":7}", &ev),
         CW_DLQ_BAD_FIELD);
     ck_assert_str_eq(detail, "item: expected a string, got an integer");
+}
+END_TEST
+
+START_TEST(charge_item_starting_with_vas_is_a_value_added_fee)
+{
+    static const struct {
+        const char *item; /* NULL: no item field */
+        bool vas;
+    } rows[] = {
+        {"vas:music", true}, {"vas:", true},     {"vas", false},    {"VAS:music", false},
+        {" vas:x", false},   {"rental", false},  {"xvas:y", false}, {NULL, false},
+        {"vas:\u97f3", true}, /* escaped: the reference path decides */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char json[256];
+        if (rows[i].item != NULL)
+            snprintf(json, sizeof json,
+                     "{" COMMON ",\"type\":\"charge\",\"charge_fen\":900,\"item\":\"%s\"}",
+                     rows[i].item);
+        else
+            snprintf(json, sizeof json, "{" COMMON ",\"type\":\"charge\",\"charge_fen\":900}");
+        cw_event_t ev;
+        ck_assert_int_eq(parse(json, &ev), CW_DLQ_NONE);
+        ck_assert_msg(ev.vas_item == rows[i].vas, "%s", json);
+        ck_assert_int_eq(ev.charge_fen, 900);
+    }
+}
+END_TEST
+
+START_TEST(event_id_is_kept_as_sent)
+{
+    cw_event_t ev;
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"data\",\"bytes\":1}", &ev), CW_DLQ_NONE);
+    ck_assert_str_eq(ev.event_id, "e-1");
+    /* an escape takes the jansson path; the id is the decoded text */
+    ck_assert_int_eq(parse("{\"event_id\":\"crm\\u002d9\\u4e2d\",\"msisdn\":\"10086\",\"ts\":0,"
+                           "\"type\":\"data\",\"bytes\":1}",
+                           &ev),
+                     CW_DLQ_NONE);
+    ck_assert_str_eq(ev.event_id, "crm-9\xe4\xb8\xad");
+}
+END_TEST
+
+START_TEST(churn_fills_kind_and_to_operator)
+{
+    cw_event_t ev;
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"churn\",\"kind\":\"port_out\","
+                           "\"to_operator\":\"unicom\"}",
+                           &ev),
+                     CW_DLQ_NONE);
+    ck_assert_int_eq(ev.type, CW_EV_CHURN);
+    ck_assert_int_eq(ev.churn_kind, CW_CHURN_PORT_OUT);
+    ck_assert_str_eq(ev.to_operator, "unicom");
+    ck_assert_str_eq(ev.event_id, "e-1");
+    ck_assert_int_eq(ev.charge_fen, 0);
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"churn\",\"kind\":\"cancel\"}", &ev),
+                     CW_DLQ_NONE);
+    ck_assert_int_eq(ev.churn_kind, CW_CHURN_CANCEL);
+    ck_assert_str_eq(ev.to_operator, "");
+}
+END_TEST
+
+/* SPEC section 10 words it so: a churn without its kind is bad_field, not
+ * missing_field as the other types' own fields are. */
+START_TEST(churn_kind_missing_or_unknown_is_bad_field)
+{
+    cw_event_t ev;
+    ck_assert_int_eq(
+        parse("{" COMMON ",\"type\":\"churn\",\"to_operator\":\"unicom\"}", &ev),
+        CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail, "kind: missing (required for type churn; expected \"port_out\" "
+                             "or \"cancel\")");
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"churn\",\"kind\":\"moved\"}", &ev),
+                     CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail, "kind: expected \"port_out\" or \"cancel\", got another string");
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"churn\",\"kind\":\"PORT_OUT\"}", &ev),
+                     CW_DLQ_BAD_FIELD);
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"churn\",\"kind\":null}", &ev),
+                     CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail, "kind: expected \"port_out\" or \"cancel\", got null");
+}
+END_TEST
+
+START_TEST(churn_to_operator_must_be_a_short_string)
+{
+    cw_event_t ev;
+    static const struct {
+        const char *value;
+        const char *detail;
+    } rows[] = {
+        {"7", "to_operator: expected a string of 1..64 characters, got an integer"},
+        {"null", "to_operator: expected a string of 1..64 characters, got null"},
+        {"[\"unicom\"]", "to_operator: expected a string of 1..64 characters, got an array"},
+        {"\"\"", "to_operator: expected a string of 1..64 characters, got an empty string"},
+        {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+         "to_operator: expected a string of 1..64 characters, got a longer string"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *json = fill("{" COMMON ",\"type\":\"churn\",\"kind\":\"cancel\","
+                                "\"to_operator\":@}",
+                                rows[i].value);
+        ck_assert_msg(parse(json, &ev) == CW_DLQ_BAD_FIELD, "%s", json);
+        ck_assert_str_eq(detail, rows[i].detail);
+    }
+    /* 64 characters of three bytes each fit */
+    char name[64 * 3 + 1] = "";
+    for (int i = 0; i < 64; i++)
+        strcat(name, "\xe8\x81\x94"); /* U+8054 */
+    char json[512];
+    snprintf(json, sizeof json,
+             "{" COMMON ",\"type\":\"churn\",\"kind\":\"port_out\",\"to_operator\":\"%s\"}",
+             name);
+    ck_assert_int_eq(parse(json, &ev), CW_DLQ_NONE);
+    ck_assert_str_eq(ev.to_operator, name);
+}
+END_TEST
+
+START_TEST(suspend_reasons)
+{
+    static const char *const names[] = {"arrears", "request", "loss_report"};
+    static const cw_suspend_reason_t want[] = {CW_SUSPEND_ARREARS, CW_SUSPEND_REQUEST,
+                                               CW_SUSPEND_LOSS_REPORT};
+    cw_event_t ev;
+    for (int i = 0; i < 3; i++) {
+        char json[256];
+        snprintf(json, sizeof json, "{" COMMON ",\"type\":\"suspend\",\"reason\":\"%s\"}",
+                 names[i]);
+        ck_assert_int_eq(parse(json, &ev), CW_DLQ_NONE);
+        ck_assert_int_eq(ev.type, CW_EV_SUSPEND);
+        ck_assert_int_eq(ev.suspend_reason, want[i]);
+    }
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"suspend\",\"reason\":\"theft\"}", &ev),
+                     CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail, "reason: expected \"arrears\", \"request\" or \"loss_report\", "
+                             "got another string");
+}
+END_TEST
+
+START_TEST(arrears_amount_and_months_limits)
+{
+    cw_event_t ev;
+    ck_assert_int_eq(
+        parse("{" COMMON ",\"type\":\"arrears\",\"owed_fen\":15800,\"months\":2}", &ev),
+        CW_DLQ_NONE);
+    ck_assert_int_eq(ev.type, CW_EV_ARREARS);
+    ck_assert_int_eq(ev.owed_fen, 15800);
+    ck_assert_int_eq(ev.months_owed, 2);
+    ck_assert_int_eq(ev.charge_fen, 0); /* what is owed is not spend */
+    ck_assert_int_eq(
+        parse("{" COMMON ",\"type\":\"arrears\",\"owed_fen\":0,\"months\":0}", &ev),
+        CW_DLQ_NONE);
+    ck_assert_int_eq(
+        parse("{" COMMON ",\"type\":\"arrears\",\"owed_fen\":100000000000,\"months\":1200}",
+              &ev),
+        CW_DLQ_NONE);
+    ck_assert_int_eq(ev.months_owed, 1200);
+    ck_assert_int_eq(
+        parse("{" COMMON ",\"type\":\"arrears\",\"owed_fen\":1,\"months\":1201}", &ev),
+        CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail, "months: expected an integer 0..1200, got a larger integer");
+    ck_assert_int_eq(
+        parse("{" COMMON ",\"type\":\"arrears\",\"owed_fen\":-1,\"months\":1}", &ev),
+        CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail,
+                     "owed_fen: expected an integer 0..100000000000, got a negative integer");
+}
+END_TEST
+
+START_TEST(fault_level_is_one_to_three)
+{
+    cw_event_t ev;
+    for (int level = 1; level <= 3; level++) {
+        char json[256];
+        snprintf(json, sizeof json, "{" COMMON ",\"type\":\"fault\",\"level\":%d}", level);
+        ck_assert_int_eq(parse(json, &ev), CW_DLQ_NONE);
+        ck_assert_int_eq(ev.type, CW_EV_FAULT);
+        ck_assert_int_eq(ev.fault_level, level);
+    }
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"fault\",\"level\":0}", &ev),
+                     CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail, "level: expected an integer 1..3, got a smaller integer");
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"fault\",\"level\":4}", &ev),
+                     CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail, "level: expected an integer 1..3, got a larger integer");
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"fault\",\"level\":-2}", &ev),
+                     CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail, "level: expected an integer 1..3, got a negative integer");
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"fault\",\"level\":\"3\"}", &ev),
+                     CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail, "level: expected an integer 1..3, got a string");
+}
+END_TEST
+
+START_TEST(service_channels)
+{
+    static const char *const names[] = {"vip", "hall", "hotline"};
+    static const cw_channel_t want[] = {CW_CHANNEL_VIP, CW_CHANNEL_HALL, CW_CHANNEL_HOTLINE};
+    cw_event_t ev;
+    for (int i = 0; i < 3; i++) {
+        char json[256];
+        snprintf(json, sizeof json, "{" COMMON ",\"type\":\"service\",\"channel\":\"%s\"}",
+                 names[i]);
+        ck_assert_int_eq(parse(json, &ev), CW_DLQ_NONE);
+        ck_assert_int_eq(ev.type, CW_EV_SERVICE);
+        ck_assert_int_eq(ev.channel, want[i]);
+    }
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"service\",\"channel\":\"VIP\"}", &ev),
+                     CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail,
+                     "channel: expected \"vip\", \"hall\" or \"hotline\", got another string");
+}
+END_TEST
+
+START_TEST(subscribe_needs_a_service_name_and_defaults_the_fee)
+{
+    cw_event_t ev;
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"subscribe\",\"service\":\"vas:music\"}",
+                           &ev),
+                     CW_DLQ_NONE);
+    ck_assert_int_eq(ev.type, CW_EV_SUBSCRIBE);
+    ck_assert_int_eq(ev.fee_fen, 0);
+    ck_assert_int_eq(ev.charge_fen, 0); /* a fee is not a charge */
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"subscribe\",\"service\":\"x\","
+                           "\"fee_fen\":1500}",
+                           &ev),
+                     CW_DLQ_NONE);
+    ck_assert_int_eq(ev.fee_fen, 1500);
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"subscribe\",\"service\":\"\"}", &ev),
+                     CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail, "service: expected a string of 1..64 characters, got an empty string");
+    char json[256];
+    snprintf(json, sizeof json,
+             "{" COMMON ",\"type\":\"subscribe\",\"service\":\"%s\"}",
+             "0123456789012345678901234567890123456789012345678901234567890123");
+    ck_assert_int_eq(parse(json, &ev), CW_DLQ_NONE);
+    snprintf(json, sizeof json,
+             "{" COMMON ",\"type\":\"subscribe\",\"service\":\"%s\"}",
+             "01234567890123456789012345678901234567890123456789012345678901234");
+    ck_assert_int_eq(parse(json, &ev), CW_DLQ_BAD_FIELD);
+    ck_assert_str_eq(detail,
+                     "service: expected a string of 1..64 characters, got a longer string");
+    ck_assert_int_eq(parse("{" COMMON ",\"type\":\"subscribe\",\"service\":\"x\","
+                           "\"fee_fen\":-5}",
+                           &ev),
+                     CW_DLQ_BAD_FIELD);
 }
 END_TEST
 
@@ -390,6 +655,19 @@ START_TEST(wrong_type_in_every_field_is_bad_field)
          false},
         {"{" COMMON ",\"type\":\"profile\",\"contract_end\":@}", "contract_end", true,
          false},
+        {"{" COMMON ",\"type\":\"churn\",\"kind\":@}", "kind", true, false},
+        {"{" COMMON ",\"type\":\"churn\",\"kind\":\"cancel\",\"to_operator\":@}",
+         "to_operator", true, false},
+        {"{" COMMON ",\"type\":\"suspend\",\"reason\":@}", "reason", true, false},
+        {"{" COMMON ",\"type\":\"arrears\",\"owed_fen\":@,\"months\":1}", "owed_fen", false,
+         false},
+        {"{" COMMON ",\"type\":\"arrears\",\"owed_fen\":1,\"months\":@}", "months", false,
+         false},
+        {"{" COMMON ",\"type\":\"fault\",\"level\":@}", "level", false, false},
+        {"{" COMMON ",\"type\":\"service\",\"channel\":@}", "channel", true, false},
+        {"{" COMMON ",\"type\":\"subscribe\",\"service\":@}", "service", true, false},
+        {"{" COMMON ",\"type\":\"subscribe\",\"service\":\"s\",\"fee_fen\":@}", "fee_fen",
+         false, false},
     };
     static const char *const wrong[] = {"null", "1.5", "true", "[]", "{}", "\"x\"", "7"};
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
@@ -399,7 +677,10 @@ START_TEST(wrong_type_in_every_field_is_bad_field)
             bool is_int_value = strcmp(wrong[w], "7") == 0;
             bool nullable = strcmp(wrong[w], "null") == 0 && rows[r].field[0] != 't' &&
                             strstr(rows[r].field, "_end") != NULL;
-            bool item_string = is_string_value && strcmp(rows[r].field, "item") == 0;
+            /* a free-form string field takes any string */
+            bool item_string = is_string_value && (strcmp(rows[r].field, "item") == 0 ||
+                                                   strcmp(rows[r].field, "to_operator") == 0 ||
+                                                   strcmp(rows[r].field, "service") == 0);
             /* the values that are right for the field are not the point here */
             if ((rows[r].is_bool && is_bool_value) || nullable || item_string ||
                 (!rows[r].is_string && !rows[r].is_bool && is_int_value))
@@ -441,6 +722,15 @@ START_TEST(missing_required_field_of_each_type)
          "to_fee_fen: missing (required for type plan_change)"},
         {"{" COMMON ",\"type\":\"complaint\",\"overdue\":true}",
          "severity: missing (required for type complaint)"},
+        {"{" COMMON ",\"type\":\"suspend\"}", "reason: missing (required for type suspend)"},
+        {"{" COMMON ",\"type\":\"arrears\",\"months\":1}",
+         "owed_fen: missing (required for type arrears)"},
+        {"{" COMMON ",\"type\":\"arrears\",\"owed_fen\":1}",
+         "months: missing (required for type arrears)"},
+        {"{" COMMON ",\"type\":\"fault\"}", "level: missing (required for type fault)"},
+        {"{" COMMON ",\"type\":\"service\"}", "channel: missing (required for type service)"},
+        {"{" COMMON ",\"type\":\"subscribe\",\"fee_fen\":1}",
+         "service: missing (required for type subscribe)"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         cw_event_t ev;
@@ -476,8 +766,18 @@ START_TEST(type_is_checked_before_the_other_common_fields)
         parse("{\"event_id\":\"\",\"type\":\"fax\",\"msisdn\":\"x\",\"ts\":null}", &ev),
         CW_DLQ_UNKNOWN_TYPE);
     ck_assert_str_eq(detail,
-                     "type: expected voice, sms, data, charge, plan_change, complaint "
-                     "or profile, got another string");
+                     "type: expected voice, sms, data, charge, plan_change, complaint, "
+                     "profile, churn, suspend, arrears, fault, service or subscribe, got "
+                     "another string");
+    /* new names share their length with old ones: each is told apart */
+    static const char *const near[] = {"churns", "faul", "servic", "subscribes", "arrear",
+                                       "suspends", "Churn"};
+    for (size_t i = 0; i < sizeof near / sizeof near[0]; i++)
+        ck_assert_int_eq(parse(fill("{\"event_id\":\"e\",\"type\":\"@\",\"msisdn\":\"1\","
+                                    "\"ts\":0}",
+                                    near[i]),
+                               &ev),
+                         CW_DLQ_UNKNOWN_TYPE);
     ck_assert_int_eq(
         parse("{\"event_id\":\"\",\"type\":5,\"msisdn\":\"x\",\"ts\":null}", &ev),
         CW_DLQ_BAD_FIELD);
@@ -993,6 +1293,16 @@ static Suite *event_suite(void)
     tcase_add_test(tc, profile_with_every_field);
     tcase_add_test(tc, profile_with_only_some_fields);
     tcase_add_test(tc, profile_rejects_unknown_tier_and_unreal_dates);
+    tcase_add_test(tc, charge_item_starting_with_vas_is_a_value_added_fee);
+    tcase_add_test(tc, event_id_is_kept_as_sent);
+    tcase_add_test(tc, churn_fills_kind_and_to_operator);
+    tcase_add_test(tc, churn_kind_missing_or_unknown_is_bad_field);
+    tcase_add_test(tc, churn_to_operator_must_be_a_short_string);
+    tcase_add_test(tc, suspend_reasons);
+    tcase_add_test(tc, arrears_amount_and_months_limits);
+    tcase_add_test(tc, fault_level_is_one_to_three);
+    tcase_add_test(tc, service_channels);
+    tcase_add_test(tc, subscribe_needs_a_service_name_and_defaults_the_fee);
     tcase_add_test(tc, unknown_extra_fields_are_ignored);
     tcase_add_test(tc, wrong_type_in_every_field_is_bad_field);
     tcase_add_test(tc, missing_required_field_of_each_type);

@@ -17,6 +17,8 @@ START_TEST(commas_go_between_members_and_elements)
     cw_jsonw_key(&w, "b");
     cw_jsonw_array(&w);
     cw_jsonw_null(&w);
+    cw_jsonw_bool(&w, true);
+    cw_jsonw_bool(&w, false);
     cw_jsonw_string(&w, "x");
     cw_jsonw_object(&w);
     cw_jsonw_end(&w);
@@ -27,7 +29,7 @@ START_TEST(commas_go_between_members_and_elements)
     cw_jsonw_end(&w);
     size_t len;
     char *text = cw_jsonw_take(&w, &len);
-    ck_assert_str_eq(text, "{\"a\":-7,\"b\":[null,\"x\",{}],\"c\":[]}");
+    ck_assert_str_eq(text, "{\"a\":-7,\"b\":[null,true,false,\"x\",{}],\"c\":[]}");
     ck_assert_uint_eq(len, strlen(text));
     cw_free(text);
 }

@@ -233,6 +233,36 @@ START_TEST(staff_numbers_are_normalised_when_added)
 }
 END_TEST
 
+/* ---- own service numbers (SPEC section 14) ---- */
+
+START_TEST(own_service_numbers_match_exactly_and_apart_from_rival_ones)
+{
+    cw_numplan_t *plan = sample_plan();
+    ck_assert_uint_eq(cw_numplan_own_service_count(plan), 0);
+    ck_assert(!cw_numplan_is_own_service(plan, "10086"));
+    ck_assert_int_eq(cw_numplan_add_own_service(plan, "10086", errbuf, sizeof errbuf), 0);
+    ck_assert_int_eq(cw_numplan_add_own_service(plan, "+8613800138000", errbuf,
+                                                sizeof errbuf),
+                     0);
+    ck_assert_int_eq(cw_numplan_add_service(plan, "10010", errbuf, sizeof errbuf), 0);
+    ck_assert(cw_numplan_is_own_service(plan, "10086"));
+    ck_assert(cw_numplan_is_own_service(plan, "13800138000")); /* normalised when added */
+    ck_assert(!cw_numplan_is_own_service(plan, "100861"));
+    ck_assert(!cw_numplan_is_own_service(plan, "1008"));
+    ck_assert(!cw_numplan_is_own_service(plan, "010086"));
+    ck_assert(!cw_numplan_is_own_service(plan, "10010"));
+    ck_assert(!cw_numplan_is_rival_service(plan, "10086"));
+    ck_assert_uint_eq(cw_numplan_own_service_count(plan), 2);
+    ck_assert_uint_eq(cw_numplan_service_count(plan), 1);
+    /* adding one twice keeps one */
+    ck_assert_int_eq(cw_numplan_add_own_service(plan, "10086", errbuf, sizeof errbuf), 0);
+    ck_assert_uint_eq(cw_numplan_own_service_count(plan), 2);
+    ck_assert_int_eq(cw_numplan_add_own_service(plan, "12", errbuf, sizeof errbuf), -1);
+    ck_assert_str_eq(errbuf, "bad number: expected 3..15 digits after normalisation");
+    cw_numplan_free(plan);
+}
+END_TEST
+
 /* ---- files ---- */
 
 START_TEST(prefix_file_reports_every_bad_line)
@@ -444,6 +474,7 @@ static Suite *numplan_suite(void)
     tc = tcase_create("services");
     tcase_add_test(tc, service_numbers_match_exactly);
     tcase_add_test(tc, staff_numbers_are_normalised_when_added);
+    tcase_add_test(tc, own_service_numbers_match_exactly_and_apart_from_rival_ones);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("files");

@@ -1,5 +1,6 @@
 /* Check suite for rules.c: triggers, risk tier, level and the publish rule
- * (SPEC sections 5 and 6), each boundary pinned on both sides. */
+ * (SPEC sections 5 and 6), each boundary pinned on both sides, and no alert
+ * for a churned subscriber (SPEC section 10). */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -582,6 +583,66 @@ START_TEST(mark_published_keeps_the_highest_level)
 }
 END_TEST
 
+/* ---- churned subscribers (SPEC section 10) ---- */
+
+START_TEST(churned_subscriber_gets_no_alert_per_event)
+{
+    cur()->complaints = 5;
+    cur()->plan_downgrade = true;
+    ck_assert_int_eq(open_eval().level, CW_LEVEL_RED);
+    sub.churned = true;
+    sub.churn_ts_ms = cw_week_start_ms(week, 8 * 3600);
+    cw_eval_t eval = open_eval();
+    ck_assert(eval.churned);
+    ck_assert_int_eq(eval.level, CW_LEVEL_NONE);
+    /* the figures are still there, for whoever looks */
+    ck_assert_uint_eq(eval.triggers, CW_TRIG_BIT(CW_TRIG_COMPLAINTS) |
+                                         CW_TRIG_BIT(CW_TRIG_PLAN_DOWNGRADE));
+    ck_assert(!cw_rules_should_publish(cur(), &eval));
+    ck_assert(!cw_rules_should_publish(NULL, &eval));
+}
+END_TEST
+
+START_TEST(churned_subscriber_gets_no_alert_at_week_close)
+{
+    prev()->spend_fen = 12000;
+    cur()->spend_fen = 100;
+    sub.churned = true;
+    cw_eval_t eval = closed_eval();
+    ck_assert(eval.triggers & CW_TRIG_BIT(CW_TRIG_SPEND_DROP));
+    ck_assert_int_eq(eval.level, CW_LEVEL_NONE);
+    ck_assert(!cw_rules_should_publish(NULL, &eval));
+    /* nor blue, which needs no trigger */
+    prev()->spend_fen = 0;
+    eval = closed_eval();
+    ck_assert_uint_eq(eval.triggers, 0);
+    ck_assert_int_eq(eval.level, CW_LEVEL_NONE);
+    ck_assert(!cw_rules_should_publish(NULL, &eval));
+}
+END_TEST
+
+START_TEST(cleared_churn_mark_alerts_again)
+{
+    cur()->plan_downgrade = true;
+    sub.churned = true;
+    ck_assert_int_eq(open_eval().level, CW_LEVEL_NONE);
+    sub.churned = false; /* as a later profile leaves it */
+    cw_eval_t eval = open_eval();
+    ck_assert(!eval.churned);
+    ck_assert_int_eq(eval.level, CW_LEVEL_RED);
+    ck_assert(cw_rules_should_publish(NULL, &eval));
+}
+END_TEST
+
+START_TEST(an_eval_that_says_churned_is_never_published)
+{
+    /* whatever else it says: the flag alone stops it */
+    cw_eval_t red = eval_with(CW_LEVEL_RED, COMPLAINTS, true);
+    red.churned = true;
+    ck_assert(!cw_rules_should_publish(NULL, &red));
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
     Suite *s = suite_create("rules");
@@ -661,6 +722,14 @@ static Suite *rules_suite(void)
     tcase_add_test(publish, level_none_is_never_published);
     tcase_add_test(publish, mark_published_keeps_the_highest_level);
     suite_add_tcase(s, publish);
+
+    TCase *churned = tcase_create("churned");
+    tcase_add_checked_fixture(churned, setup, NULL);
+    tcase_add_test(churned, churned_subscriber_gets_no_alert_per_event);
+    tcase_add_test(churned, churned_subscriber_gets_no_alert_at_week_close);
+    tcase_add_test(churned, cleared_churn_mark_alerts_again);
+    tcase_add_test(churned, an_eval_that_says_churned_is_never_published);
+    suite_add_tcase(s, churned);
     return s;
 }
 

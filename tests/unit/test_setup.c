@@ -71,6 +71,10 @@ START_TEST(shipped_number_plan_classifies_numbers)
     ck_assert(cw_numplan_is_rival_service(plan, "13312340000"));
     ck_assert(cw_numplan_is_rival_service(plan, "18612340000"));
     ck_assert(!cw_numplan_is_rival_service(plan, "10086"));
+    /* our own service centre, for the monthly model */
+    ck_assert_uint_eq(cw_numplan_own_service_count(plan), 1);
+    ck_assert(cw_numplan_is_own_service(plan, "10086"));
+    ck_assert(!cw_numplan_is_own_service(plan, "10010"));
     cw_setup_free(s);
 }
 END_TEST
@@ -109,6 +113,8 @@ START_TEST(empty_paths_load_no_files)
     ck_assert_uint_eq(cw_numplan_ported_count(s->plan), 0);
     ck_assert_uint_eq(cw_numplan_service_count(s->plan),
                       3); /* the default service centres */
+    ck_assert_uint_eq(cw_numplan_own_service_count(s->plan), 1); /* 10086 by default */
+    ck_assert(cw_numplan_is_own_service(s->plan, "10086"));
     ck_assert_int_eq(cw_numplan_owner(s->plan, "13800138000"), CW_OWNER_UNKNOWN);
     cw_setup_free(s);
 }

@@ -1,13 +1,16 @@
 /* Check suite for subcodec.c: round trips, the size a typical subscriber
- * costs in Redis, and decoding that survives any bytes. */
+ * costs in Redis, states written by the previous version, and decoding that
+ * survives any bytes. */
 #include <check.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "date.h"
+#include "month.h"
 #include "rules.h"
 #include "subcodec.h"
 
@@ -30,14 +33,41 @@ static void assert_week_eq(const cw_week_agg_t *a, const cw_week_agg_t *b)
     ck_assert_int_eq(a->no_event, b->no_event);
 }
 
+static void assert_month_eq(const cw_month_agg_t *a, const cw_month_agg_t *b)
+{
+    ck_assert_int_eq(a->month, b->month);
+    ck_assert_int_eq(a->spend_fen, b->spend_fen);
+    ck_assert_int_eq(a->voice_s, b->voice_s);
+    ck_assert_uint_eq(a->calls, b->calls);
+    ck_assert_int_eq(a->vas_fen, b->vas_fen);
+    ck_assert_uint_eq(a->fwd_calls, b->fwd_calls);
+    ck_assert_uint_eq(a->own_service_calls, b->own_service_calls);
+    ck_assert_uint_eq(a->complaints, b->complaints);
+    ck_assert_uint_eq(a->rival_service_calls, b->rival_service_calls);
+    ck_assert_uint_eq(a->vip_services, b->vip_services);
+    ck_assert_uint_eq(a->fault_level, b->fault_level);
+    ck_assert_uint_eq(a->arrears_stops, b->arrears_stops);
+    ck_assert_uint_eq(a->new_services, b->new_services);
+    ck_assert_int_eq(a->plan_downgrade, b->plan_downgrade);
+    ck_assert_int_eq(a->has_arrears, b->has_arrears);
+    ck_assert_int_eq(a->arrears_ts_ms, b->arrears_ts_ms);
+    ck_assert_int_eq(a->owed_fen, b->owed_fen);
+    ck_assert_uint_eq(a->months_owed, b->months_owed);
+}
+
 static void assert_sub_eq(const cw_sub_t *a, const cw_sub_t *b)
 {
     ck_assert_int_eq(a->tier, b->tier);
     ck_assert_int_eq(a->subsidy_end, b->subsidy_end);
     ck_assert_int_eq(a->contract_end, b->contract_end);
+    ck_assert_int_eq(a->churned, b->churned);
+    ck_assert_int_eq(a->churn_ts_ms, b->churn_ts_ms);
     ck_assert_int_eq(a->week_count, b->week_count);
     for (int i = 0; i < a->week_count; i++)
         assert_week_eq(&a->weeks[i], &b->weeks[i]);
+    ck_assert_int_eq(a->month_count, b->month_count);
+    for (int i = 0; i < a->month_count; i++)
+        assert_month_eq(&a->months[i], &b->months[i]);
 }
 
 static void assert_fresh(const cw_sub_t *sub)
@@ -76,6 +106,27 @@ static void typical_sub(cw_sub_t *sub)
         CW_TRIG_BIT(CW_TRIG_COMPLAINTS) | CW_TRIG_BIT(CW_TRIG_FWD_RIVAL);
 }
 
+/* Seven active months of a mid/high-end subscriber (SPEC section 14): about
+ * 450 yuan and 400 minutes a month in ~280 calls, a value-added service
+ * every month, a few forwards and calls to the service centre, one
+ * complaint, one fault ticket and one new service in the half year. */
+static void typical_months(cw_sub_t *sub)
+{
+    int32_t newest = cw_month_of_day(cw_date_from_civil(2026, 11, 20));
+    for (int i = 6; i >= 0; i--) {
+        cw_month_agg_t *m = cw_sub_get_month(sub, newest - i);
+        m->spend_fen = 45000 + 1371 * i;
+        m->voice_s = 24000 + 913 * i;
+        m->calls = (uint32_t)(280 + 7 * i);
+        m->vas_fen = 1500;
+        m->fwd_calls = i % 3 == 0 ? 2 : 0;
+        m->own_service_calls = i % 2;
+        m->complaints = i == 1 ? 1 : 0;
+        m->fault_level = i == 2 ? 2 : 0;
+        m->new_services = i == 4 ? 1 : 0;
+    }
+}
+
 /* The largest values the codec keeps, in every field of every week. */
 static void extreme_sub(cw_sub_t *sub)
 {
@@ -101,6 +152,22 @@ static void extreme_sub(cw_sub_t *sub)
         agg->no_event = true;
     }
     sub->week_count = CW_WEEKS_MAX;
+    sub->churned = true;
+    sub->churn_ts_ms = CW_MAX_TS_MS;
+    for (int i = 0; i < CW_MONTHS_MAX; i++) {
+        int32_t month = i == 0 ? INT32_MAX : INT32_MIN + (CW_MONTHS_MAX - 1 - i);
+        cw_month_agg_t *m = &sub->months[i];
+        m->month = month;
+        m->spend_fen = m->voice_s = m->vas_fen = m->owed_fen = sum_max;
+        m->calls = m->fwd_calls = m->own_service_calls = m->complaints = UINT32_MAX;
+        m->rival_service_calls = m->vip_services = m->arrears_stops = UINT32_MAX;
+        m->new_services = m->months_owed = UINT32_MAX;
+        m->fault_level = 3;
+        m->plan_downgrade = true;
+        m->has_arrears = true;
+        m->arrears_ts_ms = CW_MAX_TS_MS;
+    }
+    sub->month_count = CW_MONTHS_MAX;
 }
 
 /* ---- round trips ---- */
@@ -112,7 +179,7 @@ START_TEST(fresh_state_round_trips_in_three_bytes)
     uint8_t buf[CW_SUB_ENCODED_MAX];
     size_t len = cw_sub_encode(&sub, buf, sizeof buf);
     ck_assert_uint_eq(len, 3);
-    ck_assert_uint_eq(buf[0], 1); /* version */
+    ck_assert_uint_eq(buf[0], 2); /* version */
     ck_assert_int_eq(cw_sub_decode(&back, buf, len), 0);
     assert_fresh(&back);
 }
@@ -139,6 +206,29 @@ START_TEST(typical_state_round_trips)
 }
 END_TEST
 
+/* SPEC section 14 months on top of the weekly state: the measure the
+ * README's memory figures and the design's budget (~100 bytes) rest on. */
+START_TEST(typical_seven_months_cost_under_100_bytes_more)
+{
+    cw_sub_t sub;
+    typical_sub(&sub);
+    uint8_t buf[CW_SUB_ENCODED_MAX];
+    size_t weeks_only = cw_sub_encode(&sub, buf, sizeof buf);
+    typical_months(&sub);
+    ck_assert_int_eq(sub.month_count, 7);
+    size_t with_months = cw_sub_encode(&sub, buf, sizeof buf);
+    size_t growth = with_months - weeks_only;
+    fprintf(stderr, "subcodec: 9 weeks %zu bytes; with 7 months %zu (+%zu, %.1f a month)\n",
+            weeks_only, with_months, growth, growth / 7.0);
+    ck_assert_uint_le(growth, 100);
+    ck_assert_uint_ge(growth, 7 * 8);
+    /* a churned subscriber costs a few bytes more, not a month's worth */
+    sub.churned = true;
+    sub.churn_ts_ms = 1795312800000LL;
+    ck_assert_uint_le(cw_sub_encode(&sub, buf, sizeof buf), with_months + 7);
+}
+END_TEST
+
 START_TEST(typical_nine_weeks_cost_under_100_bytes)
 {
     cw_sub_t sub;
@@ -152,6 +242,137 @@ START_TEST(typical_nine_weeks_cost_under_100_bytes)
 }
 END_TEST
 
+START_TEST(typical_state_with_months_and_churn_round_trips)
+{
+    cw_sub_t sub, back;
+    typical_sub(&sub);
+    typical_months(&sub);
+    sub.churned = true;
+    sub.churn_ts_ms = 1795312800000LL;
+    cw_month_agg_t *m = &sub.months[0];
+    m->rival_service_calls = 3;
+    m->vip_services = 1;
+    m->arrears_stops = 2;
+    m->plan_downgrade = true;
+    m->has_arrears = true;
+    m->arrears_ts_ms = 1795312800123LL;
+    m->owed_fen = 15800;
+    m->months_owed = 2;
+    uint8_t buf[CW_SUB_ENCODED_MAX];
+    size_t len = cw_sub_encode(&sub, buf, sizeof buf);
+    ck_assert_uint_gt(len, 0);
+    ck_assert_int_eq(cw_sub_decode(&back, buf, len), 0);
+    assert_sub_eq(&sub, &back);
+}
+END_TEST
+
+/* The churn mark: a flag bit and the churn's time, nothing when not set. */
+START_TEST(churn_mark_round_trips_and_costs_nothing_unset)
+{
+    cw_sub_t sub, back;
+    cw_sub_init(&sub);
+    uint8_t buf[CW_SUB_ENCODED_MAX];
+    size_t plain = cw_sub_encode(&sub, buf, sizeof buf);
+    sub.churned = true;
+    sub.churn_ts_ms = 0; /* a churn at the epoch is still a churn */
+    size_t len = cw_sub_encode(&sub, buf, sizeof buf);
+    ck_assert_uint_eq(len, plain + 1);
+    ck_assert_int_eq(cw_sub_decode(&back, buf, len), 0);
+    ck_assert(back.churned);
+    ck_assert_int_eq(back.churn_ts_ms, 0);
+    sub.churn_ts_ms = 1795312800000LL;
+    len = cw_sub_encode(&sub, buf, sizeof buf);
+    ck_assert_int_eq(cw_sub_decode(&back, buf, len), 0);
+    ck_assert(back.churned);
+    ck_assert_int_eq(back.churn_ts_ms, 1795312800000LL);
+}
+END_TEST
+
+/* A month made by an event that adds to no monthly figure still exists. */
+START_TEST(an_empty_month_round_trips)
+{
+    cw_sub_t sub, back;
+    cw_sub_init(&sub);
+    cw_sub_get_month(&sub, 682);
+    cw_sub_get_month(&sub, 679)->fault_level = 1;
+    uint8_t buf[CW_SUB_ENCODED_MAX];
+    size_t len = cw_sub_encode(&sub, buf, sizeof buf);
+    ck_assert_int_eq(cw_sub_decode(&back, buf, len), 0);
+    assert_sub_eq(&sub, &back);
+    ck_assert_int_eq(back.month_count, 2);
+    ck_assert_int_eq(back.months[1].month, 679);
+}
+END_TEST
+
+/* What a state written before the churn mark and the months (format
+ * version 1) looked like: these bytes are what the encoder wrote then, for
+ * a high-tier subscriber with subsidy and contract ends, four weeks of use
+ * (the newest with every trigger's figures and a red alert) and a week
+ * after them that a week close made (blue, no event). */
+static const uint8_t v1_state[] = {
+    0x01, 0x0f, 0xd8, 0xc6, 0x02, 0xfa, 0xc4, 0x02, 0x05, 0xca, 0x2d, 0x80, 0x14, 0x01,
+    0x00, 0xff, 0x0f, 0xa8, 0x46, 0xe0, 0x12, 0x28, 0x03, 0x02, 0x01, 0x01, 0x15, 0x80,
+    0x64, 0xa8, 0x2d, 0x03, 0x03, 0x00, 0x07, 0x83, 0x4c, 0xed, 0x15, 0x2d, 0x00, 0x07,
+    0xde, 0x51, 0xfa, 0x18, 0x32, 0x00, 0x07, 0xb9, 0x57, 0x87, 0x1c, 0x37,
+};
+
+START_TEST(version_1_state_still_decodes)
+{
+    cw_sub_t back;
+    ck_assert_int_eq(cw_sub_decode(&back, v1_state, sizeof v1_state), 0);
+    ck_assert_int_eq(back.tier, CW_TIER_HIGH);
+    ck_assert_int_eq(back.subsidy_end, cw_date_from_civil(2027, 3, 31));
+    ck_assert_int_eq(back.contract_end, cw_date_from_civil(2026, 12, 10));
+    ck_assert(!back.churned);
+    ck_assert_int_eq(back.churn_ts_ms, 0);
+    ck_assert_int_eq(back.month_count, 0);
+    ck_assert_int_eq(back.week_count, 5);
+    const cw_week_agg_t *silent = &back.weeks[0];
+    ck_assert_int_eq(silent->week, 2917);
+    ck_assert(silent->no_event);
+    ck_assert_uint_eq(silent->published_level, CW_LEVEL_BLUE);
+    ck_assert_int_eq(silent->spend_fen, 0);
+    const cw_week_agg_t *w = &back.weeks[1];
+    ck_assert_int_eq(w->week, 2916);
+    ck_assert_int_eq(w->spend_fen, 9000);
+    ck_assert_int_eq(w->voice_s, 2400);
+    ck_assert_uint_eq(w->calls, 40);
+    ck_assert_uint_eq(w->rival_service_calls, 3);
+    ck_assert_uint_eq(w->complaints, 2);
+    ck_assert_uint_eq(w->serious_complaints, 1);
+    ck_assert_uint_eq(w->overdue_complaints, 1);
+    ck_assert_uint_eq(w->fwd_rival_days, 0x15);
+    ck_assert(w->plan_downgrade);
+    ck_assert_int_eq(w->downgrade_from_fen, 12800);
+    ck_assert_int_eq(w->downgrade_to_fen, 5800);
+    ck_assert_uint_eq(w->published_level, CW_LEVEL_RED);
+    ck_assert_uint_eq(w->published_triggers,
+                      CW_TRIG_BIT(CW_TRIG_COMPLAINTS) | CW_TRIG_BIT(CW_TRIG_FWD_RIVAL));
+    ck_assert(!w->no_event);
+    for (int i = 2; i < 5; i++) {
+        int k = i - 1; /* weeks back from 2916 */
+        ck_assert_int_eq(back.weeks[i].week, 2916 - k);
+        ck_assert_int_eq(back.weeks[i].spend_fen, 9000 + 731 * k);
+        ck_assert_int_eq(back.weeks[i].voice_s, 2400 + 397 * k);
+        ck_assert_uint_eq(back.weeks[i].calls, (uint32_t)(40 + 5 * k));
+        ck_assert_uint_eq(back.weeks[i].published_level, CW_LEVEL_NONE);
+    }
+    /* written again, it is the current version and decodes the same */
+    uint8_t buf[CW_SUB_ENCODED_MAX];
+    size_t len = cw_sub_encode(&back, buf, sizeof buf);
+    ck_assert_uint_eq(buf[0], 2);
+    ck_assert_uint_eq(len, sizeof v1_state); /* no mark, no months: no byte more */
+    ck_assert_int_eq(memcmp(buf + 1, v1_state + 1, len - 1), 0);
+    cw_sub_t again;
+    ck_assert_int_eq(cw_sub_decode(&again, buf, len), 0);
+    assert_sub_eq(&back, &again);
+    /* an empty version 1 state */
+    static const uint8_t v1_fresh[] = {0x01, 0x00, 0x00};
+    ck_assert_int_eq(cw_sub_decode(&again, v1_fresh, sizeof v1_fresh), 0);
+    assert_fresh(&again);
+}
+END_TEST
+
 START_TEST(extreme_state_fits_the_encoded_max)
 {
     cw_sub_t sub, back;
@@ -159,6 +380,8 @@ START_TEST(extreme_state_fits_the_encoded_max)
     uint8_t buf[CW_SUB_ENCODED_MAX];
     size_t len = cw_sub_encode(&sub, buf, sizeof buf);
     ck_assert_uint_gt(len, 0);
+    /* the header's worst case, as documented there */
+    ck_assert_uint_eq(len, 1648);
     ck_assert_uint_le(len, CW_SUB_ENCODED_MAX);
     ck_assert_int_eq(cw_sub_decode(&back, buf, len), 0);
     assert_sub_eq(&sub, &back);
@@ -299,8 +522,31 @@ START_TEST(malformed_encodings_are_rejected)
         size_t len;
     } rows[] = {
         ROW(0x00, 0x00, 0x00), /* version 0 */
-        ROW(0x02, 0x00, 0x00), /* a future version */
-        ROW(0x01, 0x10, 0x00), /* unknown profile bit */
+        ROW(0x03, 0x00, 0x00), /* a future version */
+        ROW(0x01, 0x10, 0x00), /* version 1 knew no churn mark */
+        ROW(0x01, 0x20, 0x00), /* nor months */
+        ROW(0x02, 0x40, 0x00), /* unknown profile bit */
+        ROW(0x02, 0x10, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01,
+            0x00), /* churn time beyond year 9999 */
+        ROW(0x02, 0x10), /* churned, no time */
+        ROW(0x02, 0x20, 0x00, 0x00), /* months follow: none */
+        ROW(0x02, 0x20, 0x00, 0x09), /* 9 months */
+        ROW(0x02, 0x20, 0x00, 0x01), /* a month count and nothing */
+        ROW(0x02, 0x20, 0x00, 0x01, 0x02, 0x80, 0x80, 0x02), /* unknown month field bit */
+        ROW(0x02, 0x20, 0x00, 0x01, 0x02, 0x80, 0x80, 0x01, 0x00), /* a gap on the first */
+        ROW(0x02, 0x20, 0x00, 0x01, 0x02, 0x80, 0x04, 0x00), /* fault level 0 */
+        ROW(0x02, 0x20, 0x00, 0x01, 0x02, 0x80, 0x04, 0x04), /* fault level 4 */
+        ROW(0x02, 0x20, 0x00, 0x01, 0x02, 0x80, 0x40, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+            0x80, 0x80, 0x01, 0x00, 0x00), /* arrears time beyond year 9999 */
+        ROW(0x02, 0x20, 0x00, 0x01, 0x02, 0x80, 0x40, 0x01, 0x01), /* arrears cut short */
+        ROW(0x02, 0x20, 0x00, 0x01, 0x02, 0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+            0x01), /* vas_fen at 2^49 */
+        /* month 1, then a gap that passes INT32_MIN */
+        ROW(0x02, 0x20, 0x00, 0x02, 0x02, 0x00, 0x80, 0x80, 0x01, 0xff, 0xff, 0xff, 0xff,
+            0x0f),
+        /* month INT32_MIN, then one more below it */
+        ROW(0x02, 0x20, 0x00, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00, 0x00),
+        ROW(0x02, 0x20, 0x00, 0x01, 0x02, 0x00, 0x00), /* a trailing byte */
         ROW(0x01, 0x04, 0xff, 0xff, 0xff, 0xff, 0x1f,
             0x00), /* subsidy_end beyond int32 */
         ROW(0x01, 0x04, 0xff, 0xff, 0xff, 0xff, 0x0f,
@@ -331,6 +577,38 @@ START_TEST(malformed_encodings_are_rejected)
                       i);
         assert_fresh(&back);
     }
+}
+END_TEST
+
+START_TEST(hand_written_months_decode)
+{
+    /* version 2, churned at ts 5, no weeks; 3 months: 682 (zigzag 1364 =
+     * 0xd4 0x0a) with spend 7; 681 with fault 2; 678 (a gap of 2) with the
+     * downgrade and arrears at ts 9 of 300 fen, 1 month */
+    static const uint8_t bytes[] = {0x02, 0x30, 0x05, 0x00, 0x03, 0xd4, 0x0a, 0x01, 0x07,
+                                    0x80, 0x04, 0x02, 0x80, 0xe0, 0x01, 0x01, 0x09, 0xac,
+                                    0x02, 0x01};
+    cw_sub_t back;
+    ck_assert_int_eq(cw_sub_decode(&back, bytes, sizeof bytes), 0);
+    ck_assert(back.churned);
+    ck_assert_int_eq(back.churn_ts_ms, 5);
+    ck_assert_int_eq(back.week_count, 0);
+    ck_assert_int_eq(back.month_count, 3);
+    ck_assert_int_eq(back.months[0].month, 682);
+    ck_assert_int_eq(back.months[0].spend_fen, 7);
+    ck_assert_int_eq(back.months[1].month, 681);
+    ck_assert_uint_eq(back.months[1].fault_level, 2);
+    ck_assert_int_eq(back.months[2].month, 678);
+    ck_assert(back.months[2].plan_downgrade);
+    ck_assert(back.months[2].has_arrears);
+    ck_assert_int_eq(back.months[2].arrears_ts_ms, 9);
+    ck_assert_int_eq(back.months[2].owed_fen, 300);
+    ck_assert_uint_eq(back.months[2].months_owed, 1);
+    /* the encoder writes exactly these bytes back */
+    uint8_t buf[CW_SUB_ENCODED_MAX];
+    size_t len = cw_sub_encode(&back, buf, sizeof buf);
+    ck_assert_uint_eq(len, sizeof bytes);
+    ck_assert_int_eq(memcmp(buf, bytes, len), 0);
 }
 END_TEST
 
@@ -367,8 +645,23 @@ static uint64_t rng(void)
 static bool sub_equal(const cw_sub_t *a, const cw_sub_t *b)
 {
     if (a->tier != b->tier || a->subsidy_end != b->subsidy_end ||
-        a->contract_end != b->contract_end || a->week_count != b->week_count)
+        a->contract_end != b->contract_end || a->week_count != b->week_count ||
+        a->churned != b->churned || a->churn_ts_ms != b->churn_ts_ms ||
+        a->month_count != b->month_count)
         return false;
+    for (int i = 0; i < a->month_count; i++) {
+        const cw_month_agg_t *x = &a->months[i], *y = &b->months[i];
+        if (x->month != y->month || x->spend_fen != y->spend_fen || x->voice_s != y->voice_s ||
+            x->calls != y->calls || x->vas_fen != y->vas_fen || x->fwd_calls != y->fwd_calls ||
+            x->own_service_calls != y->own_service_calls || x->complaints != y->complaints ||
+            x->rival_service_calls != y->rival_service_calls ||
+            x->vip_services != y->vip_services || x->fault_level != y->fault_level ||
+            x->arrears_stops != y->arrears_stops || x->new_services != y->new_services ||
+            x->plan_downgrade != y->plan_downgrade || x->has_arrears != y->has_arrears ||
+            x->arrears_ts_ms != y->arrears_ts_ms || x->owed_fen != y->owed_fen ||
+            x->months_owed != y->months_owed)
+            return false;
+    }
     for (int i = 0; i < a->week_count; i++) {
         const cw_week_agg_t *x = &a->weeks[i], *y = &b->weeks[i];
         if (x->week != y->week || x->spend_fen != y->spend_fen ||
@@ -406,6 +699,14 @@ static const char *insanity(const uint8_t *bytes, size_t len, bool *decoded)
     for (int i = 1; i < back.week_count; i++)
         if (back.weeks[i - 1].week <= back.weeks[i].week)
             return "weeks not strictly decreasing";
+    if (back.month_count < 0 || back.month_count > CW_MONTHS_MAX)
+        return "month count out of range";
+    for (int i = 1; i < back.month_count; i++)
+        if (back.months[i - 1].month <= back.months[i].month)
+            return "months not strictly decreasing";
+    for (int i = 0; i < back.month_count; i++)
+        if (back.months[i].fault_level > 3)
+            return "fault level out of range";
     uint8_t again[CW_SUB_ENCODED_MAX];
     size_t n = cw_sub_encode(&back, again, sizeof again);
     if (n == 0)
@@ -426,10 +727,12 @@ START_TEST(random_garbage_never_crashes)
         ck_assert_ptr_nonnull(bytes);
         for (size_t i = 0; i < len; i++)
             bytes[i] = (uint8_t)rng();
-        /* a valid header half the time, so the fuzzing gets past it */
+        /* a valid header half the time, so the fuzzing gets past it: either
+         * version, the newer with the churn mark and months possible */
         if (len >= 3 && round % 2) {
-            bytes[0] = 1;
-            bytes[1] &= 0x0b;
+            bool v2 = round % 4 == 3;
+            bytes[0] = v2 ? 2 : 1;
+            bytes[1] &= v2 ? 0x3b : 0x0b;
             bytes[2] %= 4;
         }
         bool ok;
@@ -449,6 +752,12 @@ START_TEST(mutated_encodings_never_crash)
     rng_state = 42;
     cw_sub_t sub;
     typical_sub(&sub);
+    typical_months(&sub);
+    sub.churned = true;
+    sub.churn_ts_ms = 1795312800000LL;
+    sub.months[0].has_arrears = true;
+    sub.months[0].arrears_ts_ms = 1795312800000LL;
+    sub.months[0].owed_fen = 100;
     uint8_t good[CW_SUB_ENCODED_MAX];
     size_t len = cw_sub_encode(&sub, good, sizeof good);
     for (int round = 0; round < 100000; round++) {
@@ -474,6 +783,9 @@ static Suite *subcodec_suite(void)
     tcase_add_test(tc, fresh_state_round_trips_in_three_bytes);
     tcase_add_test(tc, empty_input_is_a_fresh_state);
     tcase_add_test(tc, typical_state_round_trips);
+    tcase_add_test(tc, typical_state_with_months_and_churn_round_trips);
+    tcase_add_test(tc, churn_mark_round_trips_and_costs_nothing_unset);
+    tcase_add_test(tc, an_empty_month_round_trips);
     tcase_add_test(tc, extreme_state_fits_the_encoded_max);
     tcase_add_test(tc, out_of_range_sums_are_stored_saturated);
     tcase_add_test(tc, downgrade_evidence_is_kept_only_with_the_flag);
@@ -484,6 +796,11 @@ static Suite *subcodec_suite(void)
 
     tc = tcase_create("size");
     tcase_add_test(tc, typical_nine_weeks_cost_under_100_bytes);
+    tcase_add_test(tc, typical_seven_months_cost_under_100_bytes_more);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("old_format");
+    tcase_add_test(tc, version_1_state_still_decodes);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("hostile");
@@ -492,6 +809,7 @@ static Suite *subcodec_suite(void)
     tcase_add_test(tc, trailing_bytes_are_rejected);
     tcase_add_test(tc, malformed_encodings_are_rejected);
     tcase_add_test(tc, hand_written_encoding_decodes);
+    tcase_add_test(tc, hand_written_months_decode);
     tcase_add_test(tc, random_garbage_never_crashes);
     tcase_add_test(tc, mutated_encodings_never_crash);
     suite_add_tcase(s, tc);

@@ -58,6 +58,14 @@ size_t cw_key_sub(char *out, const char *prefix, int32_t partition, const char *
     return finish(out, tagged(out, prefix, partition), "s:", msisdn);
 }
 
+size_t cw_key_pattern(char *out, const char *prefix, const char *kind)
+{
+    size_t len = 0;
+    put(out, &len, prefix, strlen(prefix));
+    put(out, &len, "{p*}:", 5);
+    return finish(out, len, kind, NULL);
+}
+
 size_t cw_key_seen(char *out, const char *prefix, int32_t partition, int32_t week)
 {
     char label[CW_WEEK_LABEL_SIZE];

@@ -20,5 +20,8 @@ size_t cw_key_meta(char *out, const char *prefix, int32_t partition);
 size_t cw_key_outbox(char *out, const char *prefix, int32_t partition);
 size_t cw_key_sub(char *out, const char *prefix, int32_t partition, const char *msisdn);
 size_t cw_key_seen(char *out, const char *prefix, int32_t partition, int32_t week);
+/* A KEYS/SCAN pattern for one kind of key of every partition:
+ * "<prefix>{p*}:<kind>" ("s:*", "meta", "seen:*"). */
+size_t cw_key_pattern(char *out, const char *prefix, const char *kind);
 
 #endif

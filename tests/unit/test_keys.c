@@ -1,4 +1,4 @@
-/* Check suite for daemon/keys.c: the Redis key layout, which stored data
+/* Check suite for lib/keys.c: the Redis key layout, which stored data
  * depends on (a changed name orphans every state in Redis). */
 #include <check.h>
 #include <stdlib.h>
@@ -39,7 +39,7 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("daemon_keys");
+    Suite *s = suite_create("keys");
     TCase *tc = tcase_create("keys");
     tcase_add_test(tc, keys_carry_the_partition_hash_tag);
     tcase_add_test(tc, overlong_keys_are_cut_not_overrun);

@@ -1,7 +1,8 @@
-/* One input record, copied out of librdkafka as soon as it is consumed. A
- * librdkafka message pins its whole fetch buffer (up to a megabyte per
- * partition), so holding thousands of them would tie memory to partitions
- * times fetch size; copies tie it to the records actually held. */
+/* One input record with its Kafka coordinates: copied out of librdkafka as
+ * soon as the daemon consumes it (a librdkafka message pins its whole fetch
+ * buffer, up to a megabyte per partition, so holding thousands of them would
+ * tie memory to partitions times fetch size; copies tie it to the records
+ * held), or read from a file by the backtest. */
 #ifndef CW_RECORD_H
 #define CW_RECORD_H
 

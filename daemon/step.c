@@ -1,0 +1,270 @@
+/* A step's round trips to Redis (see step.h). */
+#include "step.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "keys.h"
+#include "log.h"
+#include "store.h"
+
+#define MGET_CHUNK 500
+
+struct cw_step {
+    const cw_env_t *env;
+    int32_t partition;
+    cw_step_end_fn on_end;
+    void *arg;
+    double started_s;
+    int replies_pending;       /* and the creator's hold until cw_step_go */
+    bool failed, abandoned, finished;
+    bool claimed_elsewhere;    /* the commit found another instance's claim */
+    char why[160];
+    long long seq;
+    cw_subset_t *subs;         /* being loaded */
+};
+
+/* One command in flight. */
+typedef struct sent {
+    cw_step_t *step;
+    int type;                  /* the reply type expected */
+    const char *command;       /* for the failure's reason */
+    cw_step_reply_fn on_reply; /* a command's own handler, or NULL */
+    cw_step_fn then;           /* MGET and commit: once all replies are in */
+    size_t first, count;       /* MGET: the subscribers it loads */
+} sent_t;
+
+cw_step_t *cw_step_new(const cw_env_t *env, int32_t partition, cw_step_end_fn on_end,
+                       void *arg)
+{
+    cw_step_t *step = cw_calloc(1, sizeof *step);
+    if (step == NULL)
+        return NULL;
+    step->env = env;
+    step->partition = partition;
+    step->on_end = on_end;
+    step->arg = arg;
+    step->started_s = cw_mono_s();
+    step->replies_pending = 1; /* the creator's hold */
+    return step;
+}
+
+/* Ends the step once nothing is pending and it is over one way or another. */
+static void maybe_end(cw_step_t *step)
+{
+    if (step->replies_pending > 0 || !(step->failed || step->abandoned || step->finished))
+        return;
+    step->on_end(step, !step->failed && !step->abandoned, step->arg);
+    cw_free(step);
+}
+
+void cw_step_go(cw_step_t *step)
+{
+    step->replies_pending--;
+    maybe_end(step);
+}
+
+void cw_step_finish(cw_step_t *step)
+{
+    step->finished = true;
+    maybe_end(step);
+}
+
+void cw_step_fail(cw_step_t *step, const char *why)
+{
+    if (!step->failed) {
+        step->failed = true;
+        snprintf(step->why, sizeof step->why, "%s", why);
+    }
+    /* with replies outstanding, the last of them ends the step */
+    maybe_end(step);
+}
+
+void cw_step_abandon(cw_step_t *step)
+{
+    step->abandoned = true;
+    maybe_end(step);
+}
+
+const char *cw_step_why(const cw_step_t *step)
+{
+    return step->why;
+}
+
+double cw_step_started_s(const cw_step_t *step)
+{
+    return step->started_s;
+}
+
+int32_t cw_step_partition(const cw_step_t *step)
+{
+    return step->partition;
+}
+
+bool cw_step_claimed_elsewhere(const cw_step_t *step)
+{
+    return step->claimed_elsewhere;
+}
+
+long long cw_step_seq(const cw_step_t *step)
+{
+    return step->seq;
+}
+
+static void on_reply(redisReply *reply, void *arg);
+
+/* Sends a command for the step; false when it could not be sent (the step
+ * has then failed, and may have ended). */
+static bool send_one(cw_step_t *step, sent_t *sent, bool eval, int argc, const char **argv,
+                     const size_t *argvlen)
+{
+    step->replies_pending++;
+    int rc = -1;
+    if (sent != NULL)
+        rc = eval ? cw_store_eval(step->env->store, on_reply, sent, argc, argv, argvlen)
+                  : cw_store_send(step->env->store, on_reply, sent, argc, argv, argvlen);
+    if (rc == 0)
+        return true;
+    step->replies_pending--;
+    cw_free(sent);
+    cw_step_fail(step, sent == NULL ? "out of memory" : "Redis not ready");
+    return false;
+}
+
+static sent_t *new_sent(cw_step_t *step, int type, const char *command)
+{
+    sent_t *sent = cw_calloc(1, sizeof *sent);
+    if (sent != NULL) {
+        sent->step = step;
+        sent->type = type;
+        sent->command = command;
+    }
+    return sent;
+}
+
+static void load_values(cw_step_t *step, const sent_t *sent, const redisReply *reply)
+{
+    for (size_t i = 0; i < sent->count; i++) {
+        const redisReply *value = reply->element[i];
+        if (value->type != REDIS_REPLY_STRING)
+            continue; /* a new subscriber */
+        if (cw_subset_load(step->subs, sent->first + i, (const uint8_t *)value->str,
+                           value->len) != 0)
+            cw_log(LOG_ERR, "partition %d: a stored subscriber state is corrupt; starting it afresh",
+                   step->partition);
+    }
+}
+
+static void on_reply(redisReply *reply, void *arg)
+{
+    sent_t *sent = arg;
+    cw_step_t *step = sent->step;
+    step->replies_pending--;
+    if (step->abandoned || step->failed) {
+        cw_free(sent);
+        maybe_end(step);
+        return;
+    }
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+        strncmp(reply->str, "FENCED", 6) == 0) {
+        step->env->metrics->redis_fenced++; /* another owner wrote first */
+        step->claimed_elsewhere = strncmp(reply->str, "FENCED_OWNER", 12) == 0;
+    }
+    if (reply == NULL || reply->type != sent->type) {
+        char why[160];
+        if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+            snprintf(why, sizeof why, "%s: %s", sent->command, reply->str);
+        else
+            snprintf(why, sizeof why, "%s without an answer", sent->command);
+        cw_free(sent);
+        cw_step_fail(step, why);
+        return;
+    }
+    if (sent->count > 0 && reply->elements != sent->count) {
+        cw_free(sent);
+        cw_step_fail(step, "MGET answered with another number of values");
+        return;
+    }
+    if (sent->count > 0)
+        load_values(step, sent, reply);
+    if (sent->type == REDIS_REPLY_INTEGER && sent->then != NULL)
+        step->seq = reply->integer; /* the commit's new fence */
+    cw_step_reply_fn on_reply_fn = sent->on_reply;
+    cw_step_fn then = sent->then;
+    cw_free(sent);
+    if (on_reply_fn != NULL)
+        on_reply_fn(step, reply, step->arg);
+    else if (then != NULL && step->replies_pending == 0)
+        then(step, step->arg);
+}
+
+bool cw_step_send(cw_step_t *step, int argc, const char **argv, const size_t *argvlen,
+                  int type, cw_step_reply_fn then)
+{
+    sent_t *sent = new_sent(step, type, argv[0]);
+    if (sent != NULL)
+        sent->on_reply = then;
+    return send_one(step, sent, false, argc, argv, argvlen);
+}
+
+void cw_step_load(cw_step_t *step, cw_subset_t *subs, cw_step_fn then)
+{
+    step->subs = subs;
+    if (subs->count == 0) {
+        then(step, step->arg);
+        return;
+    }
+    const char *prefix = step->env->config->key_prefix;
+    const char *argv[MGET_CHUNK + 1];
+    size_t argvlen[MGET_CHUNK + 1];
+    char (*keys)[CW_KEY_SIZE] = cw_malloc(MGET_CHUNK * sizeof *keys);
+    if (keys == NULL) {
+        cw_step_fail(step, "out of memory");
+        return;
+    }
+    /* counted first, so that no reply can run `then` before the last is sent */
+    step->replies_pending++;
+    for (size_t first = 0; first < subs->count; first += MGET_CHUNK) {
+        size_t count = subs->count - first < MGET_CHUNK ? subs->count - first : MGET_CHUNK;
+        argv[0] = "MGET";
+        argvlen[0] = 4;
+        for (size_t i = 0; i < count; i++) {
+            argvlen[i + 1] =
+                cw_key_sub(keys[i], prefix, step->partition, subs->subs[first + i].msisdn);
+            argv[i + 1] = keys[i];
+        }
+        sent_t *sent = new_sent(step, REDIS_REPLY_ARRAY, "MGET");
+        if (sent != NULL) {
+            sent->then = then;
+            sent->first = first;
+            sent->count = count;
+        }
+        if (!send_one(step, sent, false, (int)count + 1, argv, argvlen))
+            break;
+    }
+    cw_free(keys);
+    step->replies_pending--;
+    if (step->replies_pending > 0)
+        return;
+    /* every reply came already, so none ran `then` */
+    if (step->failed || step->abandoned)
+        maybe_end(step);
+    else
+        then(step, step->arg);
+}
+
+void cw_step_commit(cw_step_t *step, cw_ops_t *ops, cw_step_fn then)
+{
+    int argc = cw_ops_build(ops);
+    if (argc < 0) {
+        cw_step_fail(step, "out of memory");
+        return;
+    }
+    sent_t *sent = new_sent(step, REDIS_REPLY_INTEGER, "commit");
+    if (sent != NULL)
+        sent->then = then;
+    send_one(step, sent, true, argc, ops->argv, ops->argvlen);
+}
