@@ -348,6 +348,24 @@ static void health_extra(struct evbuffer *out, void *arg)
     evbuffer_add_printf(out, "\"partitions\":%d", daemon->metrics.partitions_assigned);
 }
 
+/* The running [time] settings (the start-up config's: a reload does not
+ * change them), so that an alerting rule can tell a week close that is late,
+ * the stream time behind the wall clock by more than both, without a copy of
+ * the config (ops/prometheus/cdrwarn.rules.yml). */
+static void render_time_settings(struct evbuffer *out, const cw_config_t *config)
+{
+    evbuffer_add_printf(out,
+                        "# HELP cdrwarn_late_grace_seconds The running [time] late_grace.\n"
+                        "# TYPE cdrwarn_late_grace_seconds gauge\n"
+                        "cdrwarn_late_grace_seconds %.3f\n",
+                        (double)config->late_grace_ms / 1000.0);
+    evbuffer_add_printf(out,
+                        "# HELP cdrwarn_idle_close_seconds The running [time] idle_close.\n"
+                        "# TYPE cdrwarn_idle_close_seconds gauge\n"
+                        "cdrwarn_idle_close_seconds %.3f\n",
+                        (double)config->idle_close_ms / 1000.0);
+}
+
 static void render_parts(struct evbuffer *out, void *arg)
 {
     cw_daemon_t *daemon = arg;
@@ -355,6 +373,7 @@ static void render_parts(struct evbuffer *out, void *arg)
         cw_parts_render(daemon->parts, out);
     if (daemon->env.outbox != NULL)
         cw_outbox_render(daemon->env.outbox, out);
+    render_time_settings(out, daemon->env.config);
 }
 
 static void render_metrics(struct evbuffer *out, void *arg)

@@ -11,6 +11,12 @@ packages=(
   systemd
   python3 curl
   kafkacat
+  # man pages: scdoc builds them; mandoc and man-db (man, lexgrog) check them
+  scdoc mandoc man-db
+  # the Debian packages: dpkg-buildpackage, dh, lintian
+  dpkg-dev debhelper fakeroot lintian
+  # promtool, for the alerting rules' checks and unit tests
+  prometheus
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -27,6 +33,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
   apt-get install -y --no-install-recommends "${missing[@]}"
+  # prometheus is here for promtool only: where systemd runs, the server the
+  # package starts is stopped and disabled again
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 fi
 
 # The packaged redis-server starts a system instance on 6379 where systemd

@@ -2,6 +2,9 @@
 # Installs everything cdrwarn needs, builds it, and runs every test:
 #   1. plain build (build/test): every test, the unit, integration,
 #      packaging and fault-injection (label "faults") ones;
+#      then the Debian packages: built with dpkg-buildpackage, checked with
+#      lintian, installed, upgraded, rolled back and purged on this machine
+#      (tests/scripts/test_package.sh, which leaves it as it was);
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build (build/test-asan):
 #      every test again;
 #   3. the integration tests once more in the plain build, every cdrwarnd
@@ -36,6 +39,9 @@ run_tests() {
 stage "build/test: build; every test"
 build build/test
 run_tests build/test
+
+stage "Debian packages: build, lintian, install, upgrade, roll back, purge"
+bash tests/scripts/test_package.sh
 
 stage "build/test-asan: ASan + UBSan build; every test"
 build build/test-asan -DCW_SANITIZE=ON
