@@ -386,11 +386,12 @@ static void scrape_names(names_t *series, names_t *families)
     cw_scrape_free(&scrape);
 }
 
-/* Every metric of every expression is a series of the scrape. */
+/* Every metric of every expression is a series of the scrape, or a family it
+ * declares (a labelled counter has no series before its first event). */
 static void expect_exported(const exprs_t *exprs, const char *what)
 {
-    names_t series = {{0}, 0};
-    scrape_names(&series, NULL);
+    names_t series = {{0}, 0}, families = {{0}, 0};
+    scrape_names(&series, &families);
     size_t checked = 0;
     for (size_t e = 0; e < exprs->count; e++) {
         names_t used = {{0}, 0};
@@ -403,6 +404,8 @@ static void expect_exported(const exprs_t *exprs, const char *what)
                                 sizeof prometheus_own / sizeof prometheus_own[0]);
             for (size_t s = 0; s < series.count && !found; s++)
                 found = strcmp(series.items[s], name) == 0;
+            for (size_t f = 0; f < families.count && !found; f++)
+                found = strcmp(families.items[f], name) == 0;
             CW_HARNESS_ASSERT(h, found,
                               "%s, %s: %s is not a metric cdrwarnd exports (%s)", what,
                               exprs->where[e], name, exprs->items[e]);
