@@ -105,6 +105,16 @@ char *cw_words_days(json_t *days, char *out, size_t size)
     return out;
 }
 
+/* An amount without its unit, for "from 120.00 to 38.00 yuan". */
+static char *amount(int64_t fen, char *out, size_t size)
+{
+    cw_words_money(fen, out, size);
+    char *unit = strstr(out, " yuan");
+    if (unit)
+        *unit = '\0';
+    return out;
+}
+
 /* An integer member, or -1 when absent or not an integer. */
 static int64_t num(json_t *evidence, const char *key)
 {
@@ -163,7 +173,7 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
         int64_t from = num(evidence, "from_fee_fen"), to = num(evidence, "to_fee_fen");
         if (from >= 0 && to >= 0)
             append(out, size, &len, "monthly plan downgraded from %s to %s",
-                   cw_words_money(from, a, sizeof a), cw_words_money(to, b, sizeof b));
+                   amount(from, a, sizeof a), cw_words_money(to, b, sizeof b));
         else
             append(out, size, &len, "monthly plan downgraded");
     } else if (strcmp(trigger, "contract_expiry") == 0) {
@@ -182,7 +192,7 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
         int64_t cur = num(evidence, "spend_fen"), prev = num(evidence, "prev_spend_fen");
         fall_pct(prev, cur, pct, sizeof pct);
         append(out, size, &len, "weekly spend fell from %s to %s%s",
-               cw_words_money(prev < 0 ? 0 : prev, a, sizeof a),
+               amount(prev < 0 ? 0 : prev, a, sizeof a),
                cw_words_money(cur < 0 ? 0 : cur, b, sizeof b), pct);
     } else if (strcmp(trigger, "usage_drop") == 0) {
         int64_t cur = num(evidence, "voice_s"), prev = num(evidence, "prev_voice_s");
