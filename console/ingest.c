@@ -499,6 +499,10 @@ void cw_ingest_free(cw_ingest_t *ingest)
             int64_t deadline = cw_mono_ms() + CLOSE_TIMEOUT_MS;
             while (!rd_kafka_consumer_closed(ingest->rk) && cw_mono_ms() < deadline) {
                 rd_kafka_event_t *event = rd_kafka_queue_poll(queue, 100);
+                /* the revocation must be acknowledged, or the close never ends */
+                if (event != NULL && rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE)
+                    on_rebalance(ingest->rk, rd_kafka_event_error(event),
+                                 rd_kafka_event_topic_partition_list(event), ingest);
                 if (event)
                     rd_kafka_event_destroy(event);
             }

@@ -73,24 +73,24 @@ int cw_workflow_decide(const cw_case_t *c, const cw_wf_request_t *req, cw_wf_cha
         snprintf(out->what, sizeof out->what, "assigned to %s", req->assignee);
         return 0;
     case CW_WF_CONTACTED:
-        if (!may_work)
-            REFUSE(403, "only the case's owner or a supervisor works it");
         if (strcmp(c->state, "new") == 0)
             REFUSE(409, "claim the case first");
+        if (!may_work)
+            REFUSE(403, "only the case's owner or a supervisor works it");
         if (strcmp(c->state, "claimed") != 0)
             REFUSE(409, "the case is %s", c->state);
         snprintf(out->state, sizeof out->state, "contacted");
         snprintf(out->what, sizeof out->what, "customer contacted");
         return 0;
     case CW_WF_CLOSE:
+        if (strcmp(c->state, "new") == 0)
+            REFUSE(409, "claim the case first");
         if (!may_work)
             REFUSE(403, "only the case's owner or a supervisor works it");
         if (!cw_case_outcome_valid(req->outcome))
             REFUSE(400, "outcome: expected retained, churned, unreachable or declined");
         if (reason && !cw_case_reason_valid(reason))
             REFUSE(400, "reason: expected price, quality, social, convenience or other");
-        if (strcmp(c->state, "new") == 0)
-            REFUSE(409, "claim the case first");
         if (!is_open(c))
             REFUSE(409, "the case is closed already");
         snprintf(out->state, sizeof out->state, "closed");
@@ -102,12 +102,12 @@ int cw_workflow_decide(const cw_case_t *c, const cw_wf_request_t *req, cw_wf_cha
             snprintf(out->what, sizeof out->what, "closed: %s", req->outcome);
         return 0;
     case CW_WF_NOTE:
-        if (!may_work)
-            REFUSE(403, "only the case's owner or a supervisor adds notes");
         if (req->note == NULL || req->note[0] == '\0')
             REFUSE(400, "note: expected some text");
         if (strcmp(c->state, "new") == 0)
             REFUSE(409, "claim the case first");
+        if (!may_work)
+            REFUSE(403, "only the case's owner or a supervisor adds notes");
         snprintf(out->what, sizeof out->what, "note");
         return 0;
     }
