@@ -393,7 +393,9 @@ static void on_updated(redisReply *reply, void *arg)
     }
     console->metrics.actions++;
     publish_case(console, &c);
-    json_t *out = case_for(call, &c, NULL, "show_number");
+    json_t *history = reply->elements > 2 ? history_json(reply->element[2]) : NULL;
+    json_t *out = case_for(call, &c, history, "show_number");
+    json_decref(history);
     cw_server_reply_json(console, call->req, 200, out);
     call_free(call);
 }

@@ -262,7 +262,8 @@ elseif op == 'get' then
   return {case_fields(id), redis.call('LRANGE', base .. ':hist:' .. id, 0, -1)}
 elseif op == 'update' then
   -- ARGV: now, case id, expected version, state, owner, outcome, reason,
-  -- history entry (JSON), 1 when it carries a note. Returns {'ok', fields},
+  -- history entry (JSON), 1 when it carries a note. Returns {'ok', fields,
+  -- history},
   -- {'conflict'} when the version moved, {'missing'}.
   local now, id, v = ARGV[2], ARGV[3], ARGV[4]
   local key = base .. ':case:' .. id
@@ -278,7 +279,7 @@ elseif op == 'update' then
   redis.call('RPUSH', base .. ':hist:' .. id, ARGV[9])
   reindex(id, old, new)
   recount(old, new)
-  return {'ok', case_fields(id)}
+  return {'ok', case_fields(id), redis.call('LRANGE', base .. ':hist:' .. id, 0, -1)}
 elseif op == 'list' then
   -- ARGV: index (z:open, z:st:new, z:own:<user> ...), min score, max score,
   -- cursor id ('' for the first page), cursor score, limit, most entries to

@@ -4,6 +4,7 @@
 "use strict";
 
 const LEVELS = { red: 3, yellow: 2, blue: 1 };
+const LEVEL_SHORT = { red: "visit", yellow: "callback", blue: "watch" };
 const LEVEL_WORK = {
   red: "Personal visit",
   yellow: "Callback: find the real reason",
@@ -312,7 +313,7 @@ function row(c) {
     onclick: () => select(c.id),
   },
     h("td", { class: "c-level" }),
-    h("td", {}, h("div", { class: "num" }, c.msisdn), h("div", { class: "lvl " + c.level }, c.level + " · " + LEVEL_WORK[c.level])),
+    h("td", {}, h("div", { class: "num" }, c.msisdn), h("div", { class: "lvl " + c.level, title: LEVEL_WORK[c.level] }, c.level + " · " + LEVEL_SHORT[c.level])),
     h("td", { class: "why" }, first ? capital(first.words) : "",
       c.triggers.length > 1 ? h("span", { class: "more-triggers" }, " +" + (c.triggers.length - 1) + " more") : null),
     h("td", { class: "c-tier" }, c.tier || ""),

@@ -335,9 +335,11 @@ class Stack:
                 value = value.decode()
             assert "\n" not in value and "\t" not in key
             lines.append(f"{key}\t{value}")
-        subprocess.run(["kcat", "-P", "-b", self.brokers, "-t", topic, "-K", "\t",
-                        "-X", "message.timeout.ms=10000"],
-                       input="\n".join(lines) + "\n", text=True, check=True, timeout=30)
+        out = subprocess.run(["kcat", "-P", "-b", self.brokers, "-t", topic, "-K", "\t",
+                              "-X", "message.timeout.ms=10000"],
+                             input="\n".join(lines) + "\n", text=True, capture_output=True, timeout=30)
+        if out.returncode != 0:
+            raise AssertionError(f"kcat could not produce to {topic}: {out.stderr.strip()}")
 
     def send_alerts(self, *alerts):
         self.produce(ALERT_TOPIC, [(a["msisdn"], a) for a in alerts])
