@@ -7,9 +7,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # point the installed paths at this build so verify can check the commands
-sed -e "s|^\(ExecStart[A-Za-z]*=\)[^ ]*/cdrwarnd|\1$daemon|" \
-    -e "s|-c [^ ]*/cdrwarn.conf|-c $confdir/cdrwarn.conf|" "$unit" >"$work/cdrwarnd.service"
-if ! out=$(systemd-analyze verify "$work/cdrwarnd.service" 2>&1) || [ -n "$out" ]; then
+# (the same script checks cdrwarnd.service and cdrwarn-console.service)
+name=$(basename "$daemon")
+sed -e "s|^\(ExecStart[A-Za-z]*=\)[^ ]*/$name|\1$daemon|" \
+    -e "s|-c [^ ]*/cdrwarn.conf|-c $confdir/cdrwarn.conf|" "$unit" >"$work/$(basename "$unit")"
+if ! out=$(systemd-analyze verify "$work/$(basename "$unit")" 2>&1) || [ -n "$out" ]; then
   echo "systemd-analyze verify complained:"
   echo "$out"
   exit 1
