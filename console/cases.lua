@@ -157,8 +157,10 @@ local function apply_alert(now, a)
       'se', a[9], 'ce', a[10], 'ed', a[11], 'ts', a[12], 'tr', a[13],
       'tn', trigger_names_field(names_of(triggers)), 'ac', a[14], 'st', 'new', 'ow', '',
       'oc', '', 'rs', '', 'al', alert_id, 'ca', now, 'ua', now, 'v', 1, 'h', '0', 'nn', 0)
-    history(id, now, 'cdrwarn', 'opened: ' .. LEVELS[tonumber(a[5])] .. ' alert (' ..
-      table.concat(names_of(triggers), ', ') .. ')')
+    local names = names_of(triggers)
+    local opened = 'opened: ' .. LEVELS[tonumber(a[5])] .. ' alert'
+    if #names > 0 then opened = opened .. ' (' .. table.concat(names, ', ') .. ')' end
+    history(id, now, 'cdrwarn', opened)
     redis.call('HSET', sub, a[6], id)
     redis.call('ZADD', base .. ':weeks', 0, a[6])
     if churn and a[6] <= churn.week then
@@ -182,7 +184,8 @@ local function apply_alert(now, a)
   local raised = tonumber(a[5]) > tonumber(old.l)
   if raised then new.l = a[5] end
   new.ts = a[12]
-  local tr = cjson.encode(merged)
+  local tr = '[]'
+  if #merged > 0 then tr = cjson.encode(merged) end
   redis.call('HSET', key, 'l', new.l, 'ts', new.ts, 'tr', tr,
     'tn', trigger_names_field(names_of(merged)), 'ac', merge_actions(cur[2], a[14]),
     'al', al .. ' ' .. alert_id, 't', a[7], 'rt', a[8], 'se', a[9], 'ce', a[10],

@@ -128,12 +128,12 @@ static json_t *load(const char *json, size_t len, char *errbuf, size_t errbuf_si
     return root;
 }
 
-/* Triggers: an array of 1..16 objects, each a lower-case "name" and an
- * "evidence" object; stored as given, compactly. */
+/* Triggers: an array of up to 16 objects, each a lower-case "name" and an
+ * "evidence" object (empty for a blue alert: no trigger, only the risk
+ * tier); stored as given, compactly. */
 static char *triggers_text(json_t *triggers)
 {
-    if (!json_is_array(triggers) || json_array_size(triggers) == 0 ||
-        json_array_size(triggers) > 16)
+    if (!json_is_array(triggers) || json_array_size(triggers) > 16)
         return NULL;
     size_t i;
     json_t *t;

@@ -11,6 +11,10 @@ packages=(
   systemd
   python3 curl
   kafkacat
+  # cdrwarn-console: crypt(3) password hashes; its end-to-end tests drive a
+  # real browser (headless chromium through chromium-driver and selenium)
+  libcrypt-dev
+  chromium chromium-driver python3-selenium
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -314,7 +314,7 @@ function row(c) {
   },
     h("td", { class: "c-level" }),
     h("td", {}, h("div", { class: "num" }, c.msisdn), h("div", { class: "lvl " + c.level, title: LEVEL_WORK[c.level] }, c.level + " · " + LEVEL_SHORT[c.level])),
-    h("td", { class: "why" }, first ? capital(first.words) : "",
+    h("td", { class: "why" }, first ? capital(first.words) : "No warning sign this week; contract subsidy ending: watch",
       c.triggers.length > 1 ? h("span", { class: "more-triggers" }, " +" + (c.triggers.length - 1) + " more") : null),
     h("td", { class: "c-tier" }, c.tier || ""),
     h("td", { class: "c-week" }, c.week),
@@ -517,7 +517,9 @@ function renderDetail(c) {
       h("span", {}, stateBadge(c)),
       c.owner ? h("span", {}, "Owner " + c.owner) : null));
   const evidence = section("Why this customer may leave",
-    h("ul", { class: "evidence" }, c.triggers.map((t) => h("li", {}, h("b", {}, t.title), capital(t.words)))));
+    c.triggers.length ? h("ul", { class: "evidence" }, c.triggers.map((t) => h("li", {}, h("b", {}, t.title), capital(t.words))))
+      : h("p", {}, "No warning sign this week. The customer's contract subsidy has ended or ends within a few months " +
+        "(risk tier " + c.risk_tier + "), which is when customers leave: keep an eye on them."));
   const actions = section("Recommended actions",
     h("ol", { class: "actions-list" }, c.actions.map((a) => h("li", {}, ACTIONS[a] || capital(a.replace(/_/g, " "))))),
     c.churned_within_horizon ? h("p", { class: "error" }, "This customer has left since.") : null);

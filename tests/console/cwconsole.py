@@ -196,10 +196,10 @@ class Stack:
     # ---- processes ------------------------------------------------------
 
     def _spawn(self, name, argv, stdout=None):
-        log = open(os.path.join(self.dir, name + ".log"), "ab")
-        self.logs[name] = log.name
-        proc = subprocess.Popen(argv, stdout=stdout or log, stderr=log, stdin=subprocess.DEVNULL,
-                                cwd=self.dir, start_new_session=True)
+        with open(os.path.join(self.dir, name + ".log"), "ab") as log:
+            self.logs[name] = log.name
+            proc = subprocess.Popen(argv, stdout=stdout or log, stderr=log,
+                                    stdin=subprocess.DEVNULL, cwd=self.dir, start_new_session=True)
         self.procs[name] = proc
         return proc
 
@@ -224,9 +224,13 @@ class Stack:
         argv = [env("CW_DEVBROKER"), "--port", "0"]
         for t in TOPICS:
             argv += ["--topic", f"{t}:{self.partitions}"]
-        out = open(os.path.join(self.dir, "broker.out"), "wb")
-        self._spawn("broker", argv, stdout=out)
-        self.brokers = wait_for("devbroker start", lambda: open(os.path.join(self.dir, "broker.out")).readline().strip(), 20)
+        with open(os.path.join(self.dir, "broker.out"), "wb") as out:
+            self._spawn("broker", argv, stdout=out)
+
+        def bootstrap():
+            with open(os.path.join(self.dir, "broker.out")) as f:
+                return f.readline().strip()
+        self.brokers = wait_for("devbroker start", bootstrap, 20)
 
     def _write_users(self):
         path = os.path.join(self.dir, "console-users")

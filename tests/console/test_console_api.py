@@ -48,7 +48,7 @@ class ConsoleApi(unittest.TestCase):
 
     # ---- helpers ------------------------------------------------------------
 
-    def case(self, number, week=WEEK, client=None, timeout=10, check=None):
+    def case(self, number, week=WEEK, client=None, timeout=30, check=None):
         """Waits until the case exists (and check(case) holds); returns it."""
         client = client or self.carol
         cid = case_id(self.stack, number, week)
@@ -108,6 +108,19 @@ class ConsoleApi(unittest.TestCase):
         self.stack.send_alerts(alert(number, WEEK, "yellow", triggers=[spend]))
         c = self.case(number, check=lambda c: len(c["alert_ids"]) == 3)
         self.assertEqual(c["level"], "red")
+
+    def test_a_blue_alert_without_triggers_opens_a_case_to_watch(self):
+        number = msisdn()
+        self.stack.send_alerts(alert(number, WEEK, "blue", triggers=[], actions=[]))
+        c = self.case(number)
+        self.assertEqual((c["level"], c["triggers"], c["actions"]), ("blue", [], []))
+        self.assertEqual(c["history"][0]["what"], "opened: blue alert")
+        self.stack.send_alerts(alert(number, WEEK, "red"))
+        c = self.case(number, check=lambda c: c["level"] == "red")
+        self.assertEqual([t["name"] for t in c["triggers"]], ["complaints"])
+        self.stack.send_alerts(alert(number, WEEK, "blue", triggers=[], actions=[]))
+        c = self.case(number, check=lambda c: len(c["alert_ids"]) == 3)
+        self.assertEqual([t["name"] for t in c["triggers"]], ["complaints"])
 
     def test_bad_records_are_counted_and_skipped(self):
         before = self.stack.metric("cdrwarn_console_bad_records_total")

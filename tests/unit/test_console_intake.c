@@ -57,6 +57,7 @@ START_TEST(bad_fields_are_refused_by_name_never_by_value)
     refuse("\"2027-06-30\"", "\"2027-02-30\"", "contract_end");
     refuse("\"emitted_at\":1795541803086", "\"emitted_at\":\"now\"", "emitted_at");
     refuse("\"name\":\"complaints\"", "\"name\":\"Complaints!\"", "triggers");
+    refuse("\"triggers\":[", "\"triggers\":{}, \"x\":[", "triggers");
     refuse("\"home_visit\"", "\"home visit\"", "actions");
     refuse("\"873bee5134f93969846d42e98539b076\"", "\"a b\"", "alert_id");
     refuse("{\"alert_id\"", "[{\"alert_id\"", "not valid JSON");
