@@ -299,13 +299,16 @@ static int start(cw_console_t *console, cw_errlist_t *errs)
 
 static void finish(cw_console_t *console)
 {
-    /* streams end first (evhttp must not free a request a stream holds),
-     * the store before the consumer (its pending replies come back as
-     * failures to the batches that wait for them) */
+    /* streams end first (evhttp must not free a request a stream holds);
+     * then the store, whose pending replies come back as failures: API
+     * requests still waiting get their 503 while the server is there, and
+     * ingest batches learn they were not applied (the consumer commits only
+     * what was); then the server and the consumer */
     cw_feed_free(console->feed);
-    cw_server_free(console->server);
+    console->feed = NULL;
     cw_store_free(console->store);
     console->store = NULL;
+    cw_server_free(console->server);
     cw_ingest_free(console->ingest);
     for (size_t i = 0; i < sizeof console->signals / sizeof console->signals[0]; i++)
         if (console->signals[i])

@@ -141,7 +141,7 @@ int cw_feed_add(cw_feed_t *feed, struct evhttp_request *req, const char *user)
 
 void cw_feed_publish(cw_feed_t *feed, const char *event, const char *data, size_t len)
 {
-    if (feed->count == 0)
+    if (feed == NULL || feed->count == 0)
         return;
     struct evbuffer *buf = evbuffer_new();
     if (buf == NULL)
@@ -159,16 +159,16 @@ void cw_feed_publish(cw_feed_t *feed, const char *event, const char *data, size_
 
 void cw_feed_broadcast(cw_feed_t *feed, const char *text, size_t len)
 {
-    if (feed->count > 0 && len > 0)
+    if (feed != NULL && feed->count > 0 && len > 0)
         send_text(feed, text, len);
 }
 
 int cw_feed_count(const cw_feed_t *feed)
 {
-    return feed->count;
+    return feed ? feed->count : 0;
 }
 
 unsigned long cw_feed_dropped(const cw_feed_t *feed)
 {
-    return feed->dropped;
+    return feed ? feed->dropped : 0;
 }
