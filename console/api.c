@@ -333,9 +333,9 @@ static json_t *case_for(call_t *call, const cw_case_t *c, json_t *history, const
     return o;
 }
 
-static void publish_case(cw_console_t *console, const cw_case_t *c)
+static void publish_case(cw_console_t *console, const redisReply *item)
 {
-    json_t *json = cw_case_json(c, false, NULL);
+    json_t *json = cw_casestore_case_json(item, false);
     char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
     json_decref(json);
     if (text != NULL) {
@@ -343,22 +343,6 @@ static void publish_case(cw_console_t *console, const cw_case_t *c)
         console->metrics.sse_events++;
         free(text);
     }
-}
-
-static json_t *history_json(const redisReply *list)
-{
-    json_t *out = json_array();
-    for (size_t i = 0; list && list->type == REDIS_REPLY_ARRAY && i < list->elements; i++) {
-        const redisReply *e = list->element[i];
-        if (e->type != REDIS_REPLY_STRING)
-            continue;
-        json_t *entry = json_loadb(e->str, e->len, 0, NULL);
-        if (json_is_object(entry))
-            json_array_append_new(out, entry);
-        else
-            json_decref(entry);
-    }
-    return out;
 }
 
 static void start_get(call_t *call);
@@ -392,8 +376,8 @@ static void on_updated(redisReply *reply, void *arg)
         return;
     }
     console->metrics.actions++;
-    publish_case(console, &c);
-    json_t *history = reply->elements > 2 ? history_json(reply->element[2]) : NULL;
+    publish_case(console, reply->element[1]);
+    json_t *history = cw_casestore_history(reply->element[1]);
     json_t *out = case_for(call, &c, history, "show_number");
     json_decref(history);
     cw_server_reply_json(console, call->req, 200, out);
@@ -453,13 +437,13 @@ static void on_got(redisReply *reply, void *arg)
         return;
     }
     cw_case_t c;
-    if (cw_casestore_case(reply->element[0], &c) != 0) {
+    if (cw_casestore_case(reply, &c) != 0) {
         cw_server_reply_error(console, call->req, 404, "no such case");
         call_free(call);
         return;
     }
     if (call->kind == K_GET) {
-        json_t *history = history_json(reply->element[1]);
+        json_t *history = cw_casestore_history(reply);
         json_t *out = case_for(call, &c, history, "show_number");
         json_decref(history);
         cw_server_reply_json(console, call->req, 200, out);
@@ -491,9 +475,9 @@ static void on_listed(redisReply *reply, void *arg)
     }
     json_t *cases = json_array();
     for (size_t i = 2; i < reply->elements; i++) {
-        cw_case_t c;
-        if (cw_casestore_case(reply->element[i], &c) == 0)
-            json_array_append_new(cases, cw_case_json(&c, false, NULL));
+        json_t *c = cw_casestore_case_json(reply->element[i], false);
+        if (c != NULL)
+            json_array_append_new(cases, c);
     }
     json_t *out = json_object();
     json_object_set_new(out, "cases", cases);

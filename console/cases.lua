@@ -4,6 +4,9 @@
 -- key, "<key_prefix>{console}": one hash tag, so on Redis Cluster all of the
 -- console's keys live in one slot and this script stays legal there.
 --
+-- A case comes back from every operation as {its hash's fields and values,
+-- its history entries}.
+--
 -- Keys under the base:
 --   :case:<id>   hash  the case: m msisdn, w week, l level (1 blue..3 red),
 --                      t tier, rt risk tier, tr triggers (JSON), tn ",names,",
@@ -200,15 +203,17 @@ local function apply_alert(now, a)
   return 'raised', id
 end
 
+-- A case as every operation returns it: {hash fields, history entries}.
 local function case_fields(id)
-  return redis.call('HGETALL', base .. ':case:' .. id)
+  return {redis.call('HGETALL', base .. ':case:' .. id),
+          redis.call('LRANGE', base .. ':hist:' .. id, 0, -1)}
 end
 
 if op == 'alerts' then
   -- ARGV: now, count, then 14 values per alert: case id, subscriber id,
   -- alert_id, msisdn, level, week, tier, risk_tier, subsidy_end,
   -- contract_end, eval_date, emitted_at, triggers, actions.
-  -- Returns {new, raised, duplicate, {fields of each changed case}...}.
+  -- Returns {new, raised, duplicate, each changed case...}.
   local now, n = ARGV[2], tonumber(ARGV[3])
   local counts = {new = 0, raised = 0, duplicate = 0}
   local changed, order = {}, {}
@@ -228,7 +233,7 @@ elseif op == 'outcome' then
   -- ARGV: now, subscriber id, outcome_id, churn week, first week of the
   -- horizon, churn JSON, history line. Closes the subscriber's open cases up
   -- to the churn week as churned and marks those within the horizon.
-  -- Returns {applied (0 when a duplicate), {fields of each changed case}...}.
+  -- Returns {applied (0 when a duplicate), each changed case...}.
   local now, sid, oid, cw, cl, cn, what = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6],
     ARGV[7], ARGV[8]
   local sub = base .. ':sub:' .. sid
@@ -260,13 +265,11 @@ elseif op == 'outcome' then
   end
   return out
 elseif op == 'get' then
-  -- ARGV: case id. Returns {fields, history entries}.
-  local id = ARGV[2]
-  return {case_fields(id), redis.call('LRANGE', base .. ':hist:' .. id, 0, -1)}
+  -- ARGV: case id. Returns the case (its fields empty when there is none).
+  return case_fields(ARGV[2])
 elseif op == 'update' then
   -- ARGV: now, case id, expected version, state, owner, outcome, reason,
-  -- history entry (JSON), 1 when it carries a note. Returns {'ok', fields,
-  -- history},
+  -- history entry (JSON), 1 when it carries a note. Returns {'ok', case},
   -- {'conflict'} when the version moved, {'missing'}.
   local now, id, v = ARGV[2], ARGV[3], ARGV[4]
   local key = base .. ':case:' .. id
@@ -282,12 +285,12 @@ elseif op == 'update' then
   redis.call('RPUSH', base .. ':hist:' .. id, ARGV[9])
   reindex(id, old, new)
   recount(old, new)
-  return {'ok', case_fields(id), redis.call('LRANGE', base .. ':hist:' .. id, 0, -1)}
+  return {'ok', case_fields(id)}
 elseif op == 'list' then
   -- ARGV: index (z:open, z:st:new, z:own:<user> ...), min score, max score,
   -- cursor id ('' for the first page), cursor score, limit, most entries to
   -- scan, then filters ('' for none): state, owner, tier, trigger, week.
-  -- Returns {next id or '', next score, {fields of each case}...}.
+  -- Returns {next id or '', next score, each case...}.
   local zkey = base .. ':' .. ARGV[2]
   local min, max = tonumber(ARGV[3]), ARGV[4]
   local cid, cscore = ARGV[5], ARGV[6]

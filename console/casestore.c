@@ -281,8 +281,41 @@ void cw_casestore_pairs_free(const char **fields, size_t *field_lens, const char
     cw_free(value_lens);
 }
 
-int cw_casestore_case(const redisReply *reply, cw_case_t *c)
+json_t *cw_casestore_history(const redisReply *item)
 {
+    const redisReply *list = item && item->type == REDIS_REPLY_ARRAY && item->elements == 2
+                                 ? item->element[1]
+                                 : NULL;
+    json_t *out = json_array();
+    for (size_t i = 0; list && list->type == REDIS_REPLY_ARRAY && i < list->elements; i++) {
+        const redisReply *e = list->element[i];
+        if (e->type != REDIS_REPLY_STRING)
+            continue;
+        json_t *entry = json_loadb(e->str, e->len, 0, NULL);
+        if (json_is_object(entry))
+            json_array_append_new(out, entry);
+        else
+            json_decref(entry);
+    }
+    return out;
+}
+
+json_t *cw_casestore_case_json(const redisReply *item, bool full_number)
+{
+    cw_case_t c;
+    if (cw_casestore_case(item, &c) != 0)
+        return NULL;
+    json_t *history = cw_casestore_history(item);
+    json_t *out = cw_case_json(&c, full_number, history);
+    json_decref(history);
+    return out;
+}
+
+int cw_casestore_case(const redisReply *item, cw_case_t *c)
+{
+    if (item == NULL || item->type != REDIS_REPLY_ARRAY || item->elements != 2)
+        return -1;
+    const redisReply *reply = item->element[0];
     const char **fields, **values;
     size_t *field_lens, *value_lens, count;
     if (cw_casestore_pairs(reply, &fields, &field_lens, &values, &value_lens, &count) != 0)

@@ -67,8 +67,15 @@ int cw_casestore_report(cw_console_t *console, const char *week, cw_store_reply_
                         void *arg);
 int cw_casestore_weeks(cw_console_t *console, cw_store_reply_fn fn, void *arg);
 
-/* A case from an array reply of field/value pairs; -1 when it is not one. */
-int cw_casestore_case(const redisReply *fields, cw_case_t *c);
+/* A case from cases.lua's reply for one ({fields and values, history});
+ * -1 when it is not one. */
+int cw_casestore_case(const redisReply *item, cw_case_t *c);
+/* Its JSON for the API and the stream (new reference; NULL when the reply
+ * is not a case): the number masked unless `full_number`, the history
+ * included. */
+json_t *cw_casestore_case_json(const redisReply *item, bool full_number);
+/* Its history entries as a JSON array (new reference; empty when none). */
+json_t *cw_casestore_history(const redisReply *item);
 /* Field/value pairs of an array reply as parallel arrays (borrowed from the
  * reply; *count pairs). Returns 0, or -1 when not an even array of strings. */
 int cw_casestore_pairs(const redisReply *reply, const char ***fields, size_t **field_lens,

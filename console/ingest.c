@@ -129,10 +129,7 @@ static void publish(cw_ingest_t *ingest, const redisReply *reply, size_t first)
     if (out == NULL)
         return;
     for (size_t i = first; i < reply->elements; i++) {
-        cw_case_t c;
-        if (cw_casestore_case(reply->element[i], &c) != 0)
-            continue;
-        json_t *json = cw_case_json(&c, false, NULL);
+        json_t *json = cw_casestore_case_json(reply->element[i], false);
         char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
         json_decref(json);
         if (text == NULL)

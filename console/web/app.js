@@ -72,6 +72,7 @@ const state = {
   pending: [],
   stream: null,
   reloadTimer: null,
+  mineTimer: null,
   users: [],
   weeks: [],
 };
@@ -332,6 +333,8 @@ function renderList() {
   const badge = $("new-badge");
   badge.hidden = state.newCount === 0;
   badge.textContent = state.newCount === 1 ? "1 new case" : state.newCount + " new cases";
+  // a page left open in a background tab still says that something came in
+  document.title = (state.newCount ? "(" + state.newCount + ") " : "") + "cdrwarn · Retention console";
 }
 
 // A case from the stream: put it where it belongs in the list, or take it
@@ -364,8 +367,14 @@ function flush() {
   for (const c of batch) apply(c);
   if (batch.length) {
     renderList();
-    updateMineCount();
+    mineSoon();
   }
+}
+
+// the "My cases" badge follows changes, at most every 5 s
+function mineSoon() {
+  if (state.mineTimer) return;
+  state.mineTimer = setTimeout(() => { state.mineTimer = null; updateMineCount(); }, 5000);
 }
 
 function connectStream() {
@@ -648,6 +657,11 @@ function wire() {
     $(id).addEventListener("change", () => { state.filters[key] = $(id).value; reload(); });
   }
   $("more").addEventListener("click", more);
+  $("new-badge").addEventListener("click", () => {
+    state.newCount = 0;
+    document.querySelector(".list-pane").scrollTop = 0;
+    renderList();
+  });
   $("r-week").addEventListener("change", loadReport);
   document.addEventListener("keydown", keys);
   // ages ("3 min ago") stay true without a reload

@@ -355,6 +355,7 @@ class ConsoleApi(unittest.TestCase):
                 break
         self.assertEqual(pages, 4)
         self.assertEqual(len(seen), 75)
+        self.assertTrue(all(c["history"][0]["by"] == "cdrwarn" for c in seen), "lists carry history")
         self.assertEqual(len({c["id"] for c in seen}), 75)
         rank = {"red": 3, "yellow": 2, "blue": 1}
         keys = [(rank[c["level"]], c["alert_at"]) for c in seen]
@@ -386,7 +387,7 @@ class ConsoleApi(unittest.TestCase):
         conn.close()
         self.assertIsNotNone(found, "the case came on the stream")
         self.assertEqual((found["level"], found["state"], found["msisdn_full"]), ("red", "new", False))
-        self.assertNotIn("history", found)
+        self.assertEqual([e["what"] for e in found["history"]], ["opened: red alert (complaints)"])
 
     # ---- report ---------------------------------------------------------------------
 
