@@ -42,6 +42,11 @@ static void on_close(struct evhttp_connection *conn, void *arg)
 {
     client_t *c = arg;
     unlink_client(c);
+    /* a stream whose browser went away: evhttp detached the unfinished
+     * request from the dying connection and leaves freeing it to us; one
+     * still attached (the server closing the connection) goes with it */
+    if (evhttp_request_get_connection(c->req) == NULL)
+        evhttp_request_free(c->req);
     cw_free(c);
 }
 
