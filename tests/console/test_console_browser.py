@@ -8,6 +8,7 @@ $CW_ARTIFACTS (build/<dir>/artifacts/console/)."""
 
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -139,6 +140,7 @@ class ConsoleInBrowser(unittest.TestCase):
     def tearDownClass(cls):
         cls.browser.quit()
         cls.stack.close()
+        shutil.rmtree(cls.profile, ignore_errors=True)
 
     def test_an_agent_works_a_live_case_and_the_supervisor_reports_it(self):
         b = self.browser
