@@ -198,6 +198,11 @@ static const directive_t directives[] = {
      RESTART},
     {SEC_CONSOLE, "users_file", T_PATH, OFF(console_users_file),
      "/etc/cdrwarn/console-users", NOLIM, APPLY},
+    {SEC_CONSOLE, "group_id", T_STRING, OFF(console_group_id), "cdrwarn-console", NOLIM,
+     RESTART},
+    {SEC_CONSOLE, "audit_log", T_PATH, OFF(console_audit_log),
+     "/var/log/cdrwarn/console-audit.log", NOLIM, RESTART},
+    {SEC_CONSOLE, "secure_cookies", T_BOOL, OFF(console_secure_cookies), "no", NOLIM, RESTART},
 };
 
 #define N_DIRECTIVES (sizeof directives / sizeof directives[0])

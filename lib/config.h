@@ -88,6 +88,9 @@ typedef struct cw_config {
     char *console_listen;
     char *console_key_prefix;
     char *console_users_file;     /* resolved path */
+    char *console_group_id;       /* the console's own consumer group */
+    char *console_audit_log;      /* resolved path: every full-number display */
+    bool console_secure_cookies;  /* mark the session cookie Secure (behind TLS) */
 } cw_config_t;
 
 /* Reads and parses the file. On success returns 0 and a new config in *out

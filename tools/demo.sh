@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo: installs what cdrwarn needs, builds it, starts redis-server, the
-# development Kafka broker, cdrwarnd and the traffic generator on loopback,
-# and shows alerts as they arrive, coloured by level. Ctrl-C stops it all.
+# development Kafka broker, cdrwarnd, the retention console and the traffic
+# generator on loopback, and shows alerts as they arrive, coloured by level,
+# here and in the console's page (its address and a demo sign-in are
+# printed). Ctrl-C stops it all.
 # Run as root on Debian 12:  bash tools/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,33 +47,65 @@ pids+=($!)
 wait_for 10 "redis-server start" redis-cli -p "$redis_port" ping
 
 setsid "$bin/tools/cdrwarn-devbroker" --port 0 --topic cdr:8 --topic billing:8 --topic crm:8 \
-  --topic churn-alerts:8 --topic cdrwarn-dlq:8 >"$work/broker.out" 2>"$work/broker.log" \
-  </dev/null &
+  --topic churn-alerts:8 --topic cdrwarn-dlq:8 --topic churn-outcomes:8 --topic churn-scores:8 \
+  >"$work/broker.out" 2>"$work/broker.log" </dev/null &
 pids+=($!)
 wait_for 20 "cdrwarn-devbroker start" grep -q ':' "$work/broker.out"
 brokers=$(head -1 "$work/broker.out")
 
-# the example config, pointed at these servers and at the example number plan
-sed -e "s|^brokers .*|brokers = $brokers|" \
-    -e "s|^port .*|port = $redis_port|" \
-    -e "s|^listen .*|listen = 127.0.0.1:$http_port|" \
-    -e "s|= *\([a-z_]*\.txt\)|= $repo/config/\1|" \
-    config/cdrwarn.conf >"$work/cdrwarn.conf"
+# the console's demo accounts: one password, made here and shown once below
+console_port=$(cw_free_port)
+demo_password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | cut -c1-12)
+demo_hash=$(printf '%s\n' "$demo_password" | "$bin/console/cdrwarn-console" --hash-password)
+printf 'agent1:agent:%s\nagent2:agent:%s\nlead:supervisor:%s\n' \
+  "$demo_hash" "$demo_hash" "$demo_hash" >"$work/console-users"
+chmod 600 "$work/console-users"
+
+# the example config, pointed at these servers and at the example number plan;
+# listen (in [http] and [console]) and the console's files by section
+awk -v brokers="$brokers" -v redis_port="$redis_port" -v http="127.0.0.1:$http_port" \
+    -v console="127.0.0.1:$console_port" -v work="$work" '
+  /^\[/ { section = $1 }
+  /^brokers /   { $0 = "brokers = " brokers "\nproperty.fetch.wait.max.ms = 10" }
+  /^port /      { $0 = "port = " redis_port }
+  /^listen / && section == "[http]"    { $0 = "listen = " http }
+  /^listen / && section == "[console]" { $0 = "listen = " console }
+  /^users_file / { $0 = "users_file = " work "/console-users" }
+  /^audit_log /  { $0 = "audit_log = " work "/console-audit.log" }
+  { print }' config/cdrwarn.conf |
+  sed -e "s|= *\([a-z_]*\.txt\)|= $repo/config/\1|" >"$work/cdrwarn.conf"
 "$bin/daemon/cdrwarnd" -c "$work/cdrwarn.conf" --check-config
+"$bin/console/cdrwarn-console" -c "$work/cdrwarn.conf" --check-config >/dev/null
 
 setsid "$bin/daemon/cdrwarnd" -c "$work/cdrwarn.conf" 2>"$work/cdrwarnd.log" &
 pids+=($!)
 wait_for 60 "cdrwarnd ready (http://127.0.0.1:$http_port/healthz)" \
   curl -fs "http://127.0.0.1:$http_port/healthz"
 
+setsid "$bin/console/cdrwarn-console" -c "$work/cdrwarn.conf" 2>"$work/console.log" &
+pids+=($!)
+wait_for 60 "cdrwarn-console ready (http://127.0.0.1:$console_port/healthz)" \
+  curl -fs "http://127.0.0.1:$console_port/healthz"
+
+console_info() {
+  cat <<INFO
+
+  Retention console http://127.0.0.1:$console_port/
+                    sign in as agent1 or agent2 (agents) or lead (supervisor),
+                    password: $demo_password
+INFO
+}
+
 cat <<INFO
 
   redis-server      127.0.0.1:$redis_port   (data in $work)
   Kafka (devbroker) $brokers
   cdrwarnd          http://127.0.0.1:$http_port/healthz  /metrics   log: $work/cdrwarnd.log
+  cdrwarn-console   http://127.0.0.1:$console_port/   log: $work/console.log
   alerts            topic churn-alerts, shown below (MSISDNs masked)
-
 INFO
+console_info
+echo
 
 setsid "$bin/tools/cdrwarn-watch" --brokers "$brokers" --topic churn-alerts &
 pids+=($!)
@@ -90,6 +124,7 @@ echo "traffic sent. cdrwarnd's counters:"
 curl -fs "http://127.0.0.1:$http_port/metrics" |
   grep -E '^cdrwarn_(alerts_total|dlq_records_total|events_total|week_closes_total)' |
   grep -v ' 0$' | sed 's/^/  /'
+console_info
 echo
-echo "still running: alerts keep showing above. Ctrl-C stops everything."
+echo "still running: alerts keep showing above and in the console. Ctrl-C stops everything."
 wait

@@ -17,6 +17,10 @@ packages=(
   dpkg-dev debhelper fakeroot lintian
   # promtool, for the alerting rules' checks and unit tests
   prometheus
+  # cdrwarn-console: crypt(3) password hashes; its end-to-end tests drive a
+  # real browser (headless chromium through chromium-driver and selenium)
+  libcrypt-dev
+  chromium chromium-driver python3-selenium
 )
 
 if [ "$(id -u)" -ne 0 ]; then

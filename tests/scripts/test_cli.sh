@@ -65,7 +65,7 @@ cp -r "$confdir" "$work/config"
 conf=$work/config/cdrwarn.conf
 
 # one key misspelt: exit 1 with file, line and key
-sed -i 's/^group_id\b/group_di/' "$conf"
+sed -i '0,/^group_id\b/s//group_di/' "$conf"  # the first: [kafka] group_id
 line=$(grep -n '^group_di' "$conf" | cut -d: -f1)
 if [ -z "$line" ]; then
   fail "could not misspell group_id in the copy of $shipped (no line starts with group_id)"

@@ -21,9 +21,11 @@ if [ -n "$mandir" ]; then
 fi
 
 # point the installed paths at this build so verify can check the commands
-sed -e "s|^\(ExecStart[A-Za-z]*=\)[^ ]*/cdrwarnd|\1$daemon|" \
-    -e "s|-c [^ ]*/cdrwarn.conf|-c $confdir/cdrwarn.conf|" "$unit" >"$work/cdrwarnd.service"
-if ! out=$(systemd-analyze verify "${man_check[@]}" "$work/cdrwarnd.service" 2>&1) ||
+# (the same script checks cdrwarnd.service and cdrwarn-console.service)
+name=$(basename "$daemon")
+sed -e "s|^\(ExecStart[A-Za-z]*=\)[^ ]*/$name|\1$daemon|" \
+    -e "s|-c [^ ]*/cdrwarn.conf|-c $confdir/cdrwarn.conf|" "$unit" >"$work/$(basename "$unit")"
+if ! out=$(systemd-analyze verify "${man_check[@]}" "$work/$(basename "$unit")" 2>&1) ||
    [ -n "$out" ]; then
   echo "systemd-analyze verify complained:"
   echo "$out"
