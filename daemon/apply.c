@@ -55,7 +55,8 @@ cw_step_t *cw_apply_begin(const cw_env_t *env, int32_t partition, const cw_meta_
         cw_free(apply);
         return NULL;
     }
-    if (cw_batch_take(&apply->batch, records, count, env->config->country_code) != 0 ||
+    if (cw_batch_take(&apply->batch, records, count, env->config->country_code,
+                      (size_t)env->config->max_step_bytes) != 0 ||
         apply->batch.count == 0)
         cw_step_fail(step, "out of memory");
     else

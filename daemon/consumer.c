@@ -12,6 +12,7 @@
 #include "kafka_conf.h"
 #include "kafka_log.h"
 #include "log.h"
+#include "sha256.h"
 #include "wakepipe.h"
 
 #define DRAIN_BATCH 1000
@@ -126,10 +127,13 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         snprintf(consumer->left, sizeof consumer->left, "consumer left its group: %s", reason);
 }
 
+/* A value too large for an event is held as its first CW_RECORD_VALUE_KEPT
+ * bytes and its digest: it can only be a too_large dead letter, and a flood
+ * of them must not fill memory (SPEC section 8). */
 static cw_record_t *copy_record(const rd_kafka_message_t *msg, int topic_index)
 {
     size_t key_len = msg->key ? msg->key_len : 0;
-    cw_record_t *record = cw_malloc(sizeof *record + key_len + msg->len);
+    cw_record_t *record = cw_malloc(sizeof *record + cw_record_data_size(key_len, msg->len));
     if (record == NULL)
         return NULL;
     record->offset = msg->offset;
@@ -137,11 +141,17 @@ static cw_record_t *copy_record(const rd_kafka_message_t *msg, int topic_index)
     record->topic = topic_index;
     record->has_key = msg->key != NULL;
     record->key_len = key_len;
-    record->value_len = msg->len;
+    record->value_bytes = msg->len;
+    record->value_len = msg->len > CW_RECORD_VALUE_KEPT ? CW_RECORD_VALUE_KEPT : msg->len;
     if (key_len)
         memcpy(record->data, msg->key, key_len);
-    if (msg->len)
-        memcpy(record->data + key_len, msg->payload, msg->len);
+    if (record->value_len)
+        memcpy(record->data + key_len, msg->payload, record->value_len);
+    if (record->value_bytes > record->value_len) {
+        char digest[CW_SHA256_HEX_SIZE];
+        cw_sha256_hex(msg->payload, msg->len, digest);
+        memcpy(record->data + key_len + record->value_len, digest, CW_RECORD_SHA256_HEX);
+    }
     return record;
 }
 

@@ -43,6 +43,7 @@ typedef struct cw_daemon {
     cw_http_t *http;
     cw_parts_t *parts;
     int64_t records_held;         /* records in partition queues */
+    int64_t bytes_held;           /* and their memory */
 
     bool ready_sent;
     int exit_code;
@@ -116,21 +117,27 @@ static void on_revoked(const int32_t *partitions, int count, void *arg)
 static void on_record(cw_record_t *record, void *arg)
 {
     cw_daemon_t *daemon = arg;
+    int64_t bytes = (int64_t)cw_record_size(record);
     daemon->records_held++;
-    if (!cw_parts_push(daemon->parts, record))
+    daemon->bytes_held += bytes;
+    if (!cw_parts_push(daemon->parts, record)) {
         daemon->records_held--; /* fetched before a revoke: not ours now */
+        daemon->bytes_held -= bytes;
+    }
 }
 
 static bool consumer_full(void *arg)
 {
     cw_daemon_t *daemon = arg;
-    return daemon->env.stopping || daemon->records_held >= daemon->env.config->max_in_flight;
+    return daemon->env.stopping || daemon->records_held >= daemon->env.config->max_in_flight ||
+           daemon->bytes_held >= daemon->env.config->max_in_flight_bytes;
 }
 
-static void records_done(int64_t count, void *arg)
+static void records_done(int64_t count, int64_t bytes, void *arg)
 {
     cw_daemon_t *daemon = arg;
     daemon->records_held -= count;
+    daemon->bytes_held -= bytes;
     /* resume consumption at once, but from the loop, outside this call chain */
     if (daemon->drain_event != NULL && !daemon->env.stopping)
         event_active(daemon->drain_event, EV_TIMEOUT, 0);

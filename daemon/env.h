@@ -33,7 +33,8 @@ typedef struct cw_env {
     int steps_in_flight;         /* counted by the partition pipelines only */
 
     /* hooks into whoever wired the modules */
-    void (*records_done)(int64_t count, void *arg); /* records left a partition queue */
+    /* records (and their memory, cw_record_size) left a partition queue */
+    void (*records_done)(int64_t count, int64_t bytes, void *arg);
     void (*step_slot_freed)(void *arg);             /* another partition may start a step */
     void (*fail)(void *arg);     /* only a person can mend it (logged): stop, exit 1 */
     void *hook_arg;

@@ -115,13 +115,15 @@ cw_part_t *cw_part_new(cw_env_t *env, int32_t partition, const int64_t *committe
 
 static void pop(cw_part_t *part, size_t count)
 {
+    int64_t bytes = 0;
     for (size_t i = 0; i < count; i++) {
+        bytes += (int64_t)cw_record_size(part->queue[part->q_head]);
         cw_free(part->queue[part->q_head]);
         part->q_head = (part->q_head + 1) % part->q_cap;
         part->q_len--;
     }
     if (count > 0)
-        part->env->records_done((int64_t)count, part->env->hook_arg);
+        part->env->records_done((int64_t)count, bytes, part->env->hook_arg);
 }
 
 static void set_paused(cw_part_t *part, bool pause)
@@ -159,8 +161,9 @@ void cw_part_push(cw_part_t *part, cw_record_t *record)
 {
     if (part->lost || part->fenced) {
         /* not applied and not committed: read again once it may be */
+        int64_t bytes = (int64_t)cw_record_size(record);
         cw_free(record);
-        part->env->records_done(1, part->env->hook_arg);
+        part->env->records_done(1, bytes, part->env->hook_arg);
         return;
     }
     if (part->q_len == part->q_cap) {
@@ -265,9 +268,11 @@ static void on_step_done(const cw_step_result_t *result, void *arg)
 static void drop_queued(cw_part_t *part, int topic)
 {
     size_t kept = 0, dropped = 0;
+    int64_t bytes = 0;
     for (size_t i = 0; i < part->q_len; i++) {
         cw_record_t *record = part->queue[(part->q_head + i) % part->q_cap];
         if (topic < 0 || record->topic == topic) {
+            bytes += (int64_t)cw_record_size(record);
             cw_free(record);
             dropped++;
         } else {
@@ -276,7 +281,7 @@ static void drop_queued(cw_part_t *part, int topic)
     }
     part->q_len = kept;
     if (dropped > 0)
-        part->env->records_done((int64_t)dropped, part->env->hook_arg);
+        part->env->records_done((int64_t)dropped, bytes, part->env->hook_arg);
 }
 
 /* Moves the consumer of each topic back to where Redis stands. */

@@ -9,8 +9,9 @@
 #include "week.h"
 
 int cw_batch_take(cw_batch_t *batch, const cw_record_t *const *records, size_t count,
-                  const char *country_code)
+                  const char *country_code, size_t max_bytes)
 {
+    size_t bytes = 0;
     memset(batch, 0, sizeof *batch);
     size_t n = count < CW_BATCH_MAX_RECORDS ? count : CW_BATCH_MAX_RECORDS;
     batch->items = cw_malloc((n ? n : 1) * sizeof *batch->items);
@@ -19,13 +20,21 @@ int cw_batch_take(cw_batch_t *batch, const cw_record_t *const *records, size_t c
         return -1;
     for (size_t i = 0; i < n; i++) {
         const cw_record_t *record = records[i];
+        bytes += record->key_len + record->value_len;
+        if (i > 0 && bytes > max_bytes)
+            break; /* enough bytes for one commit: the rest waits */
         cw_batch_item_t *item = &batch->items[i];
         item->record = record;
         item->sub = -1;
         item->fate = CW_FATE_UNDECIDED;
         item->detail[0] = '\0';
-        item->reason = cw_event_parse(cw_record_value(record), record->value_len, country_code,
-                                      &item->event, item->detail, sizeof item->detail);
+        /* a value cut short was too large: the parser says so from its length */
+        item->reason = record->value_bytes > record->value_len
+                           ? cw_event_parse(NULL, record->value_bytes, country_code,
+                                            &item->event, item->detail, sizeof item->detail)
+                           : cw_event_parse(cw_record_value(record), record->value_len,
+                                            country_code, &item->event, item->detail,
+                                            sizeof item->detail);
         if (item->reason == CW_DLQ_NONE) {
             item->sub = cw_subset_add(&batch->subs, item->event.msisdn);
             if (item->sub < 0)
@@ -170,6 +179,8 @@ static int add_dead_letter(cw_batch_t *batch, const cw_batch_item_t *item,
         .key_len = record->key_len,
         .value = cw_record_value(record),
         .value_len = record->value_len,
+        .value_bytes = record->value_bytes,
+        .value_sha256 = cw_record_sha256(record),
     };
     return cw_entries_add_dead_letter(&batch->entries, &letter);
 }

@@ -68,10 +68,11 @@ typedef struct cw_batch {
 } cw_batch_t;
 
 /* Parses up to `count` records (at most CW_BATCH_MAX_RECORDS) and names
- * their subscribers; takes fewer when the subscribers of one step run out.
+ * their subscribers; takes fewer when the subscribers of one step run out
+ * or the records' bytes would pass max_bytes (one is always taken).
  * Returns 0, or -1 when out of memory. */
 int cw_batch_take(cw_batch_t *batch, const cw_record_t *const *records, size_t count,
-                  const char *country_code);
+                  const char *country_code, size_t max_bytes);
 
 /* Applies the taken records to the loaded states, starting from the
  * partition's `meta`. Returns 0, or -1 when out of memory (nothing decided

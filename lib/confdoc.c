@@ -96,6 +96,20 @@ static void line_add_duration(line_t *l, int64_t ms)
     line_add(l, ms == 0 ? "0" : "%" PRId64 "ms", ms);
 }
 
+/* Bytes in the largest power-of-1024 unit that divides them exactly. */
+static void line_add_size(line_t *l, int64_t bytes)
+{
+    static const char *const units[] = {"G", "M", "K"};
+    for (int i = 0; i < 3; i++) {
+        int shift = 30 - 10 * i;
+        if (bytes != 0 && bytes % (1LL << shift) == 0) {
+            line_add(l, "%" PRId64 "%s", bytes >> shift, units[i]);
+            return;
+        }
+    }
+    line_add(l, "%" PRId64, bytes);
+}
+
 int cw_confdoc_describe(const cw_config_key_t *key, char *out, size_t size)
 {
     line_t l = {out, size, 0, false};
@@ -125,6 +139,10 @@ int cw_confdoc_describe(const cw_config_key_t *key, char *out, size_t size)
             line_add_duration(&l, key->min);
             line_add(&l, " to ");
             line_add_duration(&l, key->max);
+        } else if (strcmp(key->type, "size") == 0) {
+            line_add_size(&l, key->min);
+            line_add(&l, " to ");
+            line_add_size(&l, key->max);
         } else {
             line_add(&l, "%" PRId64 " to %" PRId64, key->min, key->max);
         }

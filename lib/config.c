@@ -61,6 +61,7 @@ typedef enum {
     T_KEY_PREFIX,   /* char *, at most KEY_PREFIX_MAX_CHARS */
     T_NUMBER_LIST,  /* cw_number_list_t: normalised after the parse */
     T_TIERS,        /* uint8_t bit set of cw_tier_t */
+    T_BYTES,        /* int64_t bytes, min..max: a whole number with an optional K, M or G */
 } type_t;
 
 typedef struct directive {
@@ -100,6 +101,8 @@ static const directive_t directives[] = {
     {SEC_KAFKA, "score_topic", T_TOPIC, OFF(score_topic), "churn-scores", NOLIM, RESTART},
     {SEC_KAFKA, "max_in_flight", T_INT, OFF(max_in_flight), "60000", 100, 1000000, RESTART},
     {SEC_KAFKA, "max_outbox", T_INT, OFF(max_outbox), "100000", 1000, 10000000, RESTART},
+    {SEC_KAFKA, "max_in_flight_bytes", T_BYTES, OFF(max_in_flight_bytes), "32M", 1LL << 20,
+     16LL << 30, RESTART},
     {SEC_REDIS, "host", T_STRING, OFF(redis_host), "127.0.0.1", NOLIM, RESTART},
     {SEC_REDIS, "port", T_PORT, OFF(redis_port), "6379", 1, 65535, RESTART},
     {SEC_REDIS, "password", T_OPT_STRING, OFF(redis_password), "", NOLIM, RESTART},
@@ -109,6 +112,8 @@ static const directive_t directives[] = {
     {SEC_REDIS, "cluster", T_BOOL, OFF(redis_cluster), "no", NOLIM, RESTART},
     {SEC_REDIS, "min_replicas_acked", T_INT, OFF(min_replicas_acked), "0", 0, 16, RESTART},
     {SEC_REDIS, "timeout", T_DURATION, OFF(redis_timeout_ms), "5s", 100, 5 * MS_MINUTE,
+     RESTART},
+    {SEC_REDIS, "max_step_bytes", T_BYTES, OFF(max_step_bytes), "4M", 128LL << 10, 256LL << 20,
      RESTART},
     {SEC_TIME, "utc_offset", T_UTC_OFFSET, OFF(utc_offset_s), "+08:00", NOLIM, RESTART},
     {SEC_TIME, "late_grace", T_DURATION, OFF(late_grace_ms), "6h", 0, 30 * MS_DAY, RESTART},
@@ -341,6 +346,33 @@ static int parse_int(const char *s, int64_t *out)
     if (*s != '\0')
         return -1;
     *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
+/* A size in bytes with an optional K, M or G suffix (powers of 1024). */
+static int parse_bytes(const char *text, int64_t *out)
+{
+    const char *s = text;
+    if (!is_digit(*s))
+        return -1;
+    int64_t v = 0;
+    for (; is_digit(*s); s++) {
+        if (v > (INT64_MAX - (*s - '0')) / 10)
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    int shift = 0;
+    if (strcasecmp(s, "k") == 0)
+        shift = 10;
+    else if (strcasecmp(s, "m") == 0)
+        shift = 20;
+    else if (strcasecmp(s, "g") == 0)
+        shift = 30;
+    else if (*s != '\0')
+        return -1;
+    if (v > (INT64_MAX >> shift))
+        return -1;
+    *out = v << shift;
     return 0;
 }
 
@@ -631,6 +663,16 @@ static int set_value(parser_t *p, const directive_t *d, const char *value, int l
                 report(p, line, d->section, d->key,
                        "expected an integer from %lld to %lld, found %s",
                        (long long)d->min, (long long)d->max, what);
+            return 1;
+        }
+        *(int64_t *)field(p, d) = num;
+        return 0;
+    case T_BYTES:
+        if (parse_bytes(value, &num) != 0 || num < d->min || num > d->max) {
+            report(p, line, d->section, d->key,
+                   "expected a size from %lldK to %lldM (a whole number with an optional K, M "
+                   "or G suffix; none = bytes), found %s",
+                   (long long)(d->min >> 10), (long long)(d->max >> 20), what);
             return 1;
         }
         *(int64_t *)field(p, d) = num;
@@ -1137,6 +1179,7 @@ static void value_text(const cw_config_t *c, const directive_t *d, char *out, si
     case T_PORT:
     case T_INT:
     case T_DURATION:
+    case T_BYTES:
         snprintf(out, size, "%lld", (long long)*(const int64_t *)slot);
         break;
     case T_BOOL:
@@ -1288,7 +1331,7 @@ static const char *const type_names[] = {
     [T_TOPIC_LIST] = "topic list", [T_PATH] = "path",
     [T_LISTEN] = "host:port",      [T_COUNTRY_CODE] = "country code",
     [T_KEY_PREFIX] = "key prefix", [T_NUMBER_LIST] = "number list",
-    [T_TIERS] = "tier list",
+    [T_TIERS] = "tier list",       [T_BYTES] = "size",
 };
 
 size_t cw_config_key_count(void)

@@ -50,6 +50,7 @@ typedef struct cw_config {
     size_t kafka_prop_count;
     int64_t max_in_flight;        /* records held in memory before consumption pauses */
     int64_t max_outbox;           /* outbox entries on their way before new records wait */
+    int64_t max_in_flight_bytes;  /* bytes of records held before consumption pauses */
     /* [redis] */
     char *redis_host;
     int64_t redis_port;
@@ -58,6 +59,7 @@ typedef struct cw_config {
     char *redis_user;             /* NULL when not set */
     char *key_prefix;
     int64_t redis_timeout_ms;     /* a command unanswered this long drops the connection */
+    int64_t max_step_bytes;       /* record bytes one step takes at most (its commit's size) */
     bool redis_cluster;           /* host:port is one node of a Redis Cluster */
     int64_t min_replicas_acked;   /* replicas each commit waits for (WAIT); 0: none */
     /* [time] */

@@ -12,6 +12,8 @@
 #include "alloc.h"
 
 #define DEAD_LETTER_PREFIX "d:"
+/* a dead letter whose value was cut: its header line has two more columns */
+#define CUT_LETTER_PREFIX "t:"
 #define HEADER_LINE_MAX 512
 
 void cw_entries_free(cw_entries_t *entries)
@@ -62,16 +64,22 @@ int cw_entries_add_alert(cw_entries_t *entries, const char *alert_id, const char
 }
 
 /* A dead letter is stored as one header line, then the key and the value:
- * "<reason>\t<topic>\t<partition>\t<offset>\t<key length or -1>\t<detail>\n". */
+ * "<reason>\t<topic>\t<partition>\t<offset>\t<key length or -1>\t<detail>\n";
+ * one whose value was cut has "\t<value bytes>\t<sha256>" before the detail. */
 int cw_entries_add_dead_letter(cw_entries_t *entries, const cw_dead_letter_t *letter)
 {
-    char field[320], header[HEADER_LINE_MAX];
-    int field_len = snprintf(field, sizeof field, DEAD_LETTER_PREFIX "%s:%" PRId64,
-                             letter->topic, letter->offset);
-    int header_len = snprintf(header, sizeof header, "%s\t%s\t%d\t%" PRId64 "\t%lld\t%s\n",
+    char field[320], header[HEADER_LINE_MAX], cut[96] = "";
+    bool was_cut = letter->value_sha256 != NULL;
+    if (was_cut)
+        snprintf(cut, sizeof cut, "%zu\t%.64s\t", letter->value_bytes, letter->value_sha256);
+    int field_len = snprintf(field, sizeof field, "%s%s:%" PRId64,
+                             was_cut ? CUT_LETTER_PREFIX : DEAD_LETTER_PREFIX, letter->topic,
+                             letter->offset);
+    int header_len = snprintf(header, sizeof header, "%s\t%s\t%d\t%" PRId64 "\t%lld\t%s%s\n",
                               cw_dlq_reason_name(letter->reason), letter->topic,
                               (int)letter->partition, letter->offset,
-                              letter->key ? (long long)letter->key_len : -1LL, letter->detail);
+                              letter->key ? (long long)letter->key_len : -1LL, cut,
+                              letter->detail);
     if (field_len < 0 || (size_t)field_len >= sizeof field || header_len < 0 ||
         (size_t)header_len >= sizeof header)
         return -1;
@@ -107,7 +115,8 @@ static bool known_reason(const char *name)
 }
 
 /* Splits the header line's tab-separated columns into message->text. */
-static int decode_dead_letter(const char *value, size_t value_len, cw_message_t *message)
+static int decode_dead_letter(const char *value, size_t value_len, bool was_cut,
+                              cw_message_t *message)
 {
     const char *newline = memchr(value, '\n', value_len);
     if (newline == NULL || (size_t)(newline - value) >= sizeof message->text)
@@ -115,17 +124,19 @@ static int decode_dead_letter(const char *value, size_t value_len, cw_message_t 
     size_t line_len = (size_t)(newline - value);
     memcpy(message->text, value, line_len);
     message->text[line_len] = '\0';
-    /* reason, topic, partition, offset, key length, detail (may hold tabs) */
-    char *columns[6];
+    /* reason, topic, partition, offset, key length, [value bytes, sha256,]
+     * detail (may hold tabs) */
+    char *columns[8];
     char *p = message->text;
-    for (int i = 0; i < 5; i++) {
+    int before_detail = was_cut ? 7 : 5;
+    for (int i = 0; i < before_detail; i++) {
         columns[i] = p;
         p = strchr(p, '\t');
         if (p == NULL)
             return -1;
         *p++ = '\0';
     }
-    columns[5] = p;
+    char *detail = p;
     if (!known_reason(columns[0]))
         return -1;
     char *end;
@@ -140,10 +151,16 @@ static int decode_dead_letter(const char *value, size_t value_len, cw_message_t 
     message->value = data + message->key_len;
     message->value_len = body - message->key_len;
     add_header(message, "cdrwarn.reason", columns[0]);
-    add_header(message, "cdrwarn.detail", columns[5]);
+    add_header(message, "cdrwarn.detail", detail);
     add_header(message, "cdrwarn.source.topic", columns[1]);
     add_header(message, "cdrwarn.source.partition", columns[2]);
     add_header(message, "cdrwarn.source.offset", columns[3]);
+    if (was_cut) {
+        if (strlen(columns[6]) != 64)
+            return -1;
+        add_header(message, "cdrwarn.value_bytes", columns[5]);
+        add_header(message, "cdrwarn.value_sha256", columns[6]);
+    }
     return 0;
 }
 
@@ -165,7 +182,9 @@ int cw_entry_decode(const char *field, size_t field_len, const char *value, size
 {
     memset(message, 0, sizeof *message);
     if (field_len >= 2 && memcmp(field, DEAD_LETTER_PREFIX, 2) == 0)
-        return decode_dead_letter(value, value_len, message);
+        return decode_dead_letter(value, value_len, false, message);
+    if (field_len >= 2 && memcmp(field, CUT_LETTER_PREFIX, 2) == 0)
+        return decode_dead_letter(value, value_len, true, message);
     if (field_len != CW_ALERT_ID_SIZE - 1 || decode_keyed(value, value_len, message) != 0)
         return -1;
     message->kind = CW_ENTRY_ALERT;

@@ -48,10 +48,17 @@ typedef struct cw_dead_letter {
     size_t key_len;
     const void *value;
     size_t value_len;
+    /* a value cut to its first bytes (too_large): the original length and
+     * the whole value's SHA-256 (64 hex digits, not NUL-terminated); NULL
+     * when the value is whole */
+    size_t value_bytes;
+    const char *value_sha256;
 } cw_dead_letter_t;
 
 /* Appends an alert ("<msisdn> <json>" under its alert_id) or a dead letter
- * ("d:<topic>:<offset>"). Returns 0 or -1 (out of memory). */
+ * ("d:<topic>:<offset>", or "t:<topic>:<offset>" for a value cut short,
+ * whose header line carries its length and digest). Returns 0 or -1 (out of
+ * memory). */
 int cw_entries_add_alert(cw_entries_t *entries, const char *alert_id, const char *msisdn,
                          const char *json, size_t json_len, int level);
 int cw_entries_add_dead_letter(cw_entries_t *entries, const cw_dead_letter_t *letter);

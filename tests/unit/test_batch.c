@@ -63,7 +63,7 @@ static void add_record(int topic, int64_t offset, const char *value)
     cw_record_t *record = cw_malloc(sizeof *record + 11 + len);
     ck_assert_ptr_nonnull(record);
     *record = (cw_record_t){.offset = offset, .partition = 3, .topic = topic, .has_key = true,
-                            .key_len = 11, .value_len = len};
+                            .key_len = 11, .value_len = len, .value_bytes = len};
     memcpy(record->data, SUB, 11);
     memcpy(record->data + 11, value, len);
     records[record_count++] = record;
@@ -96,7 +96,7 @@ static void add_profile(int topic, int64_t offset, const char *msisdn, int64_t t
 static void run(void)
 {
     ck_assert_int_eq(cw_batch_take(&batch, (const cw_record_t *const *)records, record_count,
-                                   "86"),
+                                   "86", 4 << 20),
                      0);
     ck_assert_int_eq(cw_batch_apply(&batch, &ctx, &meta), 0);
 }
@@ -175,6 +175,35 @@ START_TEST(bad_records_become_dead_letters_with_their_source_and_move_the_offset
 }
 END_TEST
 
+START_TEST(a_value_cut_short_is_too_large_with_its_length_and_digest)
+{
+    meta.stream_ms = W47_START_MS;
+    meta.closed_week = w47 - 1;
+    /* as the consumer holds a 1 MB value: its first 64 KiB and its digest */
+    cw_record_t *record =
+        cw_malloc(sizeof *record + cw_record_data_size(0, 1048576));
+    ck_assert_ptr_nonnull(record);
+    *record = (cw_record_t){.offset = 9, .partition = 3, .topic = 0, .value_len = 65536,
+                            .value_bytes = 1048576};
+    memset(record->data, '{', 65536);
+    memset(record->data + 65536, 'a', 64);
+    records[record_count++] = record;
+    run();
+    ck_assert_int_eq(batch.items[0].fate, CW_FATE_DEAD);
+    ck_assert_int_eq(batch.items[0].reason, CW_DLQ_TOO_LARGE);
+    const cw_entry_t *entry = &batch.entries.items[0];
+    cw_message_t message;
+    ck_assert_int_eq(cw_entry_decode(entry->field, entry->field_len, entry->value,
+                                     entry->value_len, &message),
+                     0);
+    ck_assert_uint_eq(message.value_len, 65536);
+    ck_assert_ptr_null(message.key);
+    ck_assert_str_eq(message.headers[5].name, "cdrwarn.value_bytes");
+    ck_assert_str_eq(message.headers[5].value, "1048576");
+    ck_assert_uint_eq(strspn(message.headers[6].value, "a"), 64);
+}
+END_TEST
+
 /* ---- week close ---- */
 
 START_TEST(a_fresh_partition_takes_the_weeks_before_its_first_event_as_closed)
@@ -223,7 +252,7 @@ START_TEST(a_late_event_for_a_closed_week_counts_and_joins_its_list_but_is_not_e
     add_complaint(0, 1, SUB, W47_START_MS + DAY_MS);
     add_complaint(0, 2, SUB, W47_START_MS + DAY_MS);
     ck_assert_int_eq(cw_batch_take(&batch, (const cw_record_t *const *)records, record_count,
-                                   "86"),
+                                   "86", 4 << 20),
                      0);
     cw_week_agg_t *marked = cw_sub_get_week(&batch.subs.subs[0].state, w47);
     marked->no_event = true;
@@ -279,6 +308,25 @@ START_TEST(a_step_takes_no_more_subscribers_than_it_can_hold)
 }
 END_TEST
 
+START_TEST(a_step_takes_no_more_bytes_than_its_bound_but_always_one_record)
+{
+    meta.stream_ms = W47_START_MS;
+    meta.closed_week = w47 - 1;
+    for (int i = 0; i < 10; i++)
+        add_complaint(0, i, SUB, W47_START_MS + HOUR_MS);
+    size_t one = records[0]->key_len + records[0]->value_len;
+    ck_assert_int_eq(cw_batch_take(&batch, (const cw_record_t *const *)records, record_count,
+                                   "86", 3 * one),
+                     0);
+    ck_assert_uint_eq(batch.count, 3);
+    cw_batch_free(&batch);
+    ck_assert_int_eq(cw_batch_take(&batch, (const cw_record_t *const *)records, record_count,
+                                   "86", 1),
+                     0);
+    ck_assert_uint_eq(batch.count, 1);
+}
+END_TEST
+
 START_TEST(old_weeks_are_dropped_from_changed_states_before_they_are_written)
 {
     ctx.now_ms = W47_START_MS + 29 * DAY_MS;
@@ -286,7 +334,7 @@ START_TEST(old_weeks_are_dropped_from_changed_states_before_they_are_written)
     meta.closed_week = w47 + 3;
     add_complaint(0, 0, SUB, W47_START_MS + 28 * DAY_MS + HOUR_MS);
     ck_assert_int_eq(cw_batch_take(&batch, (const cw_record_t *const *)records, record_count,
-                                   "86"),
+                                   "86", 4 << 20),
                      0);
     cw_sub_get_week(&batch.subs.subs[0].state, w47)->complaints = 1;
     cw_sub_get_week(&batch.subs.subs[0].state, w47 + 1)->complaints = 1;
@@ -307,6 +355,7 @@ static Suite *batch_suite(void)
     TCase *dead = tcase_create("dead_letters");
     tcase_add_checked_fixture(dead, setup, teardown);
     tcase_add_test(dead, bad_records_become_dead_letters_with_their_source_and_move_the_offset);
+    tcase_add_test(dead, a_value_cut_short_is_too_large_with_its_length_and_digest);
     suite_add_tcase(s, dead);
     TCase *close = tcase_create("week_close");
     tcase_add_checked_fixture(close, setup, teardown);
@@ -322,6 +371,7 @@ static Suite *batch_suite(void)
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);
     tcase_add_test(limits, a_step_takes_no_more_subscribers_than_it_can_hold);
+    tcase_add_test(limits, a_step_takes_no_more_bytes_than_its_bound_but_always_one_record);
     tcase_add_test(limits, old_weeks_are_dropped_from_changed_states_before_they_are_written);
     suite_add_tcase(s, limits);
     return s;

@@ -50,7 +50,7 @@ START_TEST(a_dead_letter_keeps_key_value_and_source_byte_for_byte)
 {
     static const char value[] = "{\"x\":\t\n\0}";
     cw_dead_letter_t letter = {CW_DLQ_BAD_FIELD, "ts: expected an integer", "cdr", 7, 12345,
-                               "k\0y", 3, value, sizeof value};
+                               "k\0y", 3, value, sizeof value, sizeof value, NULL};
     ck_assert_int_eq(cw_entries_add_dead_letter(&entries, &letter), 0);
     const cw_entry_t *entry = &entries.items[0];
     ck_assert_str_eq(entry->field, "d:cdr:12345");
@@ -71,9 +71,31 @@ START_TEST(a_dead_letter_keeps_key_value_and_source_byte_for_byte)
 }
 END_TEST
 
+START_TEST(a_value_cut_short_carries_its_length_and_digest)
+{
+    static const char sha[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    cw_dead_letter_t letter = {CW_DLQ_TOO_LARGE, "value: expected at most 65536 bytes, got more",
+                               "cdr", 1, 77, "13800138000", 11, "{\"a\":", 5, 1048576, sha};
+    ck_assert_int_eq(cw_entries_add_dead_letter(&entries, &letter), 0);
+    const cw_entry_t *entry = &entries.items[0];
+    ck_assert_str_eq(entry->field, "t:cdr:77");
+    cw_message_t message;
+    ck_assert_int_eq(cw_entry_decode(entry->field, entry->field_len, entry->value,
+                                     entry->value_len, &message),
+                     0);
+    ck_assert_uint_eq(message.value_len, 5);
+    ck_assert_str_eq(header(&message, "cdrwarn.reason"), "too_large");
+    ck_assert_str_eq(header(&message, "cdrwarn.value_bytes"), "1048576");
+    ck_assert_str_eq(header(&message, "cdrwarn.value_sha256"), sha);
+    ck_assert_str_eq(header(&message, "cdrwarn.detail"),
+                     "value: expected at most 65536 bytes, got more");
+    ck_assert_str_eq(header(&message, "cdrwarn.source.offset"), "77");
+}
+END_TEST
+
 START_TEST(a_dead_letter_without_a_key_stays_without_one)
 {
-    cw_dead_letter_t letter = {CW_DLQ_INVALID_JSON, "", "crm", 0, 1, NULL, 0, "{", 1};
+    cw_dead_letter_t letter = {CW_DLQ_INVALID_JSON, "", "crm", 0, 1, NULL, 0, "{", 1, 1, NULL};
     ck_assert_int_eq(cw_entries_add_dead_letter(&entries, &letter), 0);
     cw_message_t message;
     const cw_entry_t *entry = &entries.items[0];
@@ -122,6 +144,7 @@ static Suite *entry_suite(void)
     tcase_add_test(tc, an_alert_is_keyed_by_msisdn_and_carries_its_id);
     tcase_add_test(tc, a_dead_letter_keeps_key_value_and_source_byte_for_byte);
     tcase_add_test(tc, a_dead_letter_without_a_key_stays_without_one);
+    tcase_add_test(tc, a_value_cut_short_carries_its_length_and_digest);
     tcase_add_test(tc, an_entry_of_an_earlier_version_still_decodes);
     tcase_add_test(tc, what_this_version_did_not_write_is_not_decoded);
     suite_add_tcase(s, tc);
