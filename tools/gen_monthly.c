@@ -513,7 +513,8 @@ static void month_events(cw_gen_dayctx_t *ctx, uint32_t i, cw_gen_rng_t *rng,
         m_arrears(ctx, i, rng, fee_fen + vas_total(sub->vas_set), 1);
     if (arrears_ok && plan->stop_day == day)
         m_suspend(ctx, i, rng, SUSPEND_ARREARS);
-    if (arrears_ok && plan->pay_day == day)
+    if (arrears_ok && plan->pay_day == day &&
+        plan->arrears_day >= ctx->model->opts->start_day)
         m_arrears(ctx, i, rng, 0, 0); /* paid */
     if (!noise)
         return;
@@ -668,9 +669,10 @@ void cw_gen_monthly_day(cw_gen_dayctx_t *ctx, uint32_t i, uint32_t fee_fen,
      * are the ones it is meant to */
     bool arrears_ok = sub->billed && !recycled && !slow_on;
     month_events(ctx, i, &rng, &plan, day, fee_fen, arrears_ok, !slow_on);
-    /* a late payment can cross into the next month */
+    /* a late payment can cross into the next month (not when its arrears
+     * were before the run) */
     month_plan(model, i, month - 1, &plan);
-    if (arrears_ok && plan.pay_day == day)
+    if (arrears_ok && plan.pay_day == day && plan.arrears_day >= opts->start_day)
         m_arrears(ctx, i, &rng, 0, 0);
 
     if (!slow)

@@ -423,11 +423,16 @@ START_TEST(new_models_are_off_unless_asked_for)
     ck_assert(opts.churn && opts.monthly);
     ck_assert_int_eq(opts.weeks, 30);
     ck_assert(opts.recycle_pct == 5 && opts.churn_share == 60 && opts.slow_pct == 6);
-    /* months are whole: the run opens in the week of a month's first day */
+    /* months are whole: the run opens in the week of a month's first day,
+     * and holds six whole months */
     int y, m, d;
     cw_date_to_civil(opts.start_day + 6, &y, &m, &d);
     ck_assert_int_le(d, 7);
     ck_assert_int_eq(cw_date_weekday(opts.start_day), 0);
+    int32_t first, last;
+    full_months(&opts, &first, &last);
+    ck_assert_int_eq(cw_gen_month_first_day(first), cw_date_from_civil(y, m, 1));
+    ck_assert_int_ge(last - first + 1, 6);
 
     ck_assert_int_eq(parse_args(&opts, err, sizeof(err), "--stdout", "--weeks", "26",
                                 "--recycle-pct", "0", "--model", "full", NULL),
@@ -998,11 +1003,15 @@ START_TEST(truth_matches_the_traffic)
 }
 END_TEST
 
+/* 30 and 26 weeks from the first of a month: six whole months or more */
+static const int slow_weeks[] = {30, 26};
+
 START_TEST(slow_drifters_are_the_share_asked_for)
 {
     cw_gen_opts_t opts = full_opts(10000);
     cw_gen_model_t model;
     char err[128];
+    opts.weeks = slow_weeks[_i];
     ck_assert_int_eq(cw_gen_model_build(&model, &opts, err, sizeof(err)), 0);
     ck_assert_uint_eq(model.slow_cnt, 600);
     uint32_t cnt = 0;
@@ -1303,7 +1312,8 @@ static Suite *gen_suite(void)
     tcase_set_timeout(churn, 120);
     suite_add_tcase(s, churn);
     TCase *monthly = tcase_create("monthly");
-    tcase_add_test(monthly, slow_drifters_are_the_share_asked_for);
+    tcase_add_loop_test(monthly, slow_drifters_are_the_share_asked_for, 0,
+                        (int)(sizeof(slow_weeks) / sizeof(slow_weeks[0])));
     tcase_add_test(monthly, slow_drifters_spend_falls_month_over_month);
     tcase_add_test(monthly, slow_drifters_stay_under_the_weekly_thresholds);
     tcase_add_test(monthly, slow_drifters_make_their_items_true);
