@@ -194,20 +194,22 @@ static bool slow_months(const cw_gen_opts_t *opts, int32_t *lo, int32_t *hi)
     return cw_gen_month_first_day(*lo) <= last_day - 7;
 }
 
-/* Services picked from the largest fee down until there are two worth at
- * least 10 yuan a month (what vas_fall needs as a base), within the cap. */
+/* The cheapest set of services holding `mask` with two or more worth at
+ * least 10 yuan a month (what vas_fall needs as a base) within the cap;
+ * `mask` itself when there is none. */
 static uint8_t vas_baseline(const cw_gen_sub_t *sub, uint8_t mask)
 {
-    static const int by_fee[CW_GEN_VAS_CNT] = {1, 5, 2, 4, 6, 7, 0, 3};
-    uint32_t cap = vas_cap(sub);
-    for (int k = 0; k < CW_GEN_VAS_CNT; k++) {
-        if (vas_count(mask) >= 2 && vas_total(mask) >= 1000)
-            break;
-        int s = by_fee[k];
-        if (!(mask & (1u << s)) && vas_total(mask) + cw_gen_vas_fees[s] <= cap)
-            mask |= (uint8_t)(1u << s);
+    uint32_t cap = vas_cap(sub), best_total = UINT32_MAX;
+    uint8_t best = mask;
+    for (unsigned set = 0; set < (1u << CW_GEN_VAS_CNT); set++) {
+        uint32_t total = vas_total((uint8_t)set);
+        if ((set & mask) != mask || vas_count((uint8_t)set) < 2 || total < 1000 ||
+            total > cap || total >= best_total)
+            continue;
+        best = (uint8_t)set;
+        best_total = total;
     }
-    return mask;
+    return best;
 }
 
 static void assign_slow(cw_gen_model_t *model, uint32_t i, int32_t lo, int32_t hi)
@@ -412,7 +414,8 @@ static uint8_t vas_held(const cw_gen_model_t *model, uint32_t i, int32_t month)
                 mask |= (uint8_t)(1u << s);
         }
         int held = vas_count(mask);
-        if (plan.drop && held > 0 && mm < shrink_from) {
+        /* a slow drifter dropping services keeps them all until then */
+        if (plan.drop && held > 0 && shrink_from == INT32_MAX) {
             unsigned nth = plan.drop_pick % (unsigned)held;
             for (int s = 0; s < CW_GEN_VAS_CNT; s++)
                 if ((mask & (1u << s)) && nth-- == 0) {
