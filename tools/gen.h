@@ -219,7 +219,7 @@ typedef struct {
     int32_t contract_end;
     uint32_t plan_fee_fen;      /* monthly */
     uint32_t downgrade_fee_fen; /* plan after a plan_downgrade drift */
-    uint16_t vas_fen;           /* weekly value-added service charge, 0 = none */
+    uint16_t vas_fen;           /* weekly VAS charge, 0 = none (not with --monthly) */
     uint16_t call_mean_s;
     float voice_per_day; /* after --events scaling */
     float sms_per_day;

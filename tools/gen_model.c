@@ -299,7 +299,7 @@ static double active_share(const cw_gen_model_t *model, const cw_gen_sub_t *sub)
     return active / days;
 }
 
-/* Value-added services held at the start, each a charge a month. */
+/* How many value-added services a set holds. */
 static int popcount8(uint8_t bits)
 {
     int n = 0;
