@@ -10,7 +10,8 @@
 #include "week.h"
 
 const char *const cw_gen_type_names[CW_GEN_TYPE_CNT] = {
-    "voice", "sms", "data", "charge", "plan_change", "complaint", "profile",
+    "voice", "sms",     "data",    "charge", "plan_change", "complaint", "profile",
+    "churn", "suspend", "arrears", "fault",  "service",     "subscribe",
 };
 const char *const cw_gen_drift_names[CW_GEN_DRIFT_CNT] = {
     "spend_drop", "usage_drop",    "silent",         "complaints",
@@ -251,7 +252,12 @@ static size_t format_core(const cw_gen_model_t *model, const cw_gen_rec_t *rec,
             : wrong == 2 ? PUT_LIT(p, "-100")
                          : put_u64(p, rec->b);
         p = PUT_LIT(p, ",\"item\":\"");
-        p = put_str(p, charge_items[rec->a % 4]);
+        if (rec->a >= CW_GEN_ITEM_VAS) {
+            p = PUT_LIT(p, "vas:");
+            p = put_str(p, cw_gen_vas_names[(rec->a - CW_GEN_ITEM_VAS) % CW_GEN_VAS_CNT]);
+        } else {
+            p = put_str(p, charge_items[rec->a % 4]);
+        }
         *p++ = '"';
         break;
     case CW_GEN_PLAN_CHANGE:
@@ -285,6 +291,66 @@ static size_t format_core(const cw_gen_model_t *model, const cw_gen_rec_t *rec,
             p = put_date(p, (int32_t)rec->b);
         }
         break;
+    case CW_GEN_CHURN:
+        p = PUT_LIT(p, ",\"kind\":\"");
+        p = put_str(p, wrong == 1 ? "moved" : cw_gen_churn_kind_names[rec->a % 2]);
+        *p++ = '"';
+        if (wrong == 2) {
+            p = PUT_LIT(p, ",\"to_operator\":42");
+        } else if (rec->b != 0) {
+            p = PUT_LIT(p, ",\"to_operator\":\"");
+            p = put_str(p, cw_gen_operator_names[(rec->b - 1) % 2]);
+            *p++ = '"';
+        }
+        break;
+    case CW_GEN_SUSPEND:
+        p = PUT_LIT(p, ",\"reason\":");
+        if (wrong == 1) {
+            p = PUT_LIT(p, "\"holiday\"");
+        } else if (wrong == 2) {
+            p = PUT_LIT(p, "3");
+        } else {
+            *p++ = '"';
+            p = put_str(p, cw_gen_suspend_names[rec->a % 3]);
+            *p++ = '"';
+        }
+        break;
+    case CW_GEN_ARREARS:
+        p = PUT_LIT(p, ",\"owed_fen\":");
+        p = wrong == 1 ? PUT_LIT(p, "-500") : put_u64(p, rec->a);
+        p = PUT_LIT(p, ",\"months\":");
+        p = wrong == 2 ? PUT_LIT(p, "\"two\"") : put_u64(p, rec->b);
+        break;
+    case CW_GEN_FAULT:
+        p = PUT_LIT(p, ",\"level\":");
+        p = wrong == 1   ? PUT_LIT(p, "4")
+            : wrong == 2 ? PUT_LIT(p, "\"high\"")
+                         : put_u64(p, rec->a);
+        break;
+    case CW_GEN_SERVICE:
+        p = PUT_LIT(p, ",\"channel\":");
+        if (wrong == 1) {
+            p = PUT_LIT(p, "\"email\"");
+        } else if (wrong == 2) {
+            p = PUT_LIT(p, "null");
+        } else {
+            *p++ = '"';
+            p = put_str(p, cw_gen_channel_names[rec->a % 3]);
+            *p++ = '"';
+        }
+        break;
+    case CW_GEN_SUBSCRIBE:
+        p = PUT_LIT(p, ",\"service\":\"");
+        if (wrong != 1)
+            p = put_str(p, cw_gen_vas_names[rec->a % CW_GEN_VAS_CNT]);
+        *p++ = '"';
+        if (wrong == 2) {
+            p = PUT_LIT(p, ",\"fee_fen\":-1");
+        } else if (rec->b != 0 || !omit_default) {
+            p = PUT_LIT(p, ",\"fee_fen\":");
+            p = put_u64(p, rec->b);
+        }
+        break;
     default:
         break;
     }
@@ -316,8 +382,11 @@ int cw_gen_topic_of(cw_gen_type_t type)
         return CW_GEN_TOPIC_CDR;
     case CW_GEN_CHARGE:
     case CW_GEN_PLAN_CHANGE:
+    case CW_GEN_SUSPEND:
+    case CW_GEN_ARREARS:
+    case CW_GEN_SUBSCRIBE:
         return CW_GEN_TOPIC_BILLING;
-    default:
+    default: /* complaint, profile, churn, fault, service */
         return CW_GEN_TOPIC_CRM;
     }
 }

@@ -141,45 +141,16 @@ static int send_closing(run_t *run)
 }
 
 /* --truth: what each subscriber was made to do, for tests to compare the
- * daemon's alerts with. */
+ * daemon's alerts and outcomes with (gen_truth.c). */
 static int write_truth(const cw_gen_model_t *model, const char *path)
 {
-    const cw_gen_opts_t *opts = model->opts;
     FILE *out = fopen(path, "w");
     if (out == NULL) {
         fprintf(stderr, "cdrwarn-gen: --truth %s: %s\n", path, strerror(errno));
         return -1;
     }
-    int32_t first_week = cw_week_of_day(opts->start_day);
-    for (uint32_t i = 0; i < model->sub_cnt; i++) {
-        const cw_gen_sub_t *sub = &model->subs[i];
-        char subsidy[11] = "", contract[11] = "", week[CW_WEEK_LABEL_SIZE] = "";
-        if (sub->subsidy_end != CW_DAY_NONE)
-            cw_date_format_ymd(sub->subsidy_end, subsidy);
-        if (sub->contract_end != CW_DAY_NONE)
-            cw_date_format_ymd(sub->contract_end, contract);
-        fprintf(out, "{\"msisdn\":\"%" PRIu64 "\",\"tier\":", sub->msisdn);
-        if (sub->tier == CW_GEN_TIER_NONE)
-            fputs("null,\"subsidy_end\":null,\"contract_end\":null", out);
-        else
-            fprintf(out, "\"%s\",\"subsidy_end\":%s%s%s,\"contract_end\":%s%s%s",
-                    cw_gen_tier_names[sub->tier], *subsidy ? "\"" : "",
-                    *subsidy ? subsidy : "null", *subsidy ? "\"" : "",
-                    *contract ? "\"" : "", *contract ? contract : "null",
-                    *contract ? "\"" : "");
-        fputs(",\"drift\":[", out);
-        for (int k = 0, n = 0; k < CW_GEN_DRIFT_CNT; k++)
-            if (sub->drift & (1u << k))
-                fprintf(out, "%s\"%s\"", n++ ? "," : "", cw_gen_drift_names[k]);
-        if (sub->drift) {
-            cw_week_label(first_week + sub->drift_week, week);
-            fprintf(out, "],\"drift_week\":\"%s\"", week);
-        } else {
-            fputs("],\"drift_week\":null", out);
-        }
-        fprintf(out, ",\"billed\":%s}\n", sub->billed ? "true" : "false");
-    }
-    if (fclose(out) != 0) {
+    int rc = cw_gen_truth_write(model, out);
+    if (fclose(out) != 0 || rc != 0) {
         fprintf(stderr, "cdrwarn-gen: --truth %s: %s\n", path, strerror(errno));
         return -1;
     }
@@ -214,7 +185,9 @@ static void print_summary(const run_t *run, const cw_gen_sink_stats_t *stats, do
     uint64_t good = 0;
     fprintf(stderr, "  events:");
     for (int t = 0; t < CW_GEN_TYPE_CNT; t++) {
-        fprintf(stderr, " %s %" PRIu64, cw_gen_type_names[t], run->by_type[t]);
+        /* the types of --churn and --monthly only where they are on */
+        if (t < CW_GEN_WEEKLY_TYPE_CNT || opts->churn || opts->monthly)
+            fprintf(stderr, " %s %" PRIu64, cw_gen_type_names[t], run->by_type[t]);
         good += run->by_type[t];
     }
     fprintf(stderr, " (total %" PRIu64 ", activity scale %.3f)\n", good,
@@ -222,6 +195,18 @@ static void print_summary(const run_t *run, const cw_gen_sink_stats_t *stats, do
     fprintf(stderr, "  drifting subscribers: %" PRIu32 ";", model->drifting);
     for (int k = 0; k < CW_GEN_DRIFT_CNT; k++)
         fprintf(stderr, " %s %" PRIu32, cw_gen_drift_names[k], model->drift_cnt[k]);
+    if (opts->churn)
+        fprintf(stderr,
+                "\n  churns: %" PRIu32 " after a drift, %" PRIu32
+                " after a slow drift, %" PRIu32 " unwarned; %" PRIu32 " numbers recycled",
+                model->churn_cnt[CW_GEN_WHY_DRIFT], model->churn_cnt[CW_GEN_WHY_SLOW],
+                model->churn_cnt[CW_GEN_WHY_UNWARNED], model->recycled);
+    if (opts->monthly) {
+        fprintf(stderr, "\n  slow drifters: %" PRIu32 ";", model->slow_cnt);
+        for (int k = 0; k < CW_GEN_SLOW_CNT; k++)
+            fprintf(stderr, " %s %" PRIu32, cw_gen_slow_names[k],
+                    model->slow_symptom_cnt[k]);
+    }
     fprintf(stderr, "\n  bad records: %" PRIu64 ";", run->bad_total);
     for (int r = 0; r < CW_GEN_BAD_CNT; r++)
         fprintf(stderr, " %s %" PRIu64, cw_gen_bad_names[r], run->by_bad[r]);

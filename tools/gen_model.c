@@ -1,8 +1,10 @@
 /* cdrwarn-gen's population: who the subscribers are (numbers, tiers, plans,
  * contract dates), how they use the phone (rates, call lengths, contacts),
- * and which of them drift toward churn, how and from which week. Every value
- * is a pure function of the options, so traffic can be generated day by day
- * without remembering anything else. */
+ * and which of them drift toward churn, how and from which week (then, with
+ * --monthly, gen_monthly.c's habits and slow drifters, and with --churn,
+ * gen_churn.c's churners). Every value is a pure function of the options,
+ * so traffic can be generated day by day without remembering anything
+ * else. */
 #include "gen.h"
 
 #include <math.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "week.h"
 
 /* China Mobile: the subscribers and most of their contacts. */
 static const uint16_t own_prefixes[] = {134, 135, 136, 137, 138, 139, 147, 150,
@@ -21,6 +24,7 @@ static const uint16_t rival_prefixes[] = {130, 131, 132, 145, 155, 156, 166, 175
                                           177, 180, 181, 189, 190, 191, 193, 199};
 #define OWN_PREFIX_CNT (sizeof(own_prefixes) / sizeof(own_prefixes[0]))
 #define RIVAL_PREFIX_CNT (sizeof(rival_prefixes) / sizeof(rival_prefixes[0]))
+#define RIVAL_UNICOM_CNT 12     /* the first prefixes of rival_prefixes */
 #define LINE_SPACE 100000000ULL /* 8 digits after the 3-digit prefix */
 #define OWN_SPACE (OWN_PREFIX_CNT * LINE_SPACE)
 
@@ -59,6 +63,21 @@ static uint64_t number_offset(const cw_gen_model_t *model)
 static uint64_t own_number_at(uint64_t y)
 {
     return own_prefixes[y / LINE_SPACE] * LINE_SPACE + y % LINE_SPACE;
+}
+
+int cw_gen_model_rival_operator(uint64_t number)
+{
+    uint64_t prefix = number / LINE_SPACE;
+    for (size_t idx = 0; idx < RIVAL_PREFIX_CNT; idx++)
+        if (rival_prefixes[idx] == prefix)
+            return idx < RIVAL_UNICOM_CNT ? 0 : 1;
+    return 0;
+}
+
+int64_t cw_gen_model_day_start_ms(const cw_gen_model_t *model, int day_index)
+{
+    return (int64_t)(model->opts->start_day + day_index) * CW_MS_PER_DAY -
+           (int64_t)model->opts->utc_offset_s * 1000;
 }
 
 uint64_t cw_gen_model_number(bool own, uint64_t bits)
@@ -258,11 +277,35 @@ static double drift_events_per_week(const cw_gen_sub_t *sub)
     return n;
 }
 
-/* Billing is what spend_drop, silent and plan_downgrade show in. */
+/* Billing is what spend_drop, silent and plan_downgrade show in, and most
+ * of a slow drift. */
 static bool needs_billing(const cw_gen_sub_t *sub)
 {
     return (sub->drift & ((1u << CW_GEN_DRIFT_SPEND_DROP) | (1u << CW_GEN_DRIFT_SILENT) |
-                          (1u << CW_GEN_DRIFT_PLAN_DOWNGRADE))) != 0;
+                          (1u << CW_GEN_DRIFT_PLAN_DOWNGRADE))) != 0 ||
+           sub->slow != 0;
+}
+
+/* Share of the run a subscriber sends traffic in (--churn: until it left,
+ * and again after a recycled number's profile). */
+static double active_share(const cw_gen_model_t *model, const cw_gen_sub_t *sub)
+{
+    if (sub->churn_kind == 0)
+        return 1.0;
+    double days = 7.0 * model->opts->weeks;
+    double active = sub->churn_day + 1;
+    if (sub->recycle_day != 0)
+        active += days - sub->recycle_day - 1;
+    return active / days;
+}
+
+/* How many value-added services a set holds. */
+static int popcount8(uint8_t bits)
+{
+    int n = 0;
+    for (; bits != 0; bits &= (uint8_t)(bits - 1))
+        n++;
+    return n;
 }
 
 /* --events: scale activity so the total lands near the target. Profiles,
@@ -286,6 +329,15 @@ static void scale_activity(cw_gen_model_t *model)
         double sub_usage =
             7.2 * sub->voice_per_day + 7.0 * sub->sms_per_day + 7.3 * sub->data_per_day;
         double sub_billing = sub->vas_fen ? 2 : 1;
+        if (opts->monthly) {
+            /* the rental daily, the services monthly, and rarer events */
+            sub_billing = 7 + popcount8(sub->vas_set) / 4.35 + 0.2;
+            if (sub->slow)
+                fixed += (7 + 1.5) * weeks; /* the daily data pass, the symptoms */
+        }
+        double active = active_share(model, sub);
+        sub_usage *= active;
+        sub_billing *= active;
         if (sub->drift) {
             double drift_weeks = weeks - sub->drift_week;
             fixed += drift_events_per_week(sub) * drift_weeks;
@@ -339,11 +391,14 @@ int cw_gen_model_build(cw_gen_model_t *model, const cw_gen_opts_t *opts, char *e
         build_subscriber(model, i);
         model->tier_cnt[model->subs[i].tier]++;
     }
-    if (pick_drifting(model) != 0) {
+    if (pick_drifting(model) != 0 ||
+        (opts->monthly && cw_gen_monthly_assign(model) != 0)) {
         snprintf(errbuf, errbuf_size, "out of memory picking drifting subscribers");
         cw_gen_model_free(model);
         return -1;
     }
+    if (opts->churn)
+        cw_gen_churn_assign(model);
     scale_activity(model);
     return 0;
 }

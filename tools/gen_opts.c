@@ -36,7 +36,9 @@ static const char usage_text[] =
     "                        first topic of N partitions\n"
     "  --quiet               no summary on stderr\n"
     "  --truth FILE          write every subscriber's number, tier, dates and drift\n"
-    "                        kinds (the ground truth for tests) as JSON lines\n"
+    "                        kinds (the ground truth for tests) as JSON lines;\n"
+    "                        with --churn also its churn, with --monthly its slow\n"
+    "                        drift\n"
     "\n"
     "traffic:\n"
     "  --subscribers N       number of subscribers (default 1000)\n"
@@ -52,9 +54,37 @@ static const char usage_text[] =
     "  --country-code CC     country code for +CC numbers (default 86)\n"
     "  --help                this text\n"
     "\n"
+    "models (all off by default: the traffic is the weekly model's alone):\n"
+    "  --model weekly|full   full = --churn --monthly --recycle-pct 5, and\n"
+    "                        --weeks 30 unless given (default weekly)\n"
+    "  --churn               labelled churn events: drifts begin anywhere in the\n"
+    "                        run, a share of the drifters churn some weeks later,\n"
+    "                        the rest recover; a few others churn unwarned\n"
+    "  --churn-share P       % of drifting subscribers (weekly or slow) who churn\n"
+    "                        (default 60)\n"
+    "  --churn-lag MIN:MAX   weeks from a drift's first week to its churn\n"
+    "                        (default 1:4)\n"
+    "  --unwarned-pct P      % of the other subscribers who churn without any\n"
+    "                        warning (default 1.5)\n"
+    "  --port-pct P          % of churns that port out to a rival operator, the\n"
+    "                        rest cancel (default 70)\n"
+    "  --recycle-pct P       % of churned numbers recycled: a fresh profile 2 to 6\n"
+    "                        weeks after the churn, then plain traffic (default 0)\n"
+    "  --monthly             the monthly model's events and rhythms: rental\n"
+    "                        deducted daily, value-added services, subscriptions,\n"
+    "                        arrears, suspensions, faults, service contacts; the\n"
+    "                        default --start moves back to the Monday of the week\n"
+    "                        holding the 1st of its month\n"
+    "  --slow-pct P          % of subscribers drifting down slowly over months\n"
+    "                        (default 6 with --monthly)\n"
+    "  (any --churn-* / --unwarned-pct / --port-pct / --recycle-pct turns --churn\n"
+    "  on, --slow-pct turns --monthly on)\n"
+    "\n"
     "Drift kinds (one or two per drifting subscriber, in the last week or the last\n"
-    "two): spend_drop, usage_drop, silent, complaints, fwd_rival, rival_service,\n"
-    "plan_downgrade, contract_expiry. Closing: one zero-charge data event per\n"
+    "two; with --churn from any week but the first): spend_drop, usage_drop,\n"
+    "silent, complaints, fwd_rival, rival_service, plan_downgrade,\n"
+    "contract_expiry. Topics of the new types: suspend, arrears, subscribe ->\n"
+    "2nd; churn, fault, service -> 3rd. Closing: one zero-charge data event per\n"
     "partition of the first topic, dated the end of the last week + 7 h, from a\n"
     "number that is no subscriber, so every partition's stream time passes the\n"
     "last week's end + 6 h and the daemon closes that week.\n"
@@ -81,6 +111,15 @@ enum {
     OPT_QUIET,
     OPT_TRUTH,
     OPT_HELP,
+    OPT_MODEL,
+    OPT_CHURN,
+    OPT_CHURN_SHARE,
+    OPT_CHURN_LAG,
+    OPT_UNWARNED_PCT,
+    OPT_PORT_PCT,
+    OPT_RECYCLE_PCT,
+    OPT_MONTHLY,
+    OPT_SLOW_PCT,
 };
 
 static const struct option long_options[] = {
@@ -103,6 +142,15 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"truth", required_argument, NULL, OPT_TRUTH},
     {"help", no_argument, NULL, OPT_HELP},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"churn", no_argument, NULL, OPT_CHURN},
+    {"churn-share", required_argument, NULL, OPT_CHURN_SHARE},
+    {"churn-lag", required_argument, NULL, OPT_CHURN_LAG},
+    {"unwarned-pct", required_argument, NULL, OPT_UNWARNED_PCT},
+    {"port-pct", required_argument, NULL, OPT_PORT_PCT},
+    {"recycle-pct", required_argument, NULL, OPT_RECYCLE_PCT},
+    {"monthly", no_argument, NULL, OPT_MONTHLY},
+    {"slow-pct", required_argument, NULL, OPT_SLOW_PCT},
     {NULL, 0, NULL, 0},
 };
 
@@ -160,6 +208,43 @@ static int parse_utc_offset(const char *text, cw_gen_opts_t *opts)
     return 0;
 }
 
+/* "MIN:MAX" weeks, 0 <= MIN <= MAX <= 52. */
+static int parse_lag(const char *text, cw_gen_opts_t *opts)
+{
+    const char *colon = strchr(text, ':');
+    char low[16];
+    int64_t lo, hi;
+    if (colon == NULL || (size_t)(colon - text) >= sizeof(low))
+        return -1;
+    memcpy(low, text, (size_t)(colon - text));
+    low[colon - text] = '\0';
+    if (parse_i64(low, 0, CW_GEN_MAX_WEEKS, &lo) != 0 ||
+        parse_i64(colon + 1, 0, CW_GEN_MAX_WEEKS, &hi) != 0 || hi < lo)
+        return -1;
+    opts->churn_lag_min = (int)lo;
+    opts->churn_lag_max = (int)hi;
+    return 0;
+}
+
+/* A percentage option's value into *value; a message in errbuf otherwise. */
+static int parse_pct(const char *name, const char *arg, double *value, char *errbuf,
+                     size_t errbuf_size)
+{
+    if (parse_double(arg, 0, 100, value) == 0)
+        return 0;
+    snprintf(errbuf, errbuf_size, "%s: expected 0..100, found '%s'", name, arg);
+    return -1;
+}
+
+/* The Monday of the week that holds the first of `day`'s month. */
+static int32_t month_monday(int32_t day)
+{
+    int y, m, d;
+    cw_date_to_civil(day, &y, &m, &d);
+    int32_t first = cw_date_from_civil(y, m, 1);
+    return first - cw_date_weekday(first);
+}
+
 static int parse_topics(const char *text, cw_gen_opts_t *opts)
 {
     const char *p = text;
@@ -181,7 +266,8 @@ int cw_gen_opts_parse(int argc, char **argv, cw_gen_opts_t *opts, char *errbuf,
                       size_t errbuf_size)
 {
     int64_t number;
-    bool have_start = false;
+    bool have_start = false, have_weeks = false, have_recycle = false;
+    bool model_full = false;
 
     memset(opts, 0, sizeof(*opts));
     strcpy(opts->topics[0], "cdr");
@@ -194,6 +280,12 @@ int cw_gen_opts_parse(int argc, char **argv, cw_gen_opts_t *opts, char *errbuf,
     opts->bad_pct = 0.2;
     strcpy(opts->country_code, "86");
     opts->compress = true;
+    opts->churn_share = 60;
+    opts->churn_lag_min = 1;
+    opts->churn_lag_max = 4;
+    opts->unwarned_pct = 1.5;
+    opts->port_pct = 70;
+    opts->slow_pct = 6;
     parse_utc_offset("+08:00", opts);
 
     opterr = 0; /* our own messages, in errbuf */
@@ -234,6 +326,7 @@ int cw_gen_opts_parse(int argc, char **argv, cw_gen_opts_t *opts, char *errbuf,
                 return -1;
             }
             opts->weeks = (int)number;
+            have_weeks = true;
             break;
         case OPT_START:
             if (cw_date_parse_ymd(arg, strlen(arg), &opts->start_day) != 0) {
@@ -336,6 +429,60 @@ int cw_gen_opts_parse(int argc, char **argv, cw_gen_opts_t *opts, char *errbuf,
         case OPT_TRUTH:
             opts->truth_path = arg;
             break;
+        case OPT_MODEL:
+            if (strcmp(arg, "full") == 0) {
+                model_full = true;
+            } else if (strcmp(arg, "weekly") == 0) {
+                model_full = false;
+            } else {
+                snprintf(errbuf, errbuf_size,
+                         "--model: expected weekly or full, found '%s'", arg);
+                return -1;
+            }
+            break;
+        case OPT_CHURN:
+            opts->churn = true;
+            break;
+        case OPT_CHURN_SHARE:
+            if (parse_pct("--churn-share", arg, &opts->churn_share, errbuf, errbuf_size))
+                return -1;
+            opts->churn = true;
+            break;
+        case OPT_CHURN_LAG:
+            if (parse_lag(arg, opts) != 0) {
+                snprintf(errbuf, errbuf_size,
+                         "--churn-lag: expected MIN:MAX weeks, 0 <= MIN <= MAX <= %d, "
+                         "found '%s'",
+                         CW_GEN_MAX_WEEKS, arg);
+                return -1;
+            }
+            opts->churn = true;
+            break;
+        case OPT_UNWARNED_PCT:
+            if (parse_pct("--unwarned-pct", arg, &opts->unwarned_pct, errbuf,
+                          errbuf_size))
+                return -1;
+            opts->churn = true;
+            break;
+        case OPT_PORT_PCT:
+            if (parse_pct("--port-pct", arg, &opts->port_pct, errbuf, errbuf_size))
+                return -1;
+            opts->churn = true;
+            break;
+        case OPT_RECYCLE_PCT:
+            if (parse_pct("--recycle-pct", arg, &opts->recycle_pct, errbuf, errbuf_size))
+                return -1;
+            opts->churn = true;
+            have_recycle = true;
+            break;
+        case OPT_MONTHLY:
+            opts->monthly = true;
+            break;
+        case OPT_SLOW_PCT:
+            if (parse_pct("--slow-pct", arg, &opts->slow_pct, errbuf, errbuf_size))
+                return -1;
+            opts->monthly = true;
+            break;
         default:
             if (optopt != 0 && optopt >= OPT_BROKERS)
                 snprintf(errbuf, errbuf_size, "option %s needs a value",
@@ -360,12 +507,24 @@ int cw_gen_opts_parse(int argc, char **argv, cw_gen_opts_t *opts, char *errbuf,
         return -1;
     }
 
+    if (model_full) {
+        opts->churn = true;
+        opts->monthly = true;
+        if (!have_recycle)
+            opts->recycle_pct = 5;
+        if (!have_weeks)
+            opts->weeks = 30; /* six whole months and the weeks around them */
+    }
+
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     opts->now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     if (!have_start) {
         int32_t this_week = cw_week_of_ms(opts->now_ms, opts->utc_offset_s);
         opts->start_day = cw_week_first_day(this_week - (opts->weeks + 1));
+        /* months are the monthly model's unit: open with a whole one */
+        if (opts->monthly)
+            opts->start_day = month_monday(opts->start_day);
     }
     return 0;
 }

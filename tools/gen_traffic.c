@@ -1,7 +1,9 @@
 /* cdrwarn-gen's traffic: turns the population of gen_model.c into the events
  * of one local day, every subscriber interleaved, sorted by time. Each
  * subscriber-day draws from its own seeded stream, so a day's traffic does
- * not depend on the days before it or on the order of the work. */
+ * not depend on the days before it or on the order of the work. With
+ * --monthly and --churn, gen_monthly.c and gen_churn.c add their part of
+ * each subscriber-day here. */
 #include "gen.h"
 
 #include <math.h>
@@ -35,18 +37,10 @@ static const uint8_t data_hours[24] = {10, 7,  5,  3,  2,  3,  7,  15, 20, 20, 2
 static const uint64_t rival_service[] = {10010, 10000};
 #define OWN_SERVICE 10086
 
-typedef struct {
-    const cw_gen_model_t *model;
-    cw_gen_day_t *day;
-    int day_index;
-    int week;
-    int dow; /* 0 = Monday */
-    int64_t day_start_ms;
-    uint32_t seq;
-    bool failed;
-} day_ctx_t;
+typedef cw_gen_dayctx_t day_ctx_t;
 
-static cw_gen_rec_t *push(day_ctx_t *ctx, uint32_t sub, cw_gen_type_t type, int64_t ts)
+cw_gen_rec_t *cw_gen_push(cw_gen_dayctx_t *ctx, uint32_t sub, cw_gen_type_t type,
+                          int64_t ts)
 {
     cw_gen_day_t *day = ctx->day;
     if (day->cnt == day->cap) {
@@ -119,8 +113,8 @@ static int64_t time_in_day(day_ctx_t *ctx, cw_gen_rng_t *rng, const uint8_t hour
            (int64_t)(cw_gen_rng_next(rng) % (uint64_t)MS_PER_HOUR);
 }
 
-/* A time between two local hours of this day. */
-static int64_t time_between(day_ctx_t *ctx, cw_gen_rng_t *rng, int from_hour, int to_hour)
+int64_t cw_gen_time_between(const cw_gen_dayctx_t *ctx, cw_gen_rng_t *rng, int from_hour,
+                            int to_hour)
 {
     return ctx->day_start_ms + from_hour * MS_PER_HOUR +
            cw_gen_rng_range(rng, 0, (to_hour - from_hour) * MS_PER_HOUR - 1);
@@ -144,6 +138,8 @@ static uint8_t drift_now(const cw_gen_sub_t *sub, int week, int *depth)
 {
     if (sub->drift == 0 || week < sub->drift_week)
         return 0;
+    if (sub->drift_end_week != 0 && week >= sub->drift_end_week)
+        return 0; /* --churn: kept, and recovered */
     *depth = week - sub->drift_week;
     return sub->drift;
 }
@@ -158,16 +154,24 @@ static void gen_voice(day_ctx_t *ctx, uint32_t i, cw_gen_rng_t *rng, double dur_
 {
     const cw_gen_model_t *model = ctx->model;
     const cw_gen_sub_t *sub = &model->subs[i];
-    cw_gen_rec_t *rec = push(ctx, i, CW_GEN_VOICE, time_in_day(ctx, rng, voice_hours));
+    cw_gen_rec_t *rec =
+        cw_gen_push(ctx, i, CW_GEN_VOICE, time_in_day(ctx, rng, voice_hours));
     if (rec == NULL)
         return;
+    /* the monthly model counts forwards and calls to our service centre
+     * over months: its rhythm makes both rarer, so that they mean
+     * something (the same draws, other cut-offs) */
+    bool monthly = model->opts->monthly;
     double u = cw_gen_rng_unit(rng);
-    rec->dir = u < 0.52 ? CW_GEN_DIR_MO : u < 0.97 ? CW_GEN_DIR_MT : CW_GEN_DIR_FWD;
+    rec->dir = u < 0.52                      ? CW_GEN_DIR_MO
+               : u < (monthly ? 0.99 : 0.97) ? CW_GEN_DIR_MT
+                                             : CW_GEN_DIR_FWD;
     if (rec->dir == CW_GEN_DIR_FWD) {
         /* forwarded to the subscriber's own second line: our operator */
         rec->peer =
             cw_gen_model_number(true, cw_gen_hash4(model->opts->seed, TAG_FWD, i, 0));
-    } else if (rec->dir == CW_GEN_DIR_MO && cw_gen_rng_unit(rng) < 0.01) {
+    } else if (rec->dir == CW_GEN_DIR_MO &&
+               cw_gen_rng_unit(rng) < (monthly ? 0.003 : 0.01)) {
         rec->peer = OWN_SERVICE;
     } else {
         rec->peer = pick_peer(model, i, rng);
@@ -188,7 +192,7 @@ static void gen_voice(day_ctx_t *ctx, uint32_t i, cw_gen_rng_t *rng, double dur_
 
 static void gen_sms(day_ctx_t *ctx, uint32_t i, cw_gen_rng_t *rng, bool per_minute)
 {
-    cw_gen_rec_t *rec = push(ctx, i, CW_GEN_SMS, time_in_day(ctx, rng, sms_hours));
+    cw_gen_rec_t *rec = cw_gen_push(ctx, i, CW_GEN_SMS, time_in_day(ctx, rng, sms_hours));
     if (rec == NULL)
         return;
     rec->dir = cw_gen_rng_unit(rng) < 0.55 ? CW_GEN_DIR_MO : CW_GEN_DIR_MT;
@@ -203,7 +207,8 @@ static void gen_sms(day_ctx_t *ctx, uint32_t i, cw_gen_rng_t *rng, bool per_minu
 
 static void gen_data(day_ctx_t *ctx, uint32_t i, cw_gen_rng_t *rng)
 {
-    cw_gen_rec_t *rec = push(ctx, i, CW_GEN_DATA, time_in_day(ctx, rng, data_hours));
+    cw_gen_rec_t *rec =
+        cw_gen_push(ctx, i, CW_GEN_DATA, time_in_day(ctx, rng, data_hours));
     if (rec == NULL)
         return;
     double bytes = exponential(rng, 6e6) * (0.2 + cw_gen_rng_unit(rng) * 1.8);
@@ -230,18 +235,19 @@ static void gen_billing(day_ctx_t *ctx, uint32_t i, cw_gen_rng_t *rng,
                         double rental_factor, bool vas)
 {
     const cw_gen_sub_t *sub = &ctx->model->subs[i];
-    if (!sub->billed || ctx->dow != sub->billing_dow)
+    /* --monthly deducts the rental daily instead (gen_monthly.c) */
+    if (!sub->billed || ctx->dow != sub->billing_dow || ctx->model->opts->monthly)
         return;
     /* the billing run posts weekly between 02:00 and 04:00 */
-    int64_t ts = time_between(ctx, rng, 2, 4);
-    cw_gen_rec_t *rec = push(ctx, i, CW_GEN_CHARGE, ts);
+    int64_t ts = cw_gen_time_between(ctx, rng, 2, 4);
+    cw_gen_rec_t *rec = cw_gen_push(ctx, i, CW_GEN_CHARGE, ts);
     if (rec == NULL)
         return;
     uint32_t fee = plan_fee_on(ctx->model, i, ctx->week, ctx->dow);
     rec->a = 0; /* rental */
     rec->b = (uint32_t)((double)fee * 7 / 30 * rental_factor + 0.5);
     if (vas && sub->vas_fen > 0) {
-        rec = push(ctx, i, CW_GEN_CHARGE, ts + cw_gen_rng_range(rng, 1000, 60000));
+        rec = cw_gen_push(ctx, i, CW_GEN_CHARGE, ts + cw_gen_rng_range(rng, 1000, 60000));
         if (rec == NULL)
             return;
         rec->a = 1 + (uint32_t)(sub->msisdn % 3); /* which service */
@@ -250,8 +256,10 @@ static void gen_billing(day_ctx_t *ctx, uint32_t i, cw_gen_rng_t *rng,
 }
 
 /* Rare harmless noise, below every trigger threshold: a single complaint, a
- * single call to a rival service centre, a plan upgrade. */
-static void gen_noise(day_ctx_t *ctx, uint32_t i, uint8_t drift)
+ * single call to a rival service centre, a plan upgrade. `quiet`: no
+ * complaint or rival call (a slow drifter makes its own, one a month, and
+ * noise could put two in a week). */
+static void gen_noise(day_ctx_t *ctx, uint32_t i, uint8_t drift, bool quiet)
 {
     const cw_gen_model_t *model = ctx->model;
     const cw_gen_sub_t *sub = &model->subs[i];
@@ -264,15 +272,16 @@ static void gen_noise(day_ctx_t *ctx, uint32_t i, uint8_t drift)
     int rival_dow = (int)cw_gen_rng_range(&rng, 0, 6);
 
     if (u_complaint < 0.01 && complaint_dow == ctx->dow &&
-        !has(drift, CW_GEN_DRIFT_COMPLAINTS)) {
+        !has(drift, CW_GEN_DRIFT_COMPLAINTS) && !quiet) {
         cw_gen_rec_t *rec =
-            push(ctx, i, CW_GEN_COMPLAINT, time_between(ctx, &rng, 9, 21));
+            cw_gen_push(ctx, i, CW_GEN_COMPLAINT, cw_gen_time_between(ctx, &rng, 9, 21));
         if (rec != NULL)
             rec->dir = 0;
     }
     if (u_rival < 0.005 && rival_dow == ctx->dow &&
-        !has(drift, CW_GEN_DRIFT_RIVAL_SERVICE)) {
-        cw_gen_rec_t *rec = push(ctx, i, CW_GEN_VOICE, time_between(ctx, &rng, 9, 21));
+        !has(drift, CW_GEN_DRIFT_RIVAL_SERVICE) && !quiet) {
+        cw_gen_rec_t *rec =
+            cw_gen_push(ctx, i, CW_GEN_VOICE, cw_gen_time_between(ctx, &rng, 9, 21));
         if (rec != NULL) {
             rec->dir = CW_GEN_DIR_MO;
             rec->peer = rival_service[cw_gen_rng_next(&rng) % 2];
@@ -284,8 +293,8 @@ static void gen_noise(day_ctx_t *ctx, uint32_t i, uint8_t drift)
     if (cw_gen_unit(up) < 0.01 && sub->drift == 0 &&
         (int)((up >> 8) % (uint64_t)model->opts->weeks) == ctx->week &&
         (int)((up >> 16) % 7) == ctx->dow) {
-        cw_gen_rec_t *rec =
-            push(ctx, i, CW_GEN_PLAN_CHANGE, time_between(ctx, &rng, 10, 18));
+        cw_gen_rec_t *rec = cw_gen_push(ctx, i, CW_GEN_PLAN_CHANGE,
+                                        cw_gen_time_between(ctx, &rng, 10, 18));
         if (rec != NULL) {
             rec->a = sub->plan_fee_fen;
             rec->b = sub->plan_fee_fen + 3000;
@@ -314,8 +323,8 @@ static void gen_drift(day_ctx_t *ctx, uint32_t i, uint8_t drift)
         for (int k = 0; k < cnt; k++) {
             if ((first + 2 * k) % 7 != ctx->dow)
                 continue;
-            cw_gen_rec_t *rec =
-                push(ctx, i, CW_GEN_COMPLAINT, time_between(ctx, &rng, 8, 22));
+            cw_gen_rec_t *rec = cw_gen_push(ctx, i, CW_GEN_COMPLAINT,
+                                            cw_gen_time_between(ctx, &rng, 8, 22));
             if (rec == NULL)
                 return;
             rec->dir = sub->complaint_style == 1;
@@ -334,8 +343,8 @@ static void gen_drift(day_ctx_t *ctx, uint32_t i, uint8_t drift)
                 continue;
             int calls = (int)cw_gen_rng_range(&rng, 1, 3);
             for (int c = 0; c < calls; c++) {
-                cw_gen_rec_t *rec =
-                    push(ctx, i, CW_GEN_VOICE, time_in_day(ctx, &rng, voice_hours));
+                cw_gen_rec_t *rec = cw_gen_push(ctx, i, CW_GEN_VOICE,
+                                                time_in_day(ctx, &rng, voice_hours));
                 if (rec == NULL)
                     return;
                 rec->dir = CW_GEN_DIR_FWD;
@@ -355,7 +364,7 @@ static void gen_drift(day_ctx_t *ctx, uint32_t i, uint8_t drift)
             if (dow != ctx->dow)
                 continue;
             cw_gen_rec_t *rec =
-                push(ctx, i, CW_GEN_VOICE, time_between(ctx, &rng, 9, 21));
+                cw_gen_push(ctx, i, CW_GEN_VOICE, cw_gen_time_between(ctx, &rng, 9, 21));
             if (rec == NULL)
                 return;
             rec->dir = CW_GEN_DIR_MO;
@@ -367,8 +376,8 @@ static void gen_drift(day_ctx_t *ctx, uint32_t i, uint8_t drift)
         cw_gen_rng_seed(&plan, cw_gen_hash4(opts->seed, TAG_DRIFT_PLAN, i,
                                             CW_GEN_DRIFT_PLAN_DOWNGRADE));
         if ((int)cw_gen_rng_range(&plan, 0, 3) == ctx->dow) {
-            cw_gen_rec_t *rec =
-                push(ctx, i, CW_GEN_PLAN_CHANGE, time_between(ctx, &rng, 9, 20));
+            cw_gen_rec_t *rec = cw_gen_push(ctx, i, CW_GEN_PLAN_CHANGE,
+                                            cw_gen_time_between(ctx, &rng, 9, 20));
             if (rec == NULL)
                 return;
             rec->a = sub->plan_fee_fen;
@@ -380,10 +389,14 @@ static void gen_drift(day_ctx_t *ctx, uint32_t i, uint8_t drift)
                                             CW_GEN_DRIFT_CONTRACT_EXPIRY));
         if ((int)cw_gen_rng_range(&plan, 1, 3) == ctx->dow) {
             /* CRM learns the contract ends soon: 0..15 days after the last
-             * week, within 30 days of every day from this one on */
+             * week, within 30 days of every day from this one on; with
+             * --churn, where drifts start anywhere in the run, 7..22 days
+             * after this one */
             int32_t last_day = opts->start_day + 7 * opts->weeks - 1;
-            cw_gen_rec_t *rec =
-                push(ctx, i, CW_GEN_PROFILE, time_between(ctx, &rng, 9, 18));
+            if (opts->churn)
+                last_day = opts->start_day + ctx->day_index + 7;
+            cw_gen_rec_t *rec = cw_gen_push(ctx, i, CW_GEN_PROFILE,
+                                            cw_gen_time_between(ctx, &rng, 9, 18));
             if (rec == NULL)
                 return;
             rec->flags |= CW_GEN_REC_PROFILE_PARTIAL;
@@ -417,11 +430,27 @@ static unsigned calls_today(day_ctx_t *ctx, uint32_t i, double per_day)
 static void gen_subscriber_day(day_ctx_t *ctx, uint32_t i)
 {
     const cw_gen_model_t *model = ctx->model;
+    const cw_gen_opts_t *opts = model->opts;
     const cw_gen_sub_t *sub = &model->subs[i];
+    size_t first = ctx->day->cnt;
+    bool recycled = false;
+    if (opts->churn) {
+        if (cw_gen_churn_gone(sub, ctx->day_index))
+            return;
+        if (sub->recycle_day != 0 && ctx->day_index == sub->recycle_day) {
+            /* the number's new owner: only the fresh profile today */
+            cw_gen_churn_day(ctx, i, first);
+            return;
+        }
+        recycled = cw_gen_churn_recycled(sub, ctx->day_index);
+    }
     int depth = 0;
-    uint8_t drift = drift_now(sub, ctx->week, &depth);
-    if (has(drift, CW_GEN_DRIFT_SILENT))
+    uint8_t drift = recycled ? 0 : drift_now(sub, ctx->week, &depth);
+    if (has(drift, CW_GEN_DRIFT_SILENT)) {
+        if (opts->churn)
+            cw_gen_churn_day(ctx, i, first);
         return;
+    }
 
     cw_gen_rng_t rng;
     cw_gen_rng_seed(
@@ -448,6 +477,17 @@ static void gen_subscriber_day(day_ctx_t *ctx, uint32_t i)
     }
     if (has(drift, CW_GEN_DRIFT_FWD_RIVAL))
         voice *= 0.7;
+    bool slow_on = false;
+    if (opts->monthly && sub->slow != 0 && !recycled) {
+        /* a slow drifter's usage moves elsewhere, a little every day: data
+         * and texts to half, calls (usage_drop's measure) only to 80 %, so
+         * that the weekly figures do not get thin and jumpy */
+        double f = cw_gen_slow_factor(model, i, ctx->day_index);
+        voice *= 0.8 + 0.2 * f;
+        sms *= 0.5 + 0.5 * f;
+        data *= 0.5 + 0.5 * f;
+        slow_on = opts->start_day + ctx->day_index >= sub->slow_start;
+    }
     if (ctx->dow >= 5)
         data *= 1.15;
 
@@ -461,9 +501,14 @@ static void gen_subscriber_day(day_ctx_t *ctx, uint32_t i)
     for (unsigned k = 0; k < n; k++)
         gen_data(ctx, i, &rng);
     gen_billing(ctx, i, &rng, rental_factor, vas);
-    gen_noise(ctx, i, drift);
+    gen_noise(ctx, i, drift, slow_on);
     if (drift)
         gen_drift(ctx, i, drift);
+    if (opts->monthly)
+        cw_gen_monthly_day(ctx, i, plan_fee_on(model, i, ctx->week, ctx->dow),
+                           rental_factor, !has(drift, CW_GEN_DRIFT_SPEND_DROP));
+    if (opts->churn)
+        cw_gen_churn_day(ctx, i, first);
 }
 
 /* Day 0 opens with every subscriber's profile from the CRM sync, spread
@@ -476,7 +521,7 @@ static void gen_profiles(day_ctx_t *ctx)
         if (sub->tier == CW_GEN_TIER_NONE)
             continue;
         int64_t ts = ctx->day_start_ms + (int64_t)((uint64_t)i * 59000 / model->sub_cnt);
-        cw_gen_rec_t *rec = push(ctx, i, CW_GEN_PROFILE, ts);
+        cw_gen_rec_t *rec = cw_gen_push(ctx, i, CW_GEN_PROFILE, ts);
         if (rec == NULL)
             return;
         rec->a = (uint32_t)sub->subsidy_end;
@@ -492,8 +537,7 @@ int cw_gen_traffic_day(const cw_gen_model_t *model, int day_index, cw_gen_day_t 
         .day_index = day_index,
         .week = day_index / 7,
         .dow = day_index % 7,
-        .day_start_ms = (int64_t)(model->opts->start_day + day_index) * CW_MS_PER_DAY -
-                        (int64_t)model->opts->utc_offset_s * 1000,
+        .day_start_ms = cw_gen_model_day_start_ms(model, day_index),
     };
     day->cnt = 0;
     if (day_index == 0)
