@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "week.h"
 
 #define CW_GEN_MAX_SUBSCRIBERS 100000000L
@@ -177,34 +178,18 @@ static int parse_double(const char *text, double min, double max, double *value)
 }
 
 /* "+08:00", "-05:30", "Z"; the text kept is the canonical "+HH:MM". */
+/* The offset as the daemon's config reads it, and as RFC 3339 times write
+ * it ("+08:00"). */
 static int parse_utc_offset(const char *text, cw_gen_opts_t *opts)
 {
-    int hours, minutes;
-    char sign;
-    if (strcmp(text, "Z") == 0 || strcmp(text, "z") == 0) {
-        sign = '+';
-        hours = minutes = 0;
-    } else {
-        if (strlen(text) != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':')
-            return -1;
-        for (int i = 1; i < 6; i++)
-            if (i != 3 && (text[i] < '0' || text[i] > '9'))
-                return -1;
-        sign = text[0];
-        hours = (text[1] - '0') * 10 + (text[2] - '0');
-        minutes = (text[4] - '0') * 10 + (text[5] - '0');
-        if (hours > 14 || minutes > 59 || (hours == 14 && minutes > 0))
-            return -1;
-    }
-    opts->utc_offset_s = (sign == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
-    char *text_out = opts->utc_offset_text;
-    text_out[0] = sign;
-    text_out[1] = (char)('0' + hours / 10);
-    text_out[2] = (char)('0' + hours % 10);
-    text_out[3] = ':';
-    text_out[4] = (char)('0' + minutes / 10);
-    text_out[5] = (char)('0' + minutes % 10);
-    text_out[6] = '\0';
+    int32_t seconds;
+    if (cw_config_parse_utc_offset(text, &seconds) != 0)
+        return -1;
+    unsigned magnitude = (unsigned)(seconds < 0 ? -seconds : seconds);
+    opts->utc_offset_s = seconds;
+    /* at most 14:00: two digits each */
+    snprintf(opts->utc_offset_text, sizeof opts->utc_offset_text, "%c%02u:%02u",
+             seconds < 0 ? '-' : '+', (magnitude / 3600) % 100, magnitude % 3600 / 60);
     return 0;
 }
 
@@ -343,7 +328,9 @@ int cw_gen_opts_parse(int argc, char **argv, cw_gen_opts_t *opts, char *errbuf,
         case OPT_UTC_OFFSET:
             if (parse_utc_offset(arg, opts) != 0) {
                 snprintf(errbuf, errbuf_size,
-                         "--utc-offset: expected +HH:MM within +-14:00, found '%s'", arg);
+                         "--utc-offset: expected +HH:MM, -HH:MM, +HH or Z from -12:00 to "
+                         "+14:00, found '%s'",
+                         arg);
                 return -1;
             }
             break;
