@@ -30,8 +30,6 @@ struct cw_consumer {
     cw_wakepipe_t wake;
     cw_kafka_log_t log;
     bool joined;                 /* holds an assignment */
-    int64_t last_poll_ms;        /* monotonic: the last time the queue was served */
-    int64_t max_poll_ms;         /* max.poll.interval.ms: not polling longer leaves the group */
     char left[160];              /* why the group dropped this member; "" when it did not */
     rd_kafka_message_t *batch[DRAIN_BATCH];
 };
@@ -109,6 +107,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         bool lost = rd_kafka_assignment_lost(rk);
         cw_log(lost ? LOG_WARNING : LOG_INFO, "kafka: revoked %d partition number(s)%s", count,
                lost ? " (lost: the group went on without this member)" : "");
+        if (lost)
+            snprintf(consumer->left, sizeof consumer->left,
+                     "consumer left its group: the group went on without it (its partitions "
+                     "were lost); rejoining");
         consumer->handlers.revoked(partitions, count, consumer->handlers.arg);
         rd_kafka_assign(rk, NULL);
         consumer->joined = false;
@@ -118,13 +120,22 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     cw_free(partitions);
 }
 
+/* The group went on without this member (it did not poll in time): not a
+ * member again until the next assignment. */
+static void left_group(cw_consumer_t *consumer, const char *why)
+{
+    snprintf(consumer->left, sizeof consumer->left, "consumer left its group: %s", why);
+    consumer->joined = false;
+    consumer->metrics->consumer_joined = 0;
+}
+
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     cw_consumer_t *consumer = opaque;
     cw_log(LOG_WARNING, "kafka consumer: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err),
            reason);
     if (err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED)
-        snprintf(consumer->left, sizeof consumer->left, "consumer left its group: %s", reason);
+        left_group(consumer, reason);
 }
 
 /* A value too large for an event is held as its first CW_RECORD_VALUE_KEPT
@@ -158,7 +169,6 @@ static cw_record_t *copy_record(const rd_kafka_message_t *msg, int topic_index)
 void cw_consumer_drain(cw_consumer_t *consumer)
 {
     while (!consumer->handlers.full(consumer->handlers.arg)) {
-        consumer->last_poll_ms = cw_mono_ms();
         ssize_t n = rd_kafka_consume_batch_queue(consumer->queue, 0, consumer->batch, DRAIN_BATCH);
         if (n <= 0)
             break;
@@ -166,8 +176,7 @@ void cw_consumer_drain(cw_consumer_t *consumer)
             rd_kafka_message_t *msg = consumer->batch[i];
             if (msg->err) {
                 if (msg->err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED)
-                    snprintf(consumer->left, sizeof consumer->left,
-                             "consumer left its group: %s", rd_kafka_message_errstr(msg));
+                    left_group(consumer, rd_kafka_message_errstr(msg));
                 if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                     cw_log(LOG_WARNING, "kafka consumer: %s",
                            rd_kafka_message_errstr(msg));
@@ -301,13 +310,6 @@ cw_consumer_t *cw_consumer_new(struct event_base *base, const cw_config_t *confi
         goto fail;
     }
     rd_kafka_poll_set_consumer(consumer->rk);
-    char value[32];
-    size_t value_size = sizeof value;
-    consumer->max_poll_ms = 300000;
-    if (rd_kafka_conf_get(rd_kafka_conf(consumer->rk), "max.poll.interval.ms", value,
-                          &value_size) == RD_KAFKA_CONF_OK)
-        consumer->max_poll_ms = strtoll(value, NULL, 10);
-    consumer->last_poll_ms = cw_mono_ms();
     if (cw_kafka_log_start(&consumer->log, consumer->rk, base, errs) != 0)
         goto fail;
     if (check_topics(consumer, wait_ms, errs) != 0)
@@ -382,13 +384,8 @@ void cw_consumer_pause(cw_consumer_t *consumer, int32_t partition, bool pause)
 
 bool cw_consumer_trouble(const cw_consumer_t *consumer, char *buf, size_t size)
 {
-    int64_t idle_ms = cw_mono_ms() - consumer->last_poll_ms;
     if (consumer->left[0] != '\0' && !consumer->joined)
         snprintf(buf, size, "%s", consumer->left);
-    else if (idle_ms > consumer->max_poll_ms)
-        snprintf(buf, size,
-                 "consumer left its group: not polled for %lld s (max.poll.interval.ms %lld)",
-                 (long long)(idle_ms / 1000), (long long)consumer->max_poll_ms);
     else if (!consumer->joined)
         snprintf(buf, size, "consumer has not joined its group");
     else

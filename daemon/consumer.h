@@ -57,9 +57,9 @@ int cw_consumer_seek(cw_consumer_t *consumer, int topic_index, int32_t partition
                      int64_t offset);
 /* Stops (true) or restarts fetching partition p of every input topic. */
 void cw_consumer_pause(cw_consumer_t *consumer, int32_t partition, bool pause);
-/* Why the consumer is not consuming as a member of its group (not joined,
- * rebalancing, left it for not polling within max.poll.interval.ms, ...),
- * into buf; false when it is. */
+/* Why the consumer is not consuming as a member of its group (not joined
+ * yet, rebalancing, dropped by the group: its partitions lost, or
+ * max.poll.interval.ms passed), into buf; false when it is. */
 bool cw_consumer_trouble(const cw_consumer_t *consumer, char *buf, size_t size);
 /* This member's id in the group ("" before it joined), into buf. */
 void cw_consumer_member_id(const cw_consumer_t *consumer, char *buf, size_t size);

@@ -187,6 +187,37 @@ static void drop_connection(cw_store_t *store, const char *why)
     redisAsyncFree(ac);
 }
 
+/* Redis must never evict: a state, a partition's meta or its outbox gone
+ * loses data (the partition is then refused, SPEC section 13). Every
+ * policy but noeviction evicts something, volatile-* ones the states too,
+ * which carry a TTL. */
+static void on_memory_info(redisReply *reply, void *arg)
+{
+    cw_store_t *store = arg;
+    if (reply == NULL)
+        return;
+    if (reply->type != REDIS_REPLY_STRING) {
+        cw_log(LOG_NOTICE,
+               "Redis %s:%d: cannot read INFO memory (%s); make sure its maxmemory-policy is "
+               "noeviction",
+               store->options.host, store->options.port,
+               reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+        return;
+    }
+    const char *line = strstr(reply->str, "maxmemory_policy:");
+    if (line == NULL)
+        return;
+    line += strlen("maxmemory_policy:");
+    size_t len = strcspn(line, "\r\n");
+    if (len == strlen("noeviction") && strncmp(line, "noeviction", len) == 0)
+        return;
+    cw_log(LOG_CRIT,
+           "Redis %s:%d: maxmemory-policy is %.*s: when it fills up it evicts keys, and an "
+           "evicted state, partition meta or outbox loses data; set maxmemory-policy "
+           "noeviction (a full Redis then refuses writes, which the daemon survives)",
+           store->options.host, store->options.port, (int)(len < 32 ? len : 32), line);
+}
+
 static void on_script_loaded(redisReply *reply, void *arg)
 {
     cw_store_t *store = arg;
@@ -201,6 +232,9 @@ static void on_script_loaded(redisReply *reply, void *arg)
         cw_log(LOG_NOTICE, "Redis: SCRIPT LOAD refused (%s); using EVAL",
                reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
     }
+    const char *argv[2] = {"INFO", "memory"};
+    size_t argvlen[2] = {4, 6};
+    send_raw(store, on_memory_info, store, 2, argv, argvlen, false);
     set_ready(store, true);
 }
 
