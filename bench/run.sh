@@ -214,7 +214,7 @@ wait_for 10 "redis-server start" redis-cli -p "$redis_port" ping
 # ---- broker ----
 topics=(cdr billing crm)
 topic_args=()
-for t in "${topics[@]}" churn-alerts cdrwarn-dlq; do topic_args+=(--topic "$t:$partitions"); done
+for t in "${topics[@]}" churn-alerts cdrwarn-dlq churn-outcomes churn-scores; do topic_args+=(--topic "$t:$partitions"); done
 setsid "$bin/tools/cdrwarn-devbroker" --port 0 "${topic_args[@]}" >"$work/broker.out" \
     2>"$work/broker.log" </dev/null &
 broker_pid=$!

@@ -18,6 +18,16 @@ void cw_histogram_observe(cw_histogram_t *histogram, double seconds)
     histogram->sum_s += seconds;
 }
 
+void cw_metrics_churn(cw_metrics_t *metrics, int kind, int caught_level, int lead_weeks)
+{
+    if (kind < 0 || kind >= CW_CHURN__COUNT || caught_level < 0 || caught_level >= CW_LEVEL__COUNT)
+        return;
+    metrics->churns[kind][caught_level]++;
+    if (lead_weeks >= 0)
+        metrics->churn_lead_weeks[lead_weeks > CW_LEAD_WEEKS_MAX ? CW_LEAD_WEEKS_MAX
+                                                                  : lead_weeks]++;
+}
+
 static void family(struct evbuffer *out, const char *name, const char *type, const char *help)
 {
     evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -77,6 +87,28 @@ void cw_metrics_render(const cw_metrics_t *m, struct evbuffer *out,
                             cw_level_name((cw_level_t)l), (unsigned long long)m->alerts[l]);
     scalar(out, "cdrwarn_alerts_delivered_total", "counter",
            "Alerts acknowledged by the Kafka alert topic.", (double)m->alerts_delivered);
+    family(out, "cdrwarn_churns_total", "counter",
+           "Churn outcomes published, by churn kind and the highest level the churner was "
+           "alerted with in the outcome horizon (none: not caught).");
+    for (int k = 0; k < CW_CHURN__COUNT; k++)
+        for (int l = 0; l < CW_LEVEL__COUNT; l++)
+            evbuffer_add_printf(out, "cdrwarn_churns_total{kind=\"%s\",caught=\"%s\"} %llu\n",
+                                cw_churn_kind_name((cw_churn_kind_t)k),
+                                cw_level_name((cw_level_t)l), (unsigned long long)m->churns[k][l]);
+    family(out, "cdrwarn_churn_lead_weeks", "histogram",
+           "Caught churners by weeks between their first alert in the horizon and the churn.");
+    uint64_t caught = 0, weeks_sum = 0;
+    for (int w = 0; w <= CW_LEAD_WEEKS_MAX; w++) {
+        caught += m->churn_lead_weeks[w];
+        weeks_sum += (uint64_t)w * m->churn_lead_weeks[w];
+        evbuffer_add_printf(out, "cdrwarn_churn_lead_weeks_bucket{le=\"%d\"} %llu\n", w,
+                            (unsigned long long)caught);
+    }
+    evbuffer_add_printf(out,
+                        "cdrwarn_churn_lead_weeks_bucket{le=\"+Inf\"} %llu\n"
+                        "cdrwarn_churn_lead_weeks_sum %llu\ncdrwarn_churn_lead_weeks_count %llu\n",
+                        (unsigned long long)caught, (unsigned long long)weeks_sum,
+                        (unsigned long long)caught);
     scalar(out, "cdrwarn_outbox_pending", "gauge",
            "Alerts sent to Kafka and not yet acknowledged.", (double)m->outbox_pending);
 

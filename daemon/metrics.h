@@ -11,6 +11,7 @@
 struct evbuffer;
 
 #define CW_LATENCY_BUCKETS 12
+#define CW_LEAD_WEEKS_MAX 15
 
 typedef struct cw_histogram {
     uint64_t buckets[CW_LATENCY_BUCKETS]; /* cumulative counts are built when rendering */
@@ -25,6 +26,8 @@ typedef struct cw_metrics {
     uint64_t dlq[CW_DLQ__COUNT];           /* by reason */
     uint64_t alerts[CW_LEVEL__COUNT];      /* written to the outbox, by level */
     uint64_t alerts_delivered;             /* acknowledged by Kafka */
+    uint64_t churns[CW_CHURN__COUNT][CW_LEVEL__COUNT]; /* by kind and caught level */
+    uint64_t churn_lead_weeks[CW_LEAD_WEEKS_MAX + 1]; /* caught churns by lead weeks */
     uint64_t batches;
     cw_histogram_t batch_latency;          /* first record taken to Redis commit acknowledged */
     uint64_t redis_roundtrips;
@@ -47,6 +50,9 @@ typedef struct cw_metrics {
 } cw_metrics_t;
 
 void cw_histogram_observe(cw_histogram_t *histogram, double seconds);
+/* A churn outcome published: its kind, the highest level it was caught
+ * with (CW_LEVEL_NONE: not caught) and its lead weeks (-1: not caught). */
+void cw_metrics_churn(cw_metrics_t *metrics, int kind, int caught_level, int lead_weeks);
 
 /* Renders every family with HELP and TYPE lines. `per_partition` adds the
  * families whose labels are only known at run time (consumer lag, stream

@@ -195,7 +195,14 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 static const char *topic_of(const cw_outbox_t *outbox, cw_entry_kind_t kind)
 {
     const cw_config_t *config = outbox->env->config;
-    return kind == CW_ENTRY_ALERT ? config->alert_topic : config->dlq_topic;
+    switch (kind) {
+    case CW_ENTRY_ALERT:
+        return config->alert_topic;
+    case CW_ENTRY_OUTCOME:
+        return config->outcome_topic;
+    default:
+        return config->dlq_topic;
+    }
 }
 
 static void count_error(cw_outbox_t *outbox, cw_entry_kind_t kind, rd_kafka_resp_err_t err)
@@ -371,6 +378,9 @@ void cw_outbox_publish_all(cw_outbox_t *outbox, int32_t partition, const cw_entr
         const cw_entry_t *entry = &entries->items[i];
         if (entry->kind == CW_ENTRY_ALERT)
             outbox->env->metrics->alerts[entry->level]++;
+        else if (entry->kind == CW_ENTRY_OUTCOME)
+            cw_metrics_churn(outbox->env->metrics, entry->churn_kind, entry->level,
+                             entry->lead_weeks);
         cw_outbox_publish(outbox, partition, entry->field, entry->field_len, entry->value,
                           entry->value_len);
     }

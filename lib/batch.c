@@ -6,6 +6,7 @@
 
 #include "alert.h"
 #include "alloc.h"
+#include "outcome.h"
 #include "week.h"
 
 int cw_batch_take(cw_batch_t *batch, const cw_record_t *const *records, size_t count,
@@ -88,6 +89,33 @@ int cw_batch_alert(cw_entries_t *entries, const cw_batch_ctx_t *ctx,
     return rc;
 }
 
+/* SPEC section 10: the churn that set the mark publishes what the warning
+ * system had said about the subscriber before it. */
+static int add_outcome(cw_batch_t *batch, const cw_batch_ctx_t *ctx,
+                       const cw_subset_entry_t *sub, const cw_event_t *event)
+{
+    cw_outcome_input_t input = {
+        .msisdn = sub->msisdn,
+        .sub = &sub->state,
+        .event = event,
+        .rules = &ctx->setup->config->rules,
+        .utc_offset_s = ctx->config->utc_offset_s,
+        .emitted_at_ms = ctx->now_ms,
+    };
+    cw_outcome_t outcome;
+    size_t len;
+    char *json = cw_outcome_json(&input, &len, &outcome);
+    if (json == NULL)
+        return -1;
+    char id[CW_OUTCOME_ID_SIZE];
+    cw_outcome_id(sub->msisdn, outcome.week, event->churn_kind, id);
+    int rc = cw_entries_add_outcome(&batch->entries, id, sub->msisdn, json, len,
+                                    (int)outcome.caught_level, (int)event->churn_kind,
+                                    outcome.lead_weeks);
+    cw_free(json);
+    return rc;
+}
+
 static int seen_add(cw_batch_t *batch, int32_t week, const char *msisdn)
 {
     cw_seen_list_t *seen = NULL;
@@ -134,6 +162,7 @@ static int apply_one(cw_batch_t *batch, cw_batch_item_t *item, const cw_batch_ct
      * which the close of the week after reads too (SPEC section 5 (b)) */
     const cw_week_agg_t *before = cw_sub_find_week(&sub->state, week);
     bool first_event = before == NULL || before->no_event;
+    bool was_churned = cw_sub_churned(&sub->state);
     cw_week_agg_t *agg =
         cw_sub_apply(&sub->state, event, ctx->setup->plan, config->utc_offset_s);
     if (agg == NULL) {
@@ -146,6 +175,8 @@ static int apply_one(cw_batch_t *batch, cw_batch_item_t *item, const cw_batch_ct
     item->fate = CW_FATE_APPLIED;
     sub->dirty = true;
     if (first_event && seen_add(batch, week, sub->msisdn) != 0)
+        return -1;
+    if (!was_churned && cw_sub_churned(&sub->state) && add_outcome(batch, ctx, sub, event) != 0)
         return -1;
     cw_meta_t *meta = &batch->meta;
     if (meta->stream_ms == CW_STREAM_NONE || event->ts_ms > meta->stream_ms)

@@ -14,6 +14,7 @@
 #define DEAD_LETTER_PREFIX "d:"
 /* a dead letter whose value was cut: its header line has two more columns */
 #define CUT_LETTER_PREFIX "t:"
+#define OUTCOME_PREFIX "o:"
 #define HEADER_LINE_MAX 512
 
 void cw_entries_free(cw_entries_t *entries)
@@ -40,8 +41,8 @@ static int append(cw_entries_t *entries, cw_entry_kind_t kind, char *field, size
         entries->items = items;
         entries->cap = cap;
     }
-    entries->items[entries->count++] = (cw_entry_t){kind, field, field_len, value, value_len,
-                                                    level};
+    entries->items[entries->count++] =
+        (cw_entry_t){kind, field, field_len, value, value_len, level, 0, -1};
     return 0;
 fail:
     cw_free(field);
@@ -49,8 +50,8 @@ fail:
     return -1;
 }
 
-int cw_entries_add_alert(cw_entries_t *entries, const char *alert_id, const char *msisdn,
-                         const char *json, size_t json_len, int level)
+/* "<msisdn> <json>": what alerts and outcomes store. */
+static char *keyed_value(const char *msisdn, const char *json, size_t json_len, size_t *len)
 {
     size_t msisdn_len = strlen(msisdn);
     char *value = cw_malloc(msisdn_len + 1 + json_len);
@@ -59,8 +60,33 @@ int cw_entries_add_alert(cw_entries_t *entries, const char *alert_id, const char
         value[msisdn_len] = ' ';
         memcpy(value + msisdn_len + 1, json, json_len);
     }
-    return append(entries, CW_ENTRY_ALERT, cw_strdup(alert_id), strlen(alert_id), value,
-                  msisdn_len + 1 + json_len, level);
+    *len = msisdn_len + 1 + json_len;
+    return value;
+}
+
+int cw_entries_add_alert(cw_entries_t *entries, const char *alert_id, const char *msisdn,
+                         const char *json, size_t json_len, int level)
+{
+    size_t len;
+    char *value = keyed_value(msisdn, json, json_len, &len);
+    return append(entries, CW_ENTRY_ALERT, cw_strdup(alert_id), strlen(alert_id), value, len,
+                  level);
+}
+
+int cw_entries_add_outcome(cw_entries_t *entries, const char *outcome_id, const char *msisdn,
+                           const char *json, size_t json_len, int caught_level,
+                           int churn_kind, int lead_weeks)
+{
+    size_t len, field_len = strlen(OUTCOME_PREFIX) + strlen(outcome_id);
+    char *value = keyed_value(msisdn, json, json_len, &len);
+    char *field = cw_malloc(field_len + 1);
+    if (field != NULL)
+        snprintf(field, field_len + 1, OUTCOME_PREFIX "%s", outcome_id);
+    if (append(entries, CW_ENTRY_OUTCOME, field, field_len, value, len, caught_level) != 0)
+        return -1;
+    entries->items[entries->count - 1].churn_kind = churn_kind;
+    entries->items[entries->count - 1].lead_weeks = lead_weeks;
+    return 0;
 }
 
 /* A dead letter is stored as one header line, then the key and the value:
@@ -185,6 +211,15 @@ int cw_entry_decode(const char *field, size_t field_len, const char *value, size
         return decode_dead_letter(value, value_len, false, message);
     if (field_len >= 2 && memcmp(field, CUT_LETTER_PREFIX, 2) == 0)
         return decode_dead_letter(value, value_len, true, message);
+    if (field_len == 2 + CW_ALERT_ID_SIZE - 1 && memcmp(field, OUTCOME_PREFIX, 2) == 0) {
+        if (decode_keyed(value, value_len, message) != 0)
+            return -1;
+        message->kind = CW_ENTRY_OUTCOME;
+        memcpy(message->text, field + 2, field_len - 2);
+        message->text[field_len - 2] = '\0';
+        add_header(message, "cdrwarn.outcome_id", message->text);
+        return 0;
+    }
     if (field_len != CW_ALERT_ID_SIZE - 1 || decode_keyed(value, value_len, message) != 0)
         return -1;
     message->kind = CW_ENTRY_ALERT;

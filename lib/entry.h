@@ -16,6 +16,7 @@
 typedef enum {
     CW_ENTRY_ALERT = 0,    /* to alert_topic */
     CW_ENTRY_DEAD_LETTER,  /* to dlq_topic */
+    CW_ENTRY_OUTCOME,      /* to outcome_topic */
     CW_ENTRY__COUNT
 } cw_entry_kind_t;
 
@@ -26,7 +27,11 @@ typedef struct cw_entry {
     size_t field_len;
     char *value;
     size_t value_len;
-    int level;             /* alerts: cw_level_t, for the metrics */
+    /* for the metrics: an alert's level; an outcome's caught level, churn
+     * kind and lead weeks (-1 when not caught) */
+    int level;
+    int churn_kind;
+    int lead_weeks;
 } cw_entry_t;
 
 /* A growing list of entries, in the order they were decided. */
@@ -62,6 +67,10 @@ typedef struct cw_dead_letter {
 int cw_entries_add_alert(cw_entries_t *entries, const char *alert_id, const char *msisdn,
                          const char *json, size_t json_len, int level);
 int cw_entries_add_dead_letter(cw_entries_t *entries, const cw_dead_letter_t *letter);
+/* Appends a churn outcome ("o:<outcome_id>": "<msisdn> <json>"). */
+int cw_entries_add_outcome(cw_entries_t *entries, const char *outcome_id, const char *msisdn,
+                           const char *json, size_t json_len, int caught_level,
+                           int churn_kind, int lead_weeks);
 
 #define CW_MESSAGE_MAX_HEADERS 8
 

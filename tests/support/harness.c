@@ -839,7 +839,8 @@ int cw_harness_broker_start(cw_harness_t *h, int partitions)
 {
     static const char *const topics[] = {CW_HARNESS_TOPIC_CDR, CW_HARNESS_TOPIC_BILLING,
                                          CW_HARNESS_TOPIC_CRM, CW_HARNESS_TOPIC_ALERTS,
-                                         CW_HARNESS_TOPIC_DLQ};
+                                         CW_HARNESS_TOPIC_DLQ, CW_HARNESS_TOPIC_OUTCOMES,
+                                         CW_HARNESS_TOPIC_SCORES};
     int in[2], out[2];
     if (pipe2(in, O_CLOEXEC) != 0)
         return set_error(h, "pipe: %s", strerror(errno));

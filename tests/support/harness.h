@@ -43,6 +43,8 @@
 #define CW_HARNESS_TOPIC_CRM "crm"
 #define CW_HARNESS_TOPIC_ALERTS "churn-alerts"
 #define CW_HARNESS_TOPIC_DLQ "cdrwarn-dlq"
+#define CW_HARNESS_TOPIC_OUTCOMES "churn-outcomes"
+#define CW_HARNESS_TOPIC_SCORES "churn-scores"
 #define CW_HARNESS_GROUP "cdrwarn-test"
 
 typedef struct cw_harness cw_harness_t;
