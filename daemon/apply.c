@@ -33,7 +33,7 @@ static void on_end(cw_step_t *step, bool ok, void *arg)
         .claimed_elsewhere = cw_step_claimed_elsewhere(step),
         .records_done = ok ? apply->batch.taken : 0,
         .meta = &apply->batch.meta,
-        .closed_week = CW_WEEK_NONE,
+        .closed = CW_WEEK_NONE,
     };
     apply->done(&result, apply->done_arg);
     cw_batch_free(&apply->batch);
@@ -76,7 +76,8 @@ static void build_ops(apply_t *apply)
     int64_t expire_at = cw_ops_expire_at(config);
     cw_ops_write_states(ops, config->key_prefix, apply->partition, &batch->subs, expire_at);
     for (size_t i = 0; i < batch->seen_count; i++) {
-        cw_key_seen(key, config->key_prefix, apply->partition, batch->seen[i].week);
+        cw_key_seen(key, config->key_prefix, apply->partition, batch->seen[i].period,
+                    batch->seen[i].index);
         cw_ops_append(ops, key, batch->seen[i].text, batch->seen[i].len, expire_at);
     }
     cw_ops_meta_changes(ops, config, &apply->stored, &batch->meta, false);

@@ -11,6 +11,7 @@
 
 #include "env.h"
 #include "meta.h"
+#include "period.h"
 #include "record.h"
 #include "step.h"
 
@@ -21,10 +22,12 @@ typedef struct cw_step_result {
     bool claimed_elsewhere;    /* not ok: another instance claimed the partition */
     size_t records_done;       /* queued records it took care of (a prefix) */
     const cw_meta_t *meta;     /* when ok: the meta as Redis now holds it */
-    /* week close: subscribers evaluated and alerts by this step, and the
-     * week it closed (CW_WEEK_NONE when it did not close one) */
-    size_t evaluated, alerts;
-    int32_t closed_week;
+    /* a close: its period, the subscribers evaluated and the alerts or score
+     * records of this step, and the week or month it closed (CW_WEEK_NONE
+     * when it did not close one) */
+    cw_period_t period;
+    size_t evaluated, published;
+    int32_t closed;
 } cw_step_result_t;
 typedef void (*cw_step_done_fn)(const cw_step_result_t *result, void *arg);
 

@@ -145,6 +145,31 @@ void cw_metrics_render(const cw_metrics_t *m, struct evbuffer *out,
 
     scalar(out, "cdrwarn_week_closes_total", "counter", "Week-close sweeps completed per partition.",
            (double)m->week_closes);
+    scalar(out, "cdrwarn_month_closes_total", "counter",
+           "Month closes (the value-churn model's scoring) completed per partition.",
+           (double)m->month_closes);
+    family(out, "cdrwarn_score_records_total", "counter",
+           "Score records published, by what they say (a record can say both).");
+    evbuffer_add_printf(out,
+                        "cdrwarn_score_records_total{kind=\"potential_churner\"} %llu\n"
+                        "cdrwarn_score_records_total{kind=\"value_churn\"} %llu\n",
+                        (unsigned long long)m->score_records[0],
+                        (unsigned long long)m->score_records[1]);
+    family(out, "cdrwarn_scores", "histogram",
+           "The monthly scores of the subscribers scored at month closes.");
+    uint64_t scored = 0, score_sum = 0;
+    for (int s = 0; s < CW_SCORE_CELLS; s++) {
+        scored += m->scores[s];
+        score_sum += (uint64_t)s * m->scores[s];
+        if (s % 2 == 0 && s < CW_SCORE_CELLS - 1)
+            evbuffer_add_printf(out, "cdrwarn_scores_bucket{le=\"%d\"} %llu\n", s,
+                                (unsigned long long)scored);
+    }
+    evbuffer_add_printf(out,
+                        "cdrwarn_scores_bucket{le=\"+Inf\"} %llu\ncdrwarn_scores_sum %llu\n"
+                        "cdrwarn_scores_count %llu\n",
+                        (unsigned long long)scored, (unsigned long long)score_sum,
+                        (unsigned long long)scored);
     scalar(out, "cdrwarn_produce_errors_total", "counter",
            "Kafka produce attempts that failed (alerts and DLQ records are retried).",
            (double)m->produce_errors);

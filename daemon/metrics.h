@@ -12,6 +12,7 @@ struct evbuffer;
 
 #define CW_LATENCY_BUCKETS 12
 #define CW_LEAD_WEEKS_MAX 15
+#define CW_SCORE_CELLS 32 /* scores 0..30 and "31 or more" */
 
 typedef struct cw_histogram {
     uint64_t buckets[CW_LATENCY_BUCKETS]; /* cumulative counts are built when rendering */
@@ -39,6 +40,9 @@ typedef struct cw_metrics {
     uint64_t partitions_fenced;            /* partitions given up: another instance claimed them */
     int partitions_lost;                   /* partitions refused: their state is gone */
     uint64_t week_closes;
+    uint64_t month_closes;
+    uint64_t score_records[2];             /* [0] potential churners, [1] value churn */
+    uint64_t scores[CW_SCORE_CELLS];       /* subscribers scored at month closes, by score */
     uint64_t produce_errors;
     uint64_t reloads_ok;
     uint64_t reloads_failed;

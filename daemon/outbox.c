@@ -200,6 +200,8 @@ static const char *topic_of(const cw_outbox_t *outbox, cw_entry_kind_t kind)
         return config->alert_topic;
     case CW_ENTRY_OUTCOME:
         return config->outcome_topic;
+    case CW_ENTRY_SCORE:
+        return config->score_topic;
     default:
         return config->dlq_topic;
     }
@@ -381,6 +383,10 @@ void cw_outbox_publish_all(cw_outbox_t *outbox, int32_t partition, const cw_entr
         else if (entry->kind == CW_ENTRY_OUTCOME)
             cw_metrics_churn(outbox->env->metrics, entry->churn_kind, entry->level,
                              entry->lead_weeks);
+        else if (entry->kind == CW_ENTRY_SCORE) {
+            outbox->env->metrics->score_records[0] += entry->level != 0;
+            outbox->env->metrics->score_records[1] += entry->churn_kind != 0;
+        }
         cw_outbox_publish(outbox, partition, entry->field, entry->field_len, entry->value,
                           entry->value_len);
     }

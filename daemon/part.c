@@ -63,8 +63,8 @@ struct cw_part {
     struct event *backoff_timer;
     cw_backoff_t backoff;
     bool backing_off;
-    size_t sweep_evaluated;    /* for the week-close log line */
-    size_t sweep_alerts;
+    size_t close_evaluated[CW_PERIOD__COUNT]; /* for the close's log line */
+    size_t close_published[CW_PERIOD__COUNT];
 };
 
 static void on_backoff_timer(evutil_socket_t fd, short what, void *arg)
@@ -225,14 +225,23 @@ static void step_failed(cw_part_t *part, const char *why)
     retry_after_backoff(part, wait_ms);
 }
 
-static void week_closed(cw_part_t *part, int32_t week)
+static void period_closed(cw_part_t *part, cw_period_t period, int32_t index)
 {
-    char label[CW_WEEK_LABEL_SIZE];
-    cw_week_label(week, label);
-    part->env->metrics->week_closes++;
-    cw_log(LOG_INFO, "partition %d: week %s closed: %zu subscriber(s) evaluated, %zu alert(s)",
-           part->partition, label, part->sweep_evaluated, part->sweep_alerts);
-    part->sweep_evaluated = part->sweep_alerts = 0;
+    char label[CW_PERIOD_LABEL_SIZE];
+    cw_period_label(period, index, label);
+    if (period == CW_PERIOD_WEEK) {
+        part->env->metrics->week_closes++;
+        cw_log(LOG_INFO, "partition %d: week %s closed: %zu subscriber(s) evaluated, %zu alert(s)",
+               part->partition, label, part->close_evaluated[period],
+               part->close_published[period]);
+    } else {
+        part->env->metrics->month_closes++;
+        cw_log(LOG_INFO,
+               "partition %d: month %s closed: %zu subscriber(s) scored, %zu score record(s)",
+               part->partition, label, part->close_evaluated[period],
+               part->close_published[period]);
+    }
+    part->close_evaluated[period] = part->close_published[period] = 0;
 }
 
 static void give_up_fenced(cw_part_t *part);
@@ -252,10 +261,10 @@ static void on_step_done(const cw_step_result_t *result, void *arg)
             if (result->meta->next_offset[t] > part->floor[t])
                 part->floor[t] = result->meta->next_offset[t];
         cw_backoff_reset(&part->backoff);
-        part->sweep_evaluated += result->evaluated;
-        part->sweep_alerts += result->alerts;
-        if (result->closed_week != CW_WEEK_NONE)
-            week_closed(part, result->closed_week);
+        part->close_evaluated[result->period] += result->evaluated;
+        part->close_published[result->period] += result->published;
+        if (result->closed != CW_WEEK_NONE)
+            period_closed(part, result->period, result->closed);
         pop(part, result->records_done);
     }
     step_ended(part);
@@ -458,10 +467,16 @@ void cw_part_kick(cw_part_t *part)
         return; /* the store's ready callback kicks every partition */
     if (!part->loaded) {
         load_begin(part);
-    } else if (cw_sweep_due(env->config, &part->meta)) {
+    } else if (cw_batch_close_due(env->config, &part->meta, CW_PERIOD_WEEK) ||
+               cw_batch_close_due(env->config, &part->meta, CW_PERIOD_MONTH)) {
+        /* weeks before months: both close on the same stream time */
+        cw_period_t period = cw_batch_close_due(env->config, &part->meta, CW_PERIOD_WEEK)
+                                 ? CW_PERIOD_WEEK
+                                 : CW_PERIOD_MONTH;
         if (!env->stopping && take_slot(part, true))
             start_step(part,
-                       cw_sweep_begin(env, part->partition, &part->meta, on_step_done, part),
+                       cw_sweep_begin(env, part->partition, &part->meta, period, on_step_done,
+                                      part),
                        true);
     } else if (part->q_len > 0 && !env->stopping && take_slot(part, false)) {
         size_t n = part->q_len < CW_BATCH_MAX_RECORDS ? part->q_len : CW_BATCH_MAX_RECORDS;
@@ -490,7 +505,8 @@ void cw_part_tick(cw_part_t *part, int64_t wall_ms)
     /* a silent partition takes the wall clock as its stream time, never
      * moving it backwards, so its weeks close on time (SPEC section 5) */
     part->meta.stream_ms = wall_ms;
-    if (cw_sweep_due(env->config, &part->meta))
+    if (cw_batch_close_due(env->config, &part->meta, CW_PERIOD_WEEK) ||
+        cw_batch_close_due(env->config, &part->meta, CW_PERIOD_MONTH))
         cw_part_kick(part);
 }
 

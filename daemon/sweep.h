@@ -1,9 +1,11 @@
-/* The week-close step (SPEC section 5 (b)): reads one chunk of the week's
- * seen lists, loads its subscribers' states, evaluates them (lib/close.c
- * decides) and commits their alerts with the sweep's cursor, so a restart
- * resumes where it stopped; the last step of a week marks it closed and
- * drops the W-1 list. The per-week published state makes a chunk done twice
- * publish nothing twice. */
+/* The close step of a week (SPEC section 5 (b)) or a month (SPEC section
+ * 14): reads one chunk of the period's seen lists, loads its subscribers'
+ * states, evaluates them (lib/close.c decides: a week's alerts, a month's
+ * score records) and commits what they publish with the close's cursor, so
+ * a restart resumes where it stopped; the last step of a close marks the
+ * period closed and drops the list of the one before. A chunk done twice
+ * publishes nothing twice: alerts by the week's published state, score
+ * records by their ids. */
 #ifndef CW_SWEEP_H
 #define CW_SWEEP_H
 
@@ -13,16 +15,13 @@
 #include "apply.h"
 #include "env.h"
 #include "meta.h"
+#include "period.h"
 #include "step.h"
 
-/* Whether the partition has a week to close (or a close under way) at its
- * meta's stream time. */
-bool cw_sweep_due(const cw_config_t *config, const cw_meta_t *meta);
-
-/* Starts the next step of the week close from the partition's `meta`.
- * Returns the step, or NULL when out of memory (`done` is then never
- * called). */
+/* Starts the next step of the period's close from the partition's `meta`.
+ * Returns the step (held: see cw_step_go), or NULL when out of memory
+ * (`done` is then never called). */
 cw_step_t *cw_sweep_begin(const cw_env_t *env, int32_t partition, const cw_meta_t *meta,
-                          cw_step_done_fn done, void *arg);
+                          cw_period_t period, cw_step_done_fn done, void *arg);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "alert.h"
 #include "alloc.h"
+#include "month.h"
 #include "outcome.h"
 #include "week.h"
 
@@ -64,6 +65,24 @@ int32_t cw_batch_oldest_week(const cw_config_t *config, int64_t stream_ms)
     return cw_week_of_ms(stream_ms, config->utc_offset_s) - (int32_t)(config->weeks_kept - 1);
 }
 
+int32_t cw_batch_oldest_month(const cw_config_t *config, int64_t stream_ms)
+{
+    if (stream_ms == CW_STREAM_NONE)
+        return CW_WEEK_NONE;
+    return cw_month_of_ms(stream_ms, config->utc_offset_s) - (CW_MONTHS_KEPT - 1);
+}
+
+bool cw_batch_close_due(const cw_config_t *config, const cw_meta_t *meta, cw_period_t period)
+{
+    const cw_meta_close_t *close = &meta->close[period];
+    if (close->sweep != CW_WEEK_NONE)
+        return true;
+    if (close->closed == CW_WEEK_NONE || meta->stream_ms == CW_STREAM_NONE)
+        return false;
+    return cw_period_last_closed(period, meta->stream_ms, config->late_grace_ms,
+                                 config->utc_offset_s) > close->closed;
+}
+
 int cw_batch_alert(cw_entries_t *entries, const cw_batch_ctx_t *ctx,
                    const cw_subset_entry_t *sub, const cw_eval_t *eval, int64_t event_time_ms)
 {
@@ -116,11 +135,11 @@ static int add_outcome(cw_batch_t *batch, const cw_batch_ctx_t *ctx,
     return rc;
 }
 
-static int seen_add(cw_batch_t *batch, int32_t week, const char *msisdn)
+static int seen_add(cw_batch_t *batch, cw_period_t period, int32_t index, const char *msisdn)
 {
     cw_seen_list_t *seen = NULL;
     for (size_t i = 0; i < batch->seen_count && seen == NULL; i++)
-        if (batch->seen[i].week == week)
+        if (batch->seen[i].period == period && batch->seen[i].index == index)
             seen = &batch->seen[i];
     if (seen == NULL) {
         if (batch->seen_count == batch->seen_cap) {
@@ -132,7 +151,7 @@ static int seen_add(cw_batch_t *batch, int32_t week, const char *msisdn)
             batch->seen_cap = cap;
         }
         seen = &batch->seen[batch->seen_count++];
-        *seen = (cw_seen_list_t){.week = week};
+        *seen = (cw_seen_list_t){.period = period, .index = index};
     }
     size_t len = strlen(msisdn);
     if (seen->len + len + 1 > seen->cap) {
@@ -162,6 +181,9 @@ static int apply_one(cw_batch_t *batch, cw_batch_item_t *item, const cw_batch_ct
      * which the close of the week after reads too (SPEC section 5 (b)) */
     const cw_week_agg_t *before = cw_sub_find_week(&sub->state, week);
     bool first_event = before == NULL || before->no_event;
+    /* likewise the month's list, which the month close reads (SPEC 14) */
+    int32_t month = cw_month_of_ms(event->ts_ms, config->utc_offset_s);
+    bool first_in_month = cw_sub_find_month(&sub->state, month) == NULL;
     bool was_churned = cw_sub_churned(&sub->state);
     cw_week_agg_t *agg =
         cw_sub_apply(&sub->state, event, ctx->setup->plan, config->utc_offset_s);
@@ -174,17 +196,23 @@ static int apply_one(cw_batch_t *batch, cw_batch_item_t *item, const cw_batch_ct
     }
     item->fate = CW_FATE_APPLIED;
     sub->dirty = true;
-    if (first_event && seen_add(batch, week, sub->msisdn) != 0)
+    if (first_event && seen_add(batch, CW_PERIOD_WEEK, week, sub->msisdn) != 0)
+        return -1;
+    if (first_in_month && cw_sub_find_month(&sub->state, month) != NULL &&
+        seen_add(batch, CW_PERIOD_MONTH, month, sub->msisdn) != 0)
         return -1;
     if (!was_churned && cw_sub_churned(&sub->state) && add_outcome(batch, ctx, sub, event) != 0)
         return -1;
     cw_meta_t *meta = &batch->meta;
     if (meta->stream_ms == CW_STREAM_NONE || event->ts_ms > meta->stream_ms)
         meta->stream_ms = event->ts_ms;
+    for (int p = 0; p < CW_PERIOD__COUNT; p++)
+        if (meta->close[p].closed == CW_WEEK_NONE) /* the first event: no history to close */
+            meta->close[p].closed = cw_period_last_closed(p, meta->stream_ms,
+                                                          config->late_grace_ms,
+                                                          config->utc_offset_s);
     int32_t last_closed =
         cw_week_last_closed(meta->stream_ms, config->late_grace_ms, config->utc_offset_s);
-    if (meta->closed_week == CW_WEEK_NONE) /* the partition's first event: no history to close */
-        meta->closed_week = last_closed;
     if (week <= last_closed)
         return 0; /* events for a closed week still count, but are not evaluated */
     cw_eval_t eval;
@@ -251,11 +279,11 @@ int cw_batch_apply(cw_batch_t *batch, const cw_batch_ctx_t *ctx, const cw_meta_t
                 return -1;
             continue;
         }
-        if (next->closed_week != CW_WEEK_NONE &&
-            cw_week_last_closed(next->stream_ms, config->late_grace_ms, config->utc_offset_s) >
-                next->closed_week)
-            break; /* a week closes here: sweep before the next record */
+        if (cw_batch_close_due(config, next, CW_PERIOD_WEEK) ||
+            cw_batch_close_due(config, next, CW_PERIOD_MONTH))
+            break; /* a week or a month closes here: its close before the next record */
     }
-    cw_subset_drop_before(&batch->subs, cw_batch_oldest_week(config, next->stream_ms));
+    cw_subset_drop_before(&batch->subs, cw_batch_oldest_week(config, next->stream_ms),
+                          cw_batch_oldest_month(config, next->stream_ms));
     return 0;
 }

@@ -18,6 +18,7 @@
 #include "entry.h"
 #include "event.h"
 #include "meta.h"
+#include "period.h"
 #include "record.h"
 #include "rules.h"
 #include "setup.h"
@@ -49,9 +50,11 @@ typedef struct cw_batch_item {
     cw_fate_t fate;
 } cw_batch_item_t;
 
-/* The subscribers with a first event in a week: "<msisdn>\n" lines. */
+/* The subscribers with a first event in a week or a month: "<msisdn>\n"
+ * lines, the list the period's close reads. */
 typedef struct cw_seen_list {
-    int32_t week;
+    cw_period_t period;
+    int32_t index;
     char *text;                  /* owned */
     size_t len, cap;
 } cw_seen_list_t;
@@ -81,10 +84,14 @@ int cw_batch_apply(cw_batch_t *batch, const cw_batch_ctx_t *ctx, const cw_meta_t
 
 void cw_batch_free(cw_batch_t *batch);
 
-/* The oldest week a subscriber keeps at the stream time (CW_WEEK_NONE: no
- * stream time yet): older weeks are dropped from states before they are
- * written. */
+/* The oldest week and month a subscriber keeps at the stream time
+ * (CW_WEEK_NONE: no stream time yet): older ones are dropped from states
+ * before they are written. */
 int32_t cw_batch_oldest_week(const cw_config_t *config, int64_t stream_ms);
+int32_t cw_batch_oldest_month(const cw_config_t *config, int64_t stream_ms);
+/* Whether a period closes at the meta's stream time (a close under way or
+ * one due): the step stops, the close goes first. */
+bool cw_batch_close_due(const cw_config_t *config, const cw_meta_t *meta, cw_period_t period);
 
 /* Adds the alert of an evaluation to be published. Returns 0 or -1. */
 int cw_batch_alert(cw_entries_t *entries, const cw_batch_ctx_t *ctx,

@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#include "alloc.h"
+
+#include "scorerec.h"
 #include "week.h"
 
 long cw_close_take(cw_subset_t *subs, const char *text, size_t len)
@@ -60,6 +63,44 @@ int cw_close_evaluate(cw_subset_t *subs, int list, int32_t week, int64_t stream_
             return -1;
         (*alerts)++;
     }
-    cw_subset_drop_before(subs, cw_batch_oldest_week(ctx->config, stream_ms));
+    cw_subset_drop_before(subs, cw_batch_oldest_week(ctx->config, stream_ms),
+                          cw_batch_oldest_month(ctx->config, stream_ms));
+    return 0;
+}
+
+int cw_close_score_month(cw_subset_t *subs, int list, int32_t month, const cw_batch_ctx_t *ctx,
+                         cw_entries_t *entries, size_t *scored, size_t *records,
+                         uint64_t *score_counts, size_t score_cells)
+{
+    const cw_config_t *rules = ctx->setup->config;
+    for (size_t i = 0; i < subs->count; i++) {
+        const cw_subset_entry_t *sub = &subs->subs[i];
+        /* a subscriber with an event in M is on M's list: scored there */
+        if (list == 1 && cw_sub_find_month(&sub->state, month) != NULL)
+            continue;
+        cw_score_t score;
+        cw_score_evaluate(&rules->score, &rules->rules, &sub->state, month, &score);
+        if (!score.eligible)
+            continue;
+        (*scored)++;
+        if (score_counts != NULL && score_cells > 0)
+            score_counts[score.score < (int64_t)score_cells ? (size_t)score.score
+                                                             : score_cells - 1]++;
+        if (!cw_score_should_publish(&score))
+            continue;
+        cw_scorerec_input_t input = {sub->msisdn, &score, ctx->now_ms, rules->rules_version};
+        size_t len;
+        char *json = cw_scorerec_json(&input, &len);
+        if (json == NULL)
+            return -1;
+        char id[CW_SCORE_ID_SIZE];
+        cw_scorerec_id(sub->msisdn, month, id);
+        int rc = cw_entries_add_score(entries, id, sub->msisdn, json, len,
+                                      score.potential_churner, score.value_churn);
+        cw_free(json);
+        if (rc != 0)
+            return -1;
+        (*records)++;
+    }
     return 0;
 }

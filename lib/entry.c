@@ -15,6 +15,7 @@
 /* a dead letter whose value was cut: its header line has two more columns */
 #define CUT_LETTER_PREFIX "t:"
 #define OUTCOME_PREFIX "o:"
+#define SCORE_PREFIX "s:"
 #define HEADER_LINE_MAX 512
 
 void cw_entries_free(cw_entries_t *entries)
@@ -73,16 +74,36 @@ int cw_entries_add_alert(cw_entries_t *entries, const char *alert_id, const char
                   level);
 }
 
+/* An entry keyed by msisdn under "<prefix><id>". */
+static int add_keyed(cw_entries_t *entries, cw_entry_kind_t kind, const char *prefix,
+                     const char *id, const char *msisdn, const char *json, size_t json_len,
+                     int level)
+{
+    size_t len, field_len = strlen(prefix) + strlen(id);
+    char *value = keyed_value(msisdn, json, json_len, &len);
+    char *field = cw_malloc(field_len + 1);
+    if (field != NULL)
+        snprintf(field, field_len + 1, "%s%s", prefix, id);
+    return append(entries, kind, field, field_len, value, len, level);
+}
+
+int cw_entries_add_score(cw_entries_t *entries, const char *score_id, const char *msisdn,
+                         const char *json, size_t json_len, bool potential_churner,
+                         bool value_churn)
+{
+    if (add_keyed(entries, CW_ENTRY_SCORE, SCORE_PREFIX, score_id, msisdn, json, json_len,
+                  potential_churner) != 0)
+        return -1;
+    entries->items[entries->count - 1].churn_kind = value_churn;
+    return 0;
+}
+
 int cw_entries_add_outcome(cw_entries_t *entries, const char *outcome_id, const char *msisdn,
                            const char *json, size_t json_len, int caught_level,
                            int churn_kind, int lead_weeks)
 {
-    size_t len, field_len = strlen(OUTCOME_PREFIX) + strlen(outcome_id);
-    char *value = keyed_value(msisdn, json, json_len, &len);
-    char *field = cw_malloc(field_len + 1);
-    if (field != NULL)
-        snprintf(field, field_len + 1, OUTCOME_PREFIX "%s", outcome_id);
-    if (append(entries, CW_ENTRY_OUTCOME, field, field_len, value, len, caught_level) != 0)
+    if (add_keyed(entries, CW_ENTRY_OUTCOME, OUTCOME_PREFIX, outcome_id, msisdn, json, json_len,
+                  caught_level) != 0)
         return -1;
     entries->items[entries->count - 1].churn_kind = churn_kind;
     entries->items[entries->count - 1].lead_weeks = lead_weeks;
@@ -211,13 +232,14 @@ int cw_entry_decode(const char *field, size_t field_len, const char *value, size
         return decode_dead_letter(value, value_len, false, message);
     if (field_len >= 2 && memcmp(field, CUT_LETTER_PREFIX, 2) == 0)
         return decode_dead_letter(value, value_len, true, message);
-    if (field_len == 2 + CW_ALERT_ID_SIZE - 1 && memcmp(field, OUTCOME_PREFIX, 2) == 0) {
+    bool outcome = field_len >= 2 && memcmp(field, OUTCOME_PREFIX, 2) == 0;
+    if (field_len == 2 + CW_ALERT_ID_SIZE - 1 && (outcome || memcmp(field, SCORE_PREFIX, 2) == 0)) {
         if (decode_keyed(value, value_len, message) != 0)
             return -1;
-        message->kind = CW_ENTRY_OUTCOME;
+        message->kind = outcome ? CW_ENTRY_OUTCOME : CW_ENTRY_SCORE;
         memcpy(message->text, field + 2, field_len - 2);
         message->text[field_len - 2] = '\0';
-        add_header(message, "cdrwarn.outcome_id", message->text);
+        add_header(message, outcome ? "cdrwarn.outcome_id" : "cdrwarn.score_id", message->text);
         return 0;
     }
     if (field_len != CW_ALERT_ID_SIZE - 1 || decode_keyed(value, value_len, message) != 0)

@@ -17,6 +17,7 @@ typedef enum {
     CW_ENTRY_ALERT = 0,    /* to alert_topic */
     CW_ENTRY_DEAD_LETTER,  /* to dlq_topic */
     CW_ENTRY_OUTCOME,      /* to outcome_topic */
+    CW_ENTRY_SCORE,        /* to score_topic */
     CW_ENTRY__COUNT
 } cw_entry_kind_t;
 
@@ -67,6 +68,11 @@ typedef struct cw_dead_letter {
 int cw_entries_add_alert(cw_entries_t *entries, const char *alert_id, const char *msisdn,
                          const char *json, size_t json_len, int level);
 int cw_entries_add_dead_letter(cw_entries_t *entries, const cw_dead_letter_t *letter);
+/* Appends a score record ("s:<score_id>": "<msisdn> <json>"); for the
+ * metrics, level 1 when a potential churner, churn_kind 1 when value churn. */
+int cw_entries_add_score(cw_entries_t *entries, const char *score_id, const char *msisdn,
+                         const char *json, size_t json_len, bool potential_churner,
+                         bool value_churn);
 /* Appends a churn outcome ("o:<outcome_id>": "<msisdn> <json>"). */
 int cw_entries_add_outcome(cw_entries_t *entries, const char *outcome_id, const char *msisdn,
                            const char *json, size_t json_len, int caught_level,

@@ -4,7 +4,6 @@
 
 #include <string.h>
 
-#include "week.h"
 
 /* Appends src to out at *len, never past CW_KEY_SIZE - 1. */
 static void put(char *out, size_t *len, const char *src, size_t n)
@@ -66,9 +65,10 @@ size_t cw_key_pattern(char *out, const char *prefix, const char *kind)
     return finish(out, len, kind, NULL);
 }
 
-size_t cw_key_seen(char *out, const char *prefix, int32_t partition, int32_t week)
+size_t cw_key_seen(char *out, const char *prefix, int32_t partition, cw_period_t period,
+                   int32_t index)
 {
-    char label[CW_WEEK_LABEL_SIZE];
-    cw_week_label(week, label);
+    char label[CW_PERIOD_LABEL_SIZE];
+    cw_period_label(period, index, label);
     return finish(out, tagged(out, prefix, partition), "seen:", label);
 }

@@ -13,13 +13,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "period.h"
+
 #define CW_KEY_SIZE 160
 
 /* Each writes a NUL-terminated key into out[CW_KEY_SIZE]; returns its length. */
 size_t cw_key_meta(char *out, const char *prefix, int32_t partition);
 size_t cw_key_outbox(char *out, const char *prefix, int32_t partition);
 size_t cw_key_sub(char *out, const char *prefix, int32_t partition, const char *msisdn);
-size_t cw_key_seen(char *out, const char *prefix, int32_t partition, int32_t week);
+/* A week's or a month's seen list: "seen:2026-W47", "seen:2026-11". */
+size_t cw_key_seen(char *out, const char *prefix, int32_t partition, cw_period_t period,
+                   int32_t index);
 /* A KEYS/SCAN pattern for one kind of key of every partition:
  * "<prefix>{p*}:<kind>" ("s:*", "meta", "seen:*"). */
 size_t cw_key_pattern(char *out, const char *prefix, const char *kind);

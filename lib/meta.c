@@ -5,14 +5,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "week.h"
 
 #define F_STREAM "st"
-#define F_CLOSED "cw"
-#define F_SWEEP_WEEK "sw"
-#define F_SWEEP_LIST "sl"
-#define F_SWEEP_OFFSET "so"
 #define F_OFFSET_PREFIX "o:"
+
+/* The fields of each period's closes: weeks kept the names they always had. */
+static const struct {
+    const char *closed, *sweep, *list, *offset;
+} close_fields[CW_PERIOD__COUNT] = {
+    [CW_PERIOD_WEEK] = {"cw", "sw", "sl", "so"},
+    [CW_PERIOD_MONTH] = {"cm", "msw", "msl", "mso"},
+};
 
 /* Week indexes of years 1900..9999: anything else was not written by us. */
 #define WEEK_MIN (-3653)
@@ -25,10 +28,8 @@ void cw_meta_reset(cw_meta_t *meta)
     for (int i = 0; i < CW_MAX_INPUT_TOPICS; i++)
         meta->next_offset[i] = -1;
     meta->stream_ms = CW_STREAM_NONE;
-    meta->closed_week = CW_WEEK_NONE;
-    meta->sweep_week = CW_WEEK_NONE;
-    meta->sweep_list = 0;
-    meta->sweep_offset = 0;
+    for (int p = 0; p < CW_PERIOD__COUNT; p++)
+        meta->close[p] = (cw_meta_close_t){CW_WEEK_NONE, CW_WEEK_NONE, 0, 0};
     meta->partition_count = 0;
 }
 
@@ -69,6 +70,38 @@ static int number(const char *value, size_t len, long long min, long long max, l
     return 0;
 }
 
+/* A field of a period's closes: 0, 1 when it is none of them, -1 when its
+ * value is out of range. */
+static int read_close(cw_meta_t *meta, const char *field, size_t field_len, const char *value,
+                      size_t value_len)
+{
+    long long n;
+    for (int p = 0; p < CW_PERIOD__COUNT; p++) {
+        cw_meta_close_t *close = &meta->close[p];
+        if (is(field, field_len, close_fields[p].closed) ||
+            is(field, field_len, close_fields[p].sweep)) {
+            if (number(value, value_len, WEEK_MIN, WEEK_MAX, &n) != 0)
+                return -1;
+            *(is(field, field_len, close_fields[p].closed) ? &close->closed : &close->sweep) =
+                (int32_t)n;
+            return 0;
+        }
+        if (is(field, field_len, close_fields[p].list)) {
+            if (number(value, value_len, 0, 1, &n) != 0)
+                return -1;
+            close->list = (int)n;
+            return 0;
+        }
+        if (is(field, field_len, close_fields[p].offset)) {
+            if (number(value, value_len, 0, INT64_MAX, &n) != 0)
+                return -1;
+            close->offset = n;
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int cw_meta_read_field(cw_meta_t *meta, const cw_meta_topics_t *topics, const char *field,
                        size_t field_len, const char *value, size_t value_len, char *err,
                        size_t err_size)
@@ -86,22 +119,13 @@ int cw_meta_read_field(cw_meta_t *meta, const cw_meta_topics_t *topics, const ch
     } else if (is(field, field_len, F_STREAM)) {
         if ((rc = number(value, value_len, 0, CW_MAX_TS_MS, &n)) == 0)
             meta->stream_ms = n;
-    } else if (is(field, field_len, F_CLOSED)) {
-        if ((rc = number(value, value_len, WEEK_MIN, WEEK_MAX, &n)) == 0)
-            meta->closed_week = (int32_t)n;
-    } else if (is(field, field_len, F_SWEEP_WEEK)) {
-        if ((rc = number(value, value_len, WEEK_MIN, WEEK_MAX, &n)) == 0)
-            meta->sweep_week = (int32_t)n;
-    } else if (is(field, field_len, F_SWEEP_LIST)) {
-        if ((rc = number(value, value_len, 0, 1, &n)) == 0)
-            meta->sweep_list = (int)n;
-    } else if (is(field, field_len, F_SWEEP_OFFSET)) {
-        if ((rc = number(value, value_len, 0, INT64_MAX, &n)) == 0)
-            meta->sweep_offset = n;
+    } else if ((rc = read_close(meta, field, field_len, value, value_len)) != 1) {
+        /* a period's close */
     } else if (is(field, field_len, CW_META_PARTITION_COUNT)) {
         if ((rc = number(value, value_len, 1, 1000000, &n)) == 0)
             meta->partition_count = (int32_t)n;
     } else if (field_len > 2 && memcmp(field, F_OFFSET_PREFIX, 2) == 0) {
+        rc = 0;
         for (size_t t = 0; t < topics->count; t++) {
             if (!is(field + 2, field_len - 2, topics->names[t]))
                 continue;
@@ -131,6 +155,27 @@ bool cw_meta_written(const cw_meta_t *meta, size_t topic_count)
     return false;
 }
 
+static void close_diff(const cw_meta_close_t *stored, const cw_meta_close_t *next, int p,
+                       cw_meta_set_fn set, cw_meta_del_fn del, void *arg)
+{
+    if (next->closed != stored->closed)
+        set(close_fields[p].closed, next->closed, arg);
+    if (next->sweep == CW_WEEK_NONE) {
+        if (stored->sweep != CW_WEEK_NONE) {
+            del(close_fields[p].sweep, arg);
+            del(close_fields[p].list, arg);
+            del(close_fields[p].offset, arg);
+        }
+        return;
+    }
+    if (next->sweep != stored->sweep)
+        set(close_fields[p].sweep, next->sweep, arg);
+    if (next->list != stored->list || next->sweep != stored->sweep)
+        set(close_fields[p].list, next->list, arg);
+    if (next->offset != stored->offset || next->sweep != stored->sweep)
+        set(close_fields[p].offset, next->offset, arg);
+}
+
 void cw_meta_diff(const cw_meta_t *stored, const cw_meta_t *next, const cw_meta_topics_t *topics,
                   bool always_stream, cw_meta_set_fn set, cw_meta_del_fn del, void *arg)
 {
@@ -143,20 +188,6 @@ void cw_meta_diff(const cw_meta_t *stored, const cw_meta_t *next, const cw_meta_
     }
     if (always_stream || next->stream_ms != stored->stream_ms)
         set(F_STREAM, next->stream_ms, arg);
-    if (next->closed_week != stored->closed_week)
-        set(F_CLOSED, next->closed_week, arg);
-    if (next->sweep_week == CW_WEEK_NONE) {
-        if (stored->sweep_week != CW_WEEK_NONE) {
-            del(F_SWEEP_WEEK, arg);
-            del(F_SWEEP_LIST, arg);
-            del(F_SWEEP_OFFSET, arg);
-        }
-        return;
-    }
-    if (next->sweep_week != stored->sweep_week)
-        set(F_SWEEP_WEEK, next->sweep_week, arg);
-    if (next->sweep_list != stored->sweep_list || next->sweep_week != stored->sweep_week)
-        set(F_SWEEP_LIST, next->sweep_list, arg);
-    if (next->sweep_offset != stored->sweep_offset || next->sweep_week != stored->sweep_week)
-        set(F_SWEEP_OFFSET, next->sweep_offset, arg);
+    for (int p = 0; p < CW_PERIOD__COUNT; p++)
+        close_diff(&stored->close[p], &next->close[p], p, set, del, arg);
 }

@@ -11,22 +11,28 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "period.h"
 
 #define CW_META_SEQ_SIZE 24
 #define CW_META_OWNER_SIZE 128                /* "<member id>/<16 hex digits>" */
 #define CW_META_FIELD_SIZE 300      /* "o:" + a topic name */
 #define CW_STREAM_NONE INT64_MIN
-#define CW_WEEK_NONE INT32_MIN
+#define CW_WEEK_NONE INT32_MIN   /* no period: a week's or a month's index */
+
+/* Where the closes of one period stand. */
+typedef struct cw_meta_close {
+    int32_t closed;                          /* the last one closed; CW_WEEK_NONE: no event yet */
+    int32_t sweep;                           /* the one being closed; CW_WEEK_NONE: none */
+    int list;                                /* 0: its own seen list, 1: the one before's */
+    int64_t offset;                          /* bytes of that list done */
+} cw_meta_close_t;
 
 typedef struct cw_meta {
     char seq[CW_META_SEQ_SIZE];              /* fence; "" before the first commit */
     char owner[CW_META_OWNER_SIZE];          /* the instance that claimed it last; "": none */
     int64_t next_offset[CW_MAX_INPUT_TOPICS]; /* -1: nothing applied yet */
     int64_t stream_ms;                       /* CW_STREAM_NONE: no event yet */
-    int32_t closed_week;                     /* CW_WEEK_NONE: no event yet */
-    int32_t sweep_week;                      /* CW_WEEK_NONE: no sweep under way */
-    int sweep_list;                          /* 0: seen list of W, 1: of W-1 */
-    int64_t sweep_offset;                    /* bytes of that list done */
+    cw_meta_close_t close[CW_PERIOD__COUNT]; /* weeks, months */
     int32_t partition_count;                 /* of the input topics when the state was
                                                 first written; 0: unknown */
 } cw_meta_t;

@@ -54,11 +54,14 @@ int cw_subset_load(cw_subset_t *set, size_t i, const uint8_t *bytes, size_t len)
     return cw_sub_decode(&set->subs[i].state, bytes, len);
 }
 
-void cw_subset_drop_before(cw_subset_t *set, int32_t oldest_week)
+void cw_subset_drop_before(cw_subset_t *set, int32_t oldest_week, int32_t oldest_month)
 {
     if (oldest_week == CW_WEEK_NONE)
         return;
-    for (size_t i = 0; i < set->count; i++)
-        if (set->subs[i].dirty)
-            cw_sub_drop_before(&set->subs[i].state, oldest_week);
+    for (size_t i = 0; i < set->count; i++) {
+        if (!set->subs[i].dirty)
+            continue;
+        cw_sub_drop_before(&set->subs[i].state, oldest_week);
+        cw_sub_drop_months_before(&set->subs[i].state, oldest_month);
+    }
 }

@@ -37,8 +37,8 @@ int cw_subset_add(cw_subset_t *set, const char *msisdn);
  * Returns 0, or -1 when the bytes are not a valid state (it is then fresh). */
 int cw_subset_load(cw_subset_t *set, size_t i, const uint8_t *bytes, size_t len);
 
-/* Drops, from every changed state, the weeks older than oldest_week
+/* Drops, from every changed state, the weeks and months older than these
  * (CW_WEEK_NONE: none dropped), before the states are written. */
-void cw_subset_drop_before(cw_subset_t *set, int32_t oldest_week);
+void cw_subset_drop_before(cw_subset_t *set, int32_t oldest_week, int32_t oldest_month);
 
 #endif

@@ -733,8 +733,8 @@ START_TEST(a_late_event_after_the_week_closed_counts_but_alerts_nothing)
         "%s: the late complaint must be in week %s's aggregate", LATE_AFTER_CLOSE, label);
     cw_meta_t meta;
     CW_HARNESS_OK(h, cw_harness_meta(h, 0, &meta, &found));
-    CW_HARNESS_ASSERT(h, found && meta.closed_week == week,
-                      "partition 0: closed week %d, expected %d", (int)meta.closed_week,
+    CW_HARNESS_ASSERT(h, found && meta.close[CW_PERIOD_WEEK].closed == week,
+                      "partition 0: closed week %d, expected %d", (int)meta.close[CW_PERIOD_WEEK].closed,
                       (int)week);
 }
 END_TEST

@@ -96,10 +96,10 @@ START_TEST(a_silent_partition_closes_its_weeks_by_the_wall_clock)
     bool found;
     CW_HARNESS_OK(h, cw_harness_meta(h, 0, &meta, &found));
     CW_HARNESS_ASSERT(
-        h, found && meta.closed_week == week - 1,
+        h, found && meta.close[CW_PERIOD_WEEK].closed == week - 1,
         "closed week %d right after the records, expected %d (idle_close has "
         "not passed yet)",
-        (int)meta.closed_week, (int)week - 1);
+        (int)meta.close[CW_PERIOD_WEEK].closed, (int)week - 1);
 
     CW_HARNESS_OK(h, cw_harness_wait_closed(h, last, 30000));
     int64_t closed_at = cw_harness_now_ms();

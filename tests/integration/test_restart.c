@@ -462,8 +462,8 @@ START_TEST(sigkill_in_the_middle_of_a_week_close_resumes_it_exactly_once)
     for (int64_t deadline = cw_harness_now_ms() + WAIT_MS;
          !sweeping && !closed && cw_harness_now_ms() < deadline;) {
         CW_HARNESS_OK(h, cw_harness_meta(h, 0, &meta, &found));
-        sweeping = meta.sweep_week != CW_WEEK_NONE;
-        closed = meta.closed_week == week; /* the whole close fitted between two polls */
+        sweeping = meta.close[CW_PERIOD_WEEK].sweep != CW_WEEK_NONE;
+        closed = meta.close[CW_PERIOD_WEEK].closed == week; /* the whole close fitted between two polls */
     }
     CW_HARNESS_ASSERT(h, sweeping || closed,
                       "the close of week %d did not begin within %d ms", (int)week,
@@ -471,10 +471,10 @@ START_TEST(sigkill_in_the_middle_of_a_week_close_resumes_it_exactly_once)
     CW_HARNESS_OK(h, cw_harness_daemon_kill(h));
     /* what the restart must finish: Redis as the dead daemon left it */
     CW_HARNESS_OK(h, cw_harness_meta(h, 0, &meta, &found));
-    sweeping = meta.sweep_week != CW_WEEK_NONE;
+    sweeping = meta.close[CW_PERIOD_WEEK].sweep != CW_WEEK_NONE;
     if (sweeping)
         cw_harness_log(h, "killed with the sweep of week %d at byte %lld of its list",
-                       (int)meta.sweep_week, (long long)meta.sweep_offset);
+                       (int)meta.close[CW_PERIOD_WEEK].sweep, (long long)meta.close[CW_PERIOD_WEEK].offset);
     else
         cw_harness_log(h, "the close ended before the kill: only the restart is checked");
 

@@ -573,13 +573,13 @@ static int collect_redis(cw_harness_t *h, cw_fault_result_t *result)
             return harness_fail(h, "a partition's meta");
         {
             char line[128], closed[24] = "-", stream[24] = "-";
-            if (meta.closed_week != CW_WEEK_NONE)
-                snprintf(closed, sizeof closed, "%d", (int)meta.closed_week);
+            if (meta.close[CW_PERIOD_WEEK].closed != CW_WEEK_NONE)
+                snprintf(closed, sizeof closed, "%d", (int)meta.close[CW_PERIOD_WEEK].closed);
             if (meta.stream_ms != CW_STREAM_NONE)
                 snprintf(stream, sizeof stream, "%lld", (long long)meta.stream_ms);
             snprintf(line, sizeof line, "p%d cw=%s st=%s", p, closed, stream);
             rc = cw_fault_lines_add(&result->meta, line);
-            if (meta.sweep_week != CW_WEEK_NONE)
+            if (meta.close[CW_PERIOD_WEEK].sweep != CW_WEEK_NONE)
                 problem(result, "partition %d: a week-close sweep is still under way", p);
         }
         char outbox_key[CW_KEY_SIZE];

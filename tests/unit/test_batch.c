@@ -104,7 +104,7 @@ static void run(void)
 static const char *seen_of(int32_t week)
 {
     for (size_t i = 0; i < batch.seen_count; i++)
-        if (batch.seen[i].week == week) {
+        if (batch.seen[i].period == CW_PERIOD_WEEK && batch.seen[i].index == week) {
             static char text[4096];
             snprintf(text, sizeof text, "%.*s", (int)batch.seen[i].len, batch.seen[i].text);
             return text;
@@ -118,7 +118,7 @@ START_TEST(records_below_the_stored_offset_are_replays_and_change_nothing)
 {
     meta.next_offset[0] = 10;
     meta.stream_ms = W47_START_MS;
-    meta.closed_week = w47 - 1;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
     add_complaint(0, 8, SUB, W47_START_MS + HOUR_MS);
     add_complaint(0, 9, SUB, W47_START_MS + HOUR_MS);
     add_complaint(0, 10, SUB, W47_START_MS + 2 * HOUR_MS);
@@ -143,7 +143,7 @@ END_TEST
 START_TEST(bad_records_become_dead_letters_with_their_source_and_move_the_offset)
 {
     meta.stream_ms = W47_START_MS;
-    meta.closed_week = w47 - 1;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
     add_record(0, 5, "{not json");
     add_complaint(0, 6, SUB, NOW_MS + 11 * 60 * 1000);     /* beyond max_future */
     add_complaint(0, 7, SUB, W47_START_MS - 4 * 7 * DAY_MS); /* older than weeks kept */
@@ -178,7 +178,7 @@ END_TEST
 START_TEST(a_value_cut_short_is_too_large_with_its_length_and_digest)
 {
     meta.stream_ms = W47_START_MS;
-    meta.closed_week = w47 - 1;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
     /* as the consumer holds a 1 MB value: its first 64 KiB and its digest */
     cw_record_t *record =
         cw_malloc(sizeof *record + cw_record_data_size(0, 1048576));
@@ -211,7 +211,7 @@ START_TEST(a_fresh_partition_takes_the_weeks_before_its_first_event_as_closed)
     /* Wednesday of W49: W48 ended on Monday 00:00, more than 6 h ago */
     add_complaint(0, 0, SUB, NOW_MS - HOUR_MS);
     run();
-    ck_assert_int_eq(batch.meta.closed_week, w47 + 1);
+    ck_assert_int_eq(batch.meta.close[CW_PERIOD_WEEK].closed, w47 + 1);
     ck_assert_int_eq(batch.meta.stream_ms, NOW_MS - HOUR_MS);
     /* within the first 6 h of a week, the week before is not closed yet */
     cw_batch_free(&batch);
@@ -221,14 +221,14 @@ START_TEST(a_fresh_partition_takes_the_weeks_before_its_first_event_as_closed)
     records[0] = records[1];
     record_count = 1;
     run();
-    ck_assert_int_eq(batch.meta.closed_week, w47 - 1);
+    ck_assert_int_eq(batch.meta.close[CW_PERIOD_WEEK].closed, w47 - 1);
 }
 END_TEST
 
 START_TEST(a_step_stops_right_after_the_record_that_closes_a_week)
 {
     meta.stream_ms = W47_START_MS + 6 * DAY_MS;
-    meta.closed_week = w47 - 1;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
     add_complaint(0, 0, SUB, W47_START_MS + 6 * DAY_MS + HOUR_MS);
     /* Monday of W48, 7 h in: end(W47) + late_grace has passed */
     add_complaint(0, 1, "13800138001", W47_START_MS + 7 * DAY_MS + 7 * HOUR_MS);
@@ -237,7 +237,7 @@ START_TEST(a_step_stops_right_after_the_record_that_closes_a_week)
     ck_assert_uint_eq(batch.taken, 2);
     ck_assert_int_eq(batch.items[2].fate, CW_FATE_UNDECIDED);
     ck_assert_int_eq(batch.meta.next_offset[0], 2);
-    ck_assert_int_eq(batch.meta.closed_week, w47 - 1); /* the week close sets it */
+    ck_assert_int_eq(batch.meta.close[CW_PERIOD_WEEK].closed, w47 - 1); /* the week close sets it */
     ck_assert_int_eq(cw_week_last_closed(batch.meta.stream_ms, 6 * HOUR_MS, OFFSET), w47);
 }
 END_TEST
@@ -245,7 +245,7 @@ END_TEST
 START_TEST(a_late_event_for_a_closed_week_counts_and_joins_its_list_but_is_not_evaluated)
 {
     meta.stream_ms = W47_START_MS + 8 * DAY_MS;
-    meta.closed_week = w47;
+    meta.close[CW_PERIOD_WEEK].closed = w47;
     /* the close of W47 alerted this silent subscriber: a week record with the
      * no-event mark */
     add_profile(0, 0, SUB, W47_START_MS + 8 * DAY_MS);
@@ -272,7 +272,7 @@ END_TEST
 START_TEST(two_complaints_of_a_watched_subscriber_give_one_red_alert)
 {
     meta.stream_ms = W47_START_MS;
-    meta.closed_week = w47 - 1;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
     add_profile(0, 0, SUB, W47_START_MS + HOUR_MS);
     add_complaint(0, 1, SUB, W47_START_MS + 2 * HOUR_MS);
     add_complaint(0, 2, SUB, W47_START_MS + 3 * HOUR_MS);
@@ -295,7 +295,7 @@ END_TEST
 START_TEST(a_step_takes_no_more_subscribers_than_it_can_hold)
 {
     meta.stream_ms = W47_START_MS;
-    meta.closed_week = w47 - 1;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
     char msisdn[16];
     for (int i = 0; i < CW_BATCH_MAX_SUBS + 5; i++) {
         snprintf(msisdn, sizeof msisdn, "1380000%04d", i);
@@ -311,7 +311,7 @@ END_TEST
 START_TEST(a_step_takes_no_more_bytes_than_its_bound_but_always_one_record)
 {
     meta.stream_ms = W47_START_MS;
-    meta.closed_week = w47 - 1;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
     for (int i = 0; i < 10; i++)
         add_complaint(0, i, SUB, W47_START_MS + HOUR_MS);
     size_t one = records[0]->key_len + records[0]->value_len;
@@ -331,7 +331,7 @@ START_TEST(old_weeks_are_dropped_from_changed_states_before_they_are_written)
 {
     ctx.now_ms = W47_START_MS + 29 * DAY_MS;
     meta.stream_ms = W47_START_MS + 28 * DAY_MS; /* W51: 4 weeks kept = W48..W51 */
-    meta.closed_week = w47 + 3;
+    meta.close[CW_PERIOD_WEEK].closed = w47 + 3;
     add_complaint(0, 0, SUB, W47_START_MS + 28 * DAY_MS + HOUR_MS);
     ck_assert_int_eq(cw_batch_take(&batch, (const cw_record_t *const *)records, record_count,
                                    "86", 4 << 20),

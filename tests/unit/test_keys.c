@@ -18,7 +18,7 @@ START_TEST(keys_carry_the_partition_hash_tag)
     ck_assert_str_eq(key, "prod:cw:{p1023}:outbox");
     int32_t week;
     ck_assert_int_eq(cw_week_parse_label("2026-W53", 8, &week), 0);
-    cw_key_seen(key, "cw:", 5, week);
+    cw_key_seen(key, "cw:", 5, CW_PERIOD_WEEK, week);
     ck_assert_str_eq(key, "cw:{p5}:seen:2026-W53");
 }
 END_TEST

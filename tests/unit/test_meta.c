@@ -34,10 +34,10 @@ START_TEST(every_field_reads_back)
     ck_assert_int_eq(meta.next_offset[0], -1);
     ck_assert_int_eq(meta.next_offset[1], 1000);
     ck_assert_int_eq(meta.stream_ms, 1794758400000LL);
-    ck_assert_int_eq(meta.closed_week, 2911);
-    ck_assert_int_eq(meta.sweep_week, 2912);
-    ck_assert_int_eq(meta.sweep_list, 1);
-    ck_assert_int_eq(meta.sweep_offset, 16384);
+    ck_assert_int_eq(meta.close[CW_PERIOD_WEEK].closed, 2911);
+    ck_assert_int_eq(meta.close[CW_PERIOD_WEEK].sweep, 2912);
+    ck_assert_int_eq(meta.close[CW_PERIOD_WEEK].list, 1);
+    ck_assert_int_eq(meta.close[CW_PERIOD_WEEK].offset, 16384);
     ck_assert_int_eq(meta.partition_count, 16);
     ck_assert(cw_meta_written(&meta, 2));
 }
@@ -90,7 +90,7 @@ START_TEST(a_commit_writes_what_changed_and_deletes_a_finished_sweeps_cursor)
     cw_meta_reset(&stored);
     stored.next_offset[0] = 5;
     stored.stream_ms = 1000;
-    stored.closed_week = 10;
+    stored.close[CW_PERIOD_WEEK].closed = 10;
     next = stored;
     next.next_offset[1] = 3;
     next.stream_ms = 2000;
@@ -99,16 +99,16 @@ START_TEST(a_commit_writes_what_changed_and_deletes_a_finished_sweeps_cursor)
     ck_assert_str_eq(written, "o:crm=3 st=2000 ");
     /* a sweep chunk: the cursor, and the stream time however it stands */
     next = stored;
-    next.sweep_week = 11;
-    next.sweep_offset = 300;
+    next.close[CW_PERIOD_WEEK].sweep = 11;
+    next.close[CW_PERIOD_WEEK].offset = 300;
     written[0] = '\0';
     cw_meta_diff(&stored, &next, &topics, true, set, del, NULL);
     ck_assert_str_eq(written, "st=1000 sw=11 sl=0 so=300 ");
     /* the week closed */
     stored = next;
-    next.closed_week = 11;
-    next.sweep_week = CW_WEEK_NONE;
-    next.sweep_offset = 0;
+    next.close[CW_PERIOD_WEEK].closed = 11;
+    next.close[CW_PERIOD_WEEK].sweep = CW_WEEK_NONE;
+    next.close[CW_PERIOD_WEEK].offset = 0;
     written[0] = '\0';
     cw_meta_diff(&stored, &next, &topics, false, set, del, NULL);
     ck_assert_str_eq(written, "cw=11 -sw -sl -so ");
