@@ -280,6 +280,8 @@ static int start(cw_console_t *console, cw_errlist_t *errs)
         .password = password,
         .timeout_ms = config->redis_timeout_ms,
         .script = cw_console_script,
+        .cluster = config->redis_cluster,
+        .wait_replicas = config->min_replicas_acked,
     };
     console->store = cw_store_new(console->base, &options, &console->store_metrics,
                                   on_store_state, console);

@@ -16,6 +16,7 @@
 #include "env.h"
 #include "http.h"
 #include "log.h"
+#include "nodes.h"
 #include "notify.h"
 #include "outbox.h"
 #include "parts.h"
@@ -327,7 +328,10 @@ static bool health(char *buf, size_t size, void *arg)
         snprintf(reasons[count++], REASON_SIZE, "consumer has not joined its group");
     else if (cw_consumer_trouble(daemon->env.consumer, text, sizeof text))
         snprintf(reasons[count++], REASON_SIZE, "%s", text);
-    if (daemon->env.store == NULL || !cw_store_ready(daemon->env.store))
+    if (cw_nodes_unreachable(daemon->env.store, daemon->parts, daemon->env.config, text,
+                             sizeof text))
+        snprintf(reasons[count++], REASON_SIZE, "redis unreachable: %s", text);
+    else if (daemon->env.store == NULL || !cw_store_ready(daemon->env.store))
         snprintf(reasons[count++], REASON_SIZE, "redis unreachable");
     else if (cw_store_write_refused(daemon->env.store, text, sizeof text))
         snprintf(reasons[count++], REASON_SIZE, "redis refuses writes: %s", text);
@@ -353,6 +357,7 @@ static void health_extra(struct evbuffer *out, void *arg)
 {
     cw_daemon_t *daemon = arg;
     evbuffer_add_printf(out, "\"partitions\":%d", daemon->metrics.partitions_assigned);
+    cw_nodes_health(daemon->env.store, daemon->parts, daemon->env.config, out);
 }
 
 /* The running [time] settings (the start-up config's: a reload does not
@@ -380,6 +385,7 @@ static void render_parts(struct evbuffer *out, void *arg)
         cw_parts_render(daemon->parts, out);
     if (daemon->env.outbox != NULL)
         cw_outbox_render(daemon->env.outbox, out);
+    cw_nodes_render(daemon->env.store, daemon->parts, daemon->env.config, out);
     render_time_settings(out, daemon->env.config);
 }
 
@@ -422,6 +428,8 @@ static int start(cw_daemon_t *daemon, cw_errlist_t *errs)
         .password = password,
         .timeout_ms = config->redis_timeout_ms,
         .script = cw_commit_script,
+        .cluster = config->redis_cluster,
+        .wait_replicas = config->min_replicas_acked,
     };
     env->store = cw_store_new(env->base, &options, env->metrics, on_store_state, daemon);
     cw_secret_free(password);
@@ -532,8 +540,9 @@ int cw_daemon_run(const char *config_path)
         cw_setup_free(daemon->boot);
         return 1;
     }
-    cw_log(LOG_NOTICE, "cdrwarnd %s starting: brokers %s, group %s, redis %s:%lld, rules_version %s",
-           CW_VERSION, env->config->brokers, env->config->group_id, env->config->redis_host,
+    cw_log(LOG_NOTICE, "cdrwarnd %s starting: brokers %s, group %s, redis %s%s:%lld, rules_version %s",
+           CW_VERSION, env->config->brokers, env->config->group_id,
+           env->config->redis_cluster ? "cluster " : "", env->config->redis_host,
            (long long)env->config->redis_port, env->config->rules_version);
     int rc = 0;
     if (start(daemon, &errs) != 0) {

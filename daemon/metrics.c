@@ -127,8 +127,26 @@ void cw_metrics_render(const cw_metrics_t *m, struct evbuffer *out,
     scalar(out, "cdrwarn_redis_fenced_total", "counter",
            "Commits refused because another owner of the partition wrote first.",
            (double)m->redis_fenced);
-    scalar(out, "cdrwarn_redis_up", "gauge", "1 when the Redis connection is ready.",
+    scalar(out, "cdrwarn_redis_up", "gauge",
+           "1 when the Redis connection is ready (a cluster: the slot map is known and every "
+           "master answers).",
            (double)m->redis_up);
+    family(out, "cdrwarn_redis_cluster_replies_total", "counter",
+           "Redis Cluster answers other than the command's: redirections (MOVED: the slot "
+           "moved, the step is redone; ASK: followed to the migration's target) and refusals "
+           "while the cluster changes (TRYAGAIN, CLUSTERDOWN).");
+    static const char *const cluster_replies[] = {"moved", "ask", "tryagain", "clusterdown"};
+    for (int i = 0; i < 4; i++)
+        evbuffer_add_printf(out, "cdrwarn_redis_cluster_replies_total{reply=\"%s\"} %llu\n",
+                            cluster_replies[i], (unsigned long long)m->redis_cluster_replies[i]);
+    scalar(out, "cdrwarn_redis_slot_map_refreshes_total", "counter",
+           "Redis Cluster slot maps read (at start, after a redirection or a lost node, and "
+           "every 10 s).",
+           (double)m->redis_map_refreshes);
+    scalar(out, "cdrwarn_redis_wait_shortfalls_total", "counter",
+           "Commits that fewer replicas acknowledged than [redis] min_replicas_acked within "
+           "half the Redis timeout (each is redone from Redis's offsets).",
+           (double)m->redis_wait_shortfalls);
     scalar(out, "cdrwarn_redis_rollbacks_total", "counter",
            "Partitions whose state in Redis was found behind the group's committed offsets "
            "(Redis came back older) and replayed from Redis's offsets.",

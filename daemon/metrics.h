@@ -35,6 +35,11 @@ typedef struct cw_metrics {
     uint64_t redis_errors;
     uint64_t redis_reconnects;
     uint64_t redis_fenced;                 /* commits refused: another owner wrote first */
+    /* a cluster's answers that were not the command's: MOVED, ASK, TRYAGAIN,
+     * CLUSTERDOWN (cluster.h's cw_cluster_reply_t minus one) */
+    uint64_t redis_cluster_replies[4];
+    uint64_t redis_map_refreshes;          /* cluster slot maps read */
+    uint64_t redis_wait_shortfalls;        /* commits fewer replicas acknowledged than asked */
     uint64_t redis_rollbacks;              /* partitions found behind the group's offsets */
     uint64_t records_rewound;              /* records applied again after a rollback */
     uint64_t partitions_fenced;            /* partitions given up: another instance claimed them */

@@ -48,6 +48,16 @@ static cw_part_t *owned(const cw_parts_t *parts, int32_t p)
     return p >= 0 && p < parts->count ? parts->by_number[p] : NULL;
 }
 
+bool cw_parts_owns(const cw_parts_t *parts, int32_t partition)
+{
+    return owned(parts, partition) != NULL;
+}
+
+int32_t cw_parts_count(const cw_parts_t *parts)
+{
+    return parts->count;
+}
+
 /* Topics can gain partitions while the daemon runs: the table grows. */
 static bool make_room(cw_parts_t *parts, int32_t p)
 {

@@ -34,6 +34,10 @@ void cw_parts_kick(cw_parts_t *parts);
 void cw_parts_tick(cw_parts_t *parts, int64_t wall_ms);
 /* Reload one partition's bookkeeping before its next step (-1: all). */
 void cw_parts_invalidate(cw_parts_t *parts, int32_t partition);
+/* The partition is owned by this instance. */
+bool cw_parts_owns(const cw_parts_t *parts, int32_t partition);
+/* One past the highest partition number known. */
+int32_t cw_parts_count(const cw_parts_t *parts);
 /* A step is in flight somewhere. */
 bool cw_parts_busy(const cw_parts_t *parts);
 /* The partitions refused because their state is gone from Redis, as

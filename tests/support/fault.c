@@ -178,6 +178,20 @@ int cw_fault_prepare(cw_harness_t *h, const char *const *redis_extra)
     return 0;
 }
 
+int cw_fault_prepare_cluster(cw_harness_t *h, const char *const *redis_extra)
+{
+    if (cw_harness_cluster_start(h, 3, 1, redis_extra) != 0)
+        return harness_fail(h, "the Redis Cluster");
+    if (cw_harness_broker_start(h, CW_FAULT_PARTITIONS) != 0)
+        return harness_fail(h, "cdrwarn-devbroker");
+    cw_harness_config_set(h, "kafka", "input_topics", CW_FAULT_TOPIC);
+    cw_harness_config_set(h, "kafka", "property.session.timeout.ms", CW_FAULT_SESSION_MS);
+    cw_harness_config_set(h, "kafka", "property.heartbeat.interval.ms",
+                          CW_FAULT_HEARTBEAT_MS);
+    cw_harness_config_set(h, "time", "idle_close", "30d");
+    return 0;
+}
+
 int cw_fault_gen_start(cw_harness_t *h, int rate_eps)
 {
     char truth[400], rate[24];
@@ -521,23 +535,35 @@ static int collect_redis(cw_harness_t *h, cw_fault_result_t *result)
 {
     char pattern[CW_KEY_SIZE];
     cw_key_pattern(pattern, "cw:", "s:*");
-    redisReply *keys = command(h, "KEYS %s", pattern);
+    redisReply *keys = cw_harness_redis_keys(h, pattern);
     if (keys == NULL)
-        return -1;
+        return harness_fail(h, "KEYS");
     if (keys->type != REDIS_REPLY_ARRAY) {
         freeReplyObject(keys);
         return fault_fail("KEYS: not an array");
     }
-    redisContext *ctx = cw_harness_redis(h);
+    /* one server: pipelined GETs; a cluster: each GET where its key is */
+    bool cluster = cw_harness_cluster(h);
+    redisContext *ctx = cluster ? NULL : cw_harness_redis(h);
+    if (!cluster && ctx == NULL) {
+        freeReplyObject(keys);
+        return harness_fail(h, "Redis");
+    }
     int rc = 0;
     const size_t chunk = 500;
     for (size_t first = 0; first < keys->elements && rc == 0; first += chunk) {
         size_t n = keys->elements - first < chunk ? keys->elements - first : chunk;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; !cluster && i < n; i++)
             redisAppendCommand(ctx, "GET %s", keys->element[first + i]->str);
         for (size_t i = 0; i < n; i++) {
             void *r = NULL;
-            if (redisGetReply(ctx, &r) != REDIS_OK || r == NULL) {
+            if (cluster) {
+                r = cw_harness_redis_command(h, "GET %s", keys->element[first + i]->str);
+                if (r == NULL) {
+                    rc = harness_fail(h, "GET");
+                    break;
+                }
+            } else if (redisGetReply(ctx, &r) != REDIS_OK || r == NULL) {
                 rc = fault_fail("Redis: %s", ctx->errstr);
                 break;
             }
@@ -584,9 +610,11 @@ static int collect_redis(cw_harness_t *h, cw_fault_result_t *result)
         }
         char outbox_key[CW_KEY_SIZE];
         cw_key_outbox(outbox_key, "cw:", p);
-        redisReply *outbox = command(h, "HLEN %s", outbox_key);
+        redisReply *outbox = cw_harness_cluster(h)
+                                 ? cw_harness_redis_command(h, "HLEN %s", outbox_key)
+                                 : command(h, "HLEN %s", outbox_key);
         if (outbox == NULL)
-            return -1;
+            return cw_harness_cluster(h) ? harness_fail(h, "HLEN") : -1;
         if (outbox->type == REDIS_REPLY_INTEGER && outbox->integer > 0)
             problem(result, "partition %d: %lld outbox entr(ies) never acknowledged", p,
                     outbox->integer);

@@ -79,6 +79,10 @@ void cw_fault_result_free(cw_fault_result_t *result);
  * input_topics = cdr, idle_close 30d (weeks close by the traffic's own
  * closing events, never by the wall clock), the session timeouts above. */
 int cw_fault_prepare(cw_harness_t *h, const char *const *redis_extra);
+/* The same on a Redis Cluster of three masters with a replica each
+ * (cw_harness_cluster_start: nodes 0 to 5; cw_harness_node_is_master says
+ * which are masters), the daemon's config naming node 0 with cluster = yes. */
+int cw_fault_prepare_cluster(cw_harness_t *h, const char *const *redis_extra);
 /* Starts cdrwarn-gen with the traffic; rate_eps 0 = as fast as it can. */
 int cw_fault_gen_start(cw_harness_t *h, int rate_eps);
 /* The whole traffic into the broker, as fast as it goes, before any daemon

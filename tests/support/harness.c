@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "slot.h"
 #include "subcodec.h"
 
 #ifndef CW_CDRWARND
@@ -36,7 +37,7 @@
 #error "CW_GEN must name the cdrwarn-gen binary"
 #endif
 
-#define MAX_PROCS 16
+#define MAX_PROCS 32
 #define MAX_CONF 64
 #define STOP_GRACE_MS 10000
 #define POLL_MS 50
@@ -86,9 +87,19 @@ struct cw_harness {
     char log_paths[CW_HARNESS_MAX_DAEMONS][300];
     conf_entry_t conf[MAX_CONF];
     int conf_count;
+    /* a Redis Cluster (cw_harness_cluster_start) or extra servers */
+    proc_t nodes[CW_HARNESS_MAX_NODES];
+    int node_ports[CW_HARNESS_MAX_NODES], node_bus_ports[CW_HARNESS_MAX_NODES];
+    int node_count;
+    bool node_cluster[CW_HARNESS_MAX_NODES]; /* started with --cluster-enabled yes */
+    char node_args[16][64];
+    int node_arg_count;
+    bool cluster;         /* the daemon's Redis is node 0's cluster */
     /* clients, each usable only in the process that made it */
     redisContext *redis_ctx;
     pid_t redis_ctx_owner;
+    redisContext *node_ctx[CW_HARNESS_MAX_NODES];
+    pid_t node_ctx_owner[CW_HARNESS_MAX_NODES];
     rd_kafka_t *producer;
     pid_t producer_owner;
     cw_harness_sent_t *sent;
@@ -464,6 +475,11 @@ static void close_clients(cw_harness_t *h)
     if (h->redis_ctx != NULL && h->redis_ctx_owner == self)
         redisFree(h->redis_ctx);
     h->redis_ctx = NULL;
+    for (int i = 0; i < CW_HARNESS_MAX_NODES; i++) {
+        if (h->node_ctx[i] != NULL && h->node_ctx_owner[i] == self)
+            redisFree(h->node_ctx[i]);
+        h->node_ctx[i] = NULL;
+    }
     if (h->producer != NULL && h->producer_owner == self) {
         rd_kafka_flush(h->producer, 2000);
         rd_kafka_purge(h->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -482,6 +498,11 @@ void cw_harness_stop(cw_harness_t *h)
                   STOP_GRACE_MS * (cw_harness_valgrind() ? 3 : 1));
     proc_stop(&h->broker, SIGTERM, STOP_GRACE_MS);
     proc_stop(&h->redis, SIGTERM, STOP_GRACE_MS);
+    for (int i = 0; i < h->node_count; i++) {
+        if (h->nodes[i].pid > 0 && h->nodes[i].owner == getpid())
+            kill(h->nodes[i].pid, SIGCONT); /* a frozen node cannot hear SIGTERM */
+        proc_stop(&h->nodes[i], SIGTERM, STOP_GRACE_MS);
+    }
 }
 
 void cw_harness_free(cw_harness_t *h)
@@ -591,6 +612,11 @@ void cw_harness_dump_logs(cw_harness_t *h)
         return;
     h->dumped = true;
     print_tail(h, "redis.log", 10);
+    for (int i = 0; i < h->node_count; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "redis-node-%d.log", i);
+        print_tail(h, name, 10);
+    }
     print_tail(h, "broker.log", 10);
     print_tail(h, "gen.log", 10);
     for (int n = 1; n < CW_HARNESS_MAX_DAEMONS; n++) {
@@ -666,10 +692,27 @@ redisContext *cw_harness_redis(cw_harness_t *h)
     return ctx;
 }
 
+static redisReply *cluster_cmd(cw_harness_t *h, const char *cmd, int len);
+
 /* A command's reply, or NULL with the reason in the error (and the
- * connection dropped, so the next call reconnects). */
+ * connection dropped, so the next call reconnects). On a cluster the command
+ * goes to any node and follows MOVED and ASK to the node serving its key. */
 static redisReply *redis_cmd(cw_harness_t *h, const char *fmt, ...)
 {
+    if (h->cluster) {
+        char *cmd = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int len = redisvFormatCommand(&cmd, fmt, ap);
+        va_end(ap);
+        if (len < 0) {
+            set_error(h, "Redis: cannot format %s", fmt);
+            return NULL;
+        }
+        redisReply *reply = cluster_cmd(h, cmd, len);
+        redisFreeCommand(cmd);
+        return reply;
+    }
     redisContext *ctx = cw_harness_redis(h);
     if (ctx == NULL)
         return NULL;
@@ -794,6 +837,524 @@ void cw_harness_redis_auth(cw_harness_t *h, const char *user, const char *passwo
     if (h->redis_ctx != NULL && h->redis_ctx_owner == getpid())
         redisFree(h->redis_ctx);
     h->redis_ctx = NULL; /* the next command connects with them */
+}
+
+/* ---- a Redis Cluster, and servers beside the daemon's ----------------------- */
+
+static bool node_index_ok(cw_harness_t *h, int i)
+{
+    if (i >= 0 && i < h->node_count)
+        return true;
+    set_error(h, "no Redis node %d (0..%d)", i, h->node_count - 1);
+    return false;
+}
+
+/* The synchronous client of node i (connected on first use, again after an
+ * error; authenticated as the harness's own client); NULL with the error. */
+redisContext *cw_harness_node_redis(cw_harness_t *h, int i)
+{
+    if (!node_index_ok(h, i))
+        return NULL;
+    pid_t self = getpid();
+    if (h->node_ctx[i] != NULL && h->node_ctx_owner[i] == self && h->node_ctx[i]->err == 0)
+        return h->node_ctx[i];
+    if (h->node_ctx[i] != NULL && h->node_ctx_owner[i] == self)
+        redisFree(h->node_ctx[i]);
+    h->node_ctx[i] = NULL;
+    struct timeval tv = {2, 0};
+    redisContext *ctx = redisConnectWithTimeout("127.0.0.1", h->node_ports[i], tv);
+    if (ctx == NULL || ctx->err) {
+        set_error(h, "cannot connect to Redis node %d on 127.0.0.1:%d: %s", i,
+                  h->node_ports[i], ctx ? ctx->errstr : "out of memory");
+        if (ctx)
+            redisFree(ctx);
+        return NULL;
+    }
+    struct timeval cmd_tv = {5, 0};
+    redisSetTimeout(ctx, cmd_tv);
+    if (h->redis_password != NULL) {
+        redisReply *reply =
+            h->redis_user != NULL
+                ? redisCommand(ctx, "AUTH %s %s", h->redis_user, h->redis_password)
+                : redisCommand(ctx, "AUTH %s", h->redis_password);
+        bool ok = reply != NULL && reply->type != REDIS_REPLY_ERROR;
+        if (reply != NULL)
+            freeReplyObject(reply);
+        if (!ok) {
+            set_error(h, "Redis node %d: AUTH refused", i);
+            redisFree(ctx);
+            return NULL;
+        }
+    }
+    h->node_ctx[i] = ctx;
+    h->node_ctx_owner[i] = self;
+    return ctx;
+}
+
+/* A command on node i: its reply (error replies included), or NULL with the
+ * error (the connection is dropped for the next call to redo). */
+redisReply *cw_harness_node_command(cw_harness_t *h, int i, const char *fmt, ...)
+{
+    redisContext *ctx = cw_harness_node_redis(h, i);
+    if (ctx == NULL)
+        return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *reply = redisvCommand(ctx, fmt, ap);
+    va_end(ap);
+    if (reply == NULL) {
+        set_error(h, "Redis node %d: %s", i, ctx->errstr[0] ? ctx->errstr : "no reply");
+        redisFree(ctx);
+        h->node_ctx[i] = NULL;
+    }
+    return reply;
+}
+
+static redisReply *node_formatted(cw_harness_t *h, int i, const char *cmd, int len)
+{
+    redisContext *ctx = cw_harness_node_redis(h, i);
+    if (ctx == NULL)
+        return NULL;
+    void *reply = NULL;
+    if (redisAppendFormattedCommand(ctx, cmd, (size_t)len) != REDIS_OK ||
+        redisGetReply(ctx, &reply) != REDIS_OK) {
+        set_error(h, "Redis node %d: %s", i, ctx->errstr[0] ? ctx->errstr : "no reply");
+        redisFree(ctx);
+        h->node_ctx[i] = NULL;
+        return NULL;
+    }
+    return reply;
+}
+
+static int node_by_port(const cw_harness_t *h, int port)
+{
+    for (int i = 0; i < h->node_count; i++)
+        if (h->node_ports[i] == port)
+            return i;
+    return -1;
+}
+
+static redisReply *cluster_cmd(cw_harness_t *h, const char *cmd, int len)
+{
+    /* any node that answers; then where the redirections lead */
+    int at = -1;
+    for (int i = 0; i < h->node_count && at < 0; i++)
+        if (h->nodes[i].pid > 0 && h->node_cluster[i] && cw_harness_node_redis(h, i) != NULL)
+            at = i;
+    if (at < 0)
+        return set_error(h, "Redis: no cluster node answers"), NULL;
+    for (int hop = 0; hop < 5; hop++) {
+        redisReply *reply = node_formatted(h, at, cmd, len);
+        if (reply == NULL)
+            return NULL;
+        if (reply->type != REDIS_REPLY_ERROR)
+            return reply;
+        bool moved = strncmp(reply->str, "MOVED ", 6) == 0;
+        bool ask = strncmp(reply->str, "ASK ", 4) == 0;
+        const char *colon = strrchr(reply->str, ':');
+        int next = (moved || ask) && colon != NULL ? node_by_port(h, atoi(colon + 1)) : -1;
+        if (next < 0) {
+            set_error(h, "Redis: %s", reply->str);
+            freeReplyObject(reply);
+            return NULL;
+        }
+        freeReplyObject(reply);
+        at = next;
+        if (ask) {
+            redisReply *asking = cw_harness_node_command(h, at, "ASKING");
+            if (asking == NULL)
+                return NULL;
+            freeReplyObject(asking);
+        }
+    }
+    return set_error(h, "Redis: more than 5 redirections"), NULL;
+}
+
+/* A reply made here, freed by freeReplyObject (hiredis 0.14 frees with free()). */
+static redisReply *new_array(size_t cap)
+{
+    redisReply *r = calloc(1, sizeof *r);
+    if (r != NULL) {
+        r->type = REDIS_REPLY_ARRAY;
+        r->element = calloc(cap ? cap : 1, sizeof *r->element);
+        if (r->element == NULL) {
+            free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+/* KEYS on every master of the cluster, merged. */
+static redisReply *cluster_keys(cw_harness_t *h, const char *pattern)
+{
+    redisReply *parts[CW_HARNESS_MAX_NODES] = {NULL};
+    size_t total = 0;
+    int rc = 0;
+    for (int i = 0; i < h->node_count && rc == 0; i++) {
+        if (h->nodes[i].pid <= 0 || !h->node_cluster[i])
+            continue;
+        redisReply *role = cw_harness_node_command(h, i, "ROLE");
+        bool master = role != NULL && role->type == REDIS_REPLY_ARRAY && role->elements > 0 &&
+                      role->element[0]->type == REDIS_REPLY_STRING &&
+                      strcmp(role->element[0]->str, "master") == 0;
+        if (role != NULL)
+            freeReplyObject(role);
+        if (!master)
+            continue; /* a replica's keys are its master's; a dead node has none */
+        parts[i] = cw_harness_node_command(h, i, "KEYS %s", pattern);
+        if (parts[i] == NULL || parts[i]->type != REDIS_REPLY_ARRAY)
+            rc = set_error(h, "KEYS %s on node %d failed", pattern, i);
+        else
+            total += parts[i]->elements;
+    }
+    redisReply *all = rc == 0 ? new_array(total) : NULL;
+    for (int i = 0; i < h->node_count; i++) {
+        if (parts[i] == NULL)
+            continue;
+        for (size_t k = 0; all != NULL && parts[i]->type == REDIS_REPLY_ARRAY &&
+                           k < parts[i]->elements;
+             k++) {
+            all->element[all->elements++] = parts[i]->element[k];
+            parts[i]->element[k] = NULL;
+        }
+        freeReplyObject(parts[i]);
+    }
+    return all;
+}
+
+redisReply *cw_harness_redis_keys(cw_harness_t *h, const char *pattern)
+{
+    if (h->cluster)
+        return cluster_keys(h, pattern);
+    return redis_cmd(h, "KEYS %s", pattern);
+}
+
+redisReply *cw_harness_redis_command(cw_harness_t *h, const char *fmt, ...)
+{
+    char *cmd = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int len = redisvFormatCommand(&cmd, fmt, ap);
+    va_end(ap);
+    if (len < 0) {
+        set_error(h, "Redis: cannot format %s", fmt);
+        return NULL;
+    }
+    redisReply *reply = NULL;
+    if (h->cluster) {
+        reply = cluster_cmd(h, cmd, len);
+    } else {
+        redisContext *ctx = cw_harness_redis(h);
+        void *r = NULL;
+        if (ctx != NULL && redisAppendFormattedCommand(ctx, cmd, (size_t)len) == REDIS_OK &&
+            redisGetReply(ctx, &r) == REDIS_OK) {
+            reply = r;
+        } else if (ctx != NULL) {
+            set_error(h, "Redis: %s", ctx->errstr[0] ? ctx->errstr : "no reply");
+            redisFree(ctx);
+            h->redis_ctx = NULL;
+        }
+        if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+            set_error(h, "Redis: %s", reply->str);
+            freeReplyObject(reply);
+            reply = NULL;
+        }
+    }
+    redisFreeCommand(cmd);
+    return reply;
+}
+
+bool cw_harness_cluster(const cw_harness_t *h)
+{
+    return h->cluster;
+}
+
+/* Starts node i's redis-server (again, with the same ports, folder and
+ * nodes.conf, when it ran before) and waits for PING. */
+static int node_spawn(cw_harness_t *h, int i)
+{
+    char program[300];
+    if (find_program("redis-server", program, sizeof program) != 0)
+        return set_error(h, "redis-server not found on PATH (apt-get install redis-server)");
+    char dir[400], conf[420], port[16], bus[16], logname[32];
+    snprintf(dir, sizeof dir, "%s/node-%d", h->dir, i);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return set_error(h, "mkdir %s: %s", dir, strerror(errno));
+    snprintf(conf, sizeof conf, "%s/nodes.conf", dir);
+    snprintf(port, sizeof port, "%d", h->node_ports[i]);
+    snprintf(bus, sizeof bus, "%d", h->node_bus_ports[i]);
+    snprintf(logname, sizeof logname, "redis-node-%d.log", i);
+    char *argv[60];
+    int argc = 0;
+    argv[argc++] = program;
+    argv[argc++] = "--port";
+    argv[argc++] = port;
+    argv[argc++] = "--bind";
+    argv[argc++] = "127.0.0.1";
+    argv[argc++] = "--save";
+    argv[argc++] = "";
+    argv[argc++] = "--appendonly";
+    argv[argc++] = "no";
+    argv[argc++] = "--dir";
+    argv[argc++] = dir;
+    argv[argc++] = "--daemonize";
+    argv[argc++] = "no";
+    if (h->node_cluster[i]) {
+        argv[argc++] = "--cluster-enabled";
+        argv[argc++] = "yes";
+        argv[argc++] = "--cluster-config-file";
+        argv[argc++] = conf;
+        argv[argc++] = "--cluster-port";
+        argv[argc++] = bus;
+        argv[argc++] = "--cluster-node-timeout";
+        argv[argc++] = "3000";
+    }
+    for (int a = 0; a < h->node_arg_count; a++)
+        argv[argc++] = h->node_args[a];
+    argv[argc] = NULL;
+    int log = open_log(h, logname);
+    if (log < 0)
+        return -1;
+    int rc = proc_spawn(h, &h->nodes[i], "redis-server (node)", argv, -1, log, log);
+    close(log);
+    if (rc != 0)
+        return -1;
+    int64_t deadline = mono_ms() + 10000;
+    while (mono_ms() < deadline) {
+        if (proc_reap(&h->nodes[i], false))
+            return set_error(h, "Redis node %d exited at start (see %s/%s)", i, h->dir, logname);
+        redisReply *reply = cw_harness_node_command(h, i, "PING");
+        bool up = reply != NULL && reply->type != REDIS_REPLY_ERROR;
+        if (reply != NULL)
+            freeReplyObject(reply);
+        if (up)
+            return 0;
+        cw_harness_sleep_ms(POLL_MS);
+    }
+    proc_stop(&h->nodes[i], SIGKILL, 1000);
+    return set_error(h, "Redis node %d on port %d did not answer PING within 10 s", i,
+                     h->node_ports[i]);
+}
+
+static int add_nodes(cw_harness_t *h, int count, bool cluster, const char *const *extra)
+{
+    if (h->node_count + count > CW_HARNESS_MAX_NODES)
+        return set_error(h, "at most %d extra Redis nodes", CW_HARNESS_MAX_NODES);
+    if (extra != NULL) {
+        h->node_arg_count = 0;
+        for (int i = 0; extra[i] != NULL && i < 16; i++)
+            snprintf(h->node_args[h->node_arg_count++], sizeof h->node_args[0], "%s",
+                     extra[i]);
+    }
+    for (int n = 0; n < count; n++) {
+        int i = h->node_count++;
+        h->node_cluster[i] = cluster;
+        if ((h->node_ports[i] = free_port(h)) < 0 || (h->node_bus_ports[i] = free_port(h)) < 0)
+            return -1;
+        if (node_spawn(h, i) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int cw_harness_servers_start(cw_harness_t *h, int count, const char *const *extra)
+{
+    int first = h->node_count;
+    if (add_nodes(h, count, false, extra) != 0)
+        return -1;
+    return first;
+}
+
+/* Runs a program to its end within timeout_ms, its output into log_name;
+ * 0 when it exited 0. */
+static int run_program(cw_harness_t *h, char *const argv[], const char *log_name,
+                       int timeout_ms)
+{
+    int log = open_log(h, log_name);
+    if (log < 0)
+        return -1;
+    proc_t p = {0};
+    int rc = proc_spawn(h, &p, argv[0], argv, -1, log, log);
+    close(log);
+    if (rc != 0)
+        return -1;
+    int64_t deadline = mono_ms() + timeout_ms;
+    while (!proc_reap(&p, false)) {
+        if (mono_ms() >= deadline) {
+            proc_stop(&p, SIGKILL, 1000);
+            return set_error(h, "%s did not end within %d ms (see %s/%s)", argv[0], timeout_ms,
+                             h->dir, log_name);
+        }
+        cw_harness_sleep_ms(POLL_MS);
+    }
+    if (exit_code(p.status) != 0)
+        return set_error(h, "%s exited %d (see %s/%s)", argv[0], exit_code(p.status), h->dir,
+                         log_name);
+    return 0;
+}
+
+int cw_harness_cluster_wait_ok(cw_harness_t *h, int timeout_ms)
+{
+    int64_t deadline = mono_ms() + timeout_ms;
+    char last[256] = "";
+    for (;;) {
+        bool ok = true;
+        for (int i = 0; i < h->node_count && ok; i++) {
+            if (!h->node_cluster[i] || h->nodes[i].pid <= 0)
+                continue;
+            redisReply *info = cw_harness_node_command(h, i, "CLUSTER INFO");
+            ok = info != NULL && info->type == REDIS_REPLY_STRING &&
+                 strstr(info->str, "cluster_state:ok") != NULL &&
+                 strstr(info->str, "cluster_slots_ok:16384") != NULL;
+            if (!ok)
+                snprintf(last, sizeof last, "node %d: %.200s", i,
+                         info == NULL ? h->error
+                         : info->type == REDIS_REPLY_STRING ? "cluster_state not ok"
+                                                            : "CLUSTER INFO failed");
+            if (info != NULL)
+                freeReplyObject(info);
+        }
+        if (ok)
+            return 0;
+        if (mono_ms() >= deadline)
+            return set_error(h, "the cluster is not ok within %d ms: %s", timeout_ms, last);
+        cw_harness_sleep_ms(100);
+    }
+}
+
+int cw_harness_cluster_start(cw_harness_t *h, int masters, int replicas,
+                             const char *const *extra)
+{
+    int total = masters * (1 + replicas);
+    if (h->node_count != 0)
+        return set_error(h, "the cluster must be the first Redis nodes started");
+    if (add_nodes(h, total, true, extra) != 0)
+        return -1;
+    char program[300];
+    if (find_program("redis-cli", program, sizeof program) != 0)
+        return set_error(h, "redis-cli not found on PATH (apt-get install redis-tools)");
+    char addrs[CW_HARNESS_MAX_NODES][32], count[16];
+    char *argv[CW_HARNESS_MAX_NODES + 16];
+    int argc = 0;
+    argv[argc++] = program;
+    if (h->redis_password != NULL) {
+        argv[argc++] = "--no-auth-warning";
+        argv[argc++] = "-a";
+        argv[argc++] = h->redis_password;
+    }
+    argv[argc++] = "--cluster";
+    argv[argc++] = "create";
+    for (int i = 0; i < total; i++) {
+        snprintf(addrs[i], sizeof addrs[i], "127.0.0.1:%d", h->node_ports[i]);
+        argv[argc++] = addrs[i];
+    }
+    snprintf(count, sizeof count, "%d", replicas);
+    argv[argc++] = "--cluster-replicas";
+    argv[argc++] = count;
+    argv[argc++] = "--cluster-yes";
+    argv[argc] = NULL;
+    if (run_program(h, argv, "cluster-create.log", 60000) != 0)
+        return -1;
+    if (cw_harness_cluster_wait_ok(h, 30000) != 0)
+        return -1;
+    /* every replica attached and synced, so that a failover has one to promote */
+    int64_t deadline = mono_ms() + 30000;
+    for (;;) {
+        int synced = 0;
+        for (int i = 0; i < total; i++) {
+            redisReply *info = cw_harness_node_command(h, i, "INFO replication");
+            if (info != NULL && info->type == REDIS_REPLY_STRING &&
+                strstr(info->str, "role:slave") != NULL &&
+                strstr(info->str, "master_link_status:up") != NULL)
+                synced++;
+            if (info != NULL)
+                freeReplyObject(info);
+        }
+        if (synced == masters * replicas)
+            break;
+        if (mono_ms() >= deadline)
+            return set_error(h, "%d of %d replicas in sync after 30 s", synced,
+                             masters * replicas);
+        cw_harness_sleep_ms(100);
+    }
+    h->cluster = true;
+    h->redis_port = h->node_ports[0];
+    cw_harness_config_set(h, "redis", "cluster", "yes");
+    cw_harness_log(h, "Redis Cluster of %d masters and %d replica(s) each on 127.0.0.1:%d..",
+                   masters, replicas, h->node_ports[0]);
+    return 0;
+}
+
+int cw_harness_node_count(const cw_harness_t *h)
+{
+    return h->node_count;
+}
+
+int cw_harness_node_port(const cw_harness_t *h, int i)
+{
+    return i >= 0 && i < h->node_count ? h->node_ports[i] : 0;
+}
+
+pid_t cw_harness_node_pid(const cw_harness_t *h, int i)
+{
+    return i >= 0 && i < h->node_count ? h->nodes[i].pid : 0;
+}
+
+int cw_harness_node_kill(cw_harness_t *h, int i)
+{
+    if (!node_index_ok(h, i))
+        return -1;
+    if (h->node_ctx[i] != NULL && h->node_ctx_owner[i] == getpid())
+        redisFree(h->node_ctx[i]);
+    h->node_ctx[i] = NULL;
+    proc_stop(&h->nodes[i], SIGKILL, 5000);
+    return 0;
+}
+
+int cw_harness_node_restart(cw_harness_t *h, int i)
+{
+    if (!node_index_ok(h, i))
+        return -1;
+    if (h->nodes[i].pid > 0)
+        return set_error(h, "Redis node %d is running", i);
+    return node_spawn(h, i);
+}
+
+int cw_harness_node_is_master(cw_harness_t *h, int i, bool *master)
+{
+    redisReply *role = cw_harness_node_command(h, i, "ROLE");
+    if (role == NULL)
+        return -1;
+    *master = role->type == REDIS_REPLY_ARRAY && role->elements > 0 &&
+              role->element[0]->type == REDIS_REPLY_STRING &&
+              strcmp(role->element[0]->str, "master") == 0;
+    freeReplyObject(role);
+    return 0;
+}
+
+int cw_harness_cluster_node_of(cw_harness_t *h, const char *key)
+{
+    int slot = cw_slot_of(key, strlen(key));
+    for (int i = 0; i < h->node_count; i++) {
+        if (!h->node_cluster[i] || h->nodes[i].pid <= 0)
+            continue;
+        redisReply *slots = cw_harness_node_command(h, i, "CLUSTER SLOTS");
+        int found = -1;
+        for (size_t r = 0; slots != NULL && slots->type == REDIS_REPLY_ARRAY &&
+                           r < slots->elements && found < 0;
+             r++) {
+            const redisReply *range = slots->element[r];
+            if (range->elements >= 3 && range->element[0]->integer <= slot &&
+                slot <= range->element[1]->integer && range->element[2]->elements >= 2)
+                found = node_by_port(h, (int)range->element[2]->element[1]->integer);
+        }
+        if (slots != NULL)
+            freeReplyObject(slots);
+        if (found >= 0)
+            return found;
+    }
+    return set_error(h, "no node serves the slot %d of %s", slot, key);
 }
 
 /* ---- cdrwarn-devbroker -------------------------------------------------- */
@@ -1994,7 +2555,7 @@ static redisReply *keys_matching(cw_harness_t *h, const char *suffix)
 {
     char pattern[CW_KEY_SIZE];
     cw_key_pattern(pattern, key_prefix(h), suffix);
-    redisReply *reply = redis_cmd(h, "KEYS %s", pattern);
+    redisReply *reply = cw_harness_redis_keys(h, pattern);
     if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
         set_error(h, "KEYS %s: unexpected reply type %d", pattern, reply->type);
         freeReplyObject(reply);

@@ -132,6 +132,53 @@ void cw_harness_redis_auth(cw_harness_t *h, const char *user, const char *passwo
  * after an error); NULL with the reason in the error. Borrowed. */
 redisContext *cw_harness_redis(cw_harness_t *h);
 
+/* ---- a Redis Cluster, and servers beside the daemon's ----------------------- */
+
+/* Redis nodes beyond the daemon's redis-server, each in <tmpdir>/node-<i>
+ * with its log in redis-node-<i>.log, numbered from 0 in start order. */
+#define CW_HARNESS_MAX_NODES 12
+/* A Redis Cluster of `masters` masters with `replicas` replicas each (nodes
+ * 0 .. masters * (1 + replicas) - 1, --cluster-node-timeout 3000, each on
+ * a free port with its bus on another): redis-server --cluster-enabled yes
+ * each, then redis-cli --cluster create ... --cluster-replicas R
+ * --cluster-yes, then until every node says cluster_state:ok and every
+ * replica is in sync (each wait bounded). `extra` as for
+ * cw_harness_redis_start (a --requirepass needs cw_harness_redis_auth
+ * first, and --masterauth). The daemon's config then names node 0 with
+ * [redis] cluster = yes, and the harness's own Redis calls (meta, states,
+ * waits) go to the node serving each key, following MOVED and ASK. Must be
+ * the first nodes started. */
+int cw_harness_cluster_start(cw_harness_t *h, int masters, int replicas,
+                             const char *const *extra);
+/* `count` plain redis-servers (no cluster) beside the daemon's; returns
+ * the index of the first, or -1. */
+int cw_harness_servers_start(cw_harness_t *h, int count, const char *const *extra);
+bool cw_harness_cluster(const cw_harness_t *h);
+/* Until every running cluster node says cluster_state:ok with all 16384
+ * slots served. */
+int cw_harness_cluster_wait_ok(cw_harness_t *h, int timeout_ms);
+/* The node serving the key's slot now (CLUSTER SLOTS of a running node), or -1. */
+int cw_harness_cluster_node_of(cw_harness_t *h, const char *key);
+int cw_harness_node_count(const cw_harness_t *h);
+int cw_harness_node_port(const cw_harness_t *h, int i);
+pid_t cw_harness_node_pid(const cw_harness_t *h, int i); /* 0 when not running */
+int cw_harness_node_kill(cw_harness_t *h, int i);        /* SIGKILL */
+/* Starts a node that was killed again, with its ports, folder and nodes.conf
+ * (a cluster node rejoins, as a replica once another took its place). */
+int cw_harness_node_restart(cw_harness_t *h, int i);
+int cw_harness_node_is_master(cw_harness_t *h, int i, bool *master);
+/* Node i's synchronous client (borrowed), and a command on it: the reply,
+ * error replies included, or NULL with the reason in the error. */
+redisContext *cw_harness_node_redis(cw_harness_t *h, int i);
+redisReply *cw_harness_node_command(cw_harness_t *h, int i, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A command on the daemon's Redis (on a cluster: the node serving its key);
+ * NULL with the reason in the error for an error reply too. */
+redisReply *cw_harness_redis_command(cw_harness_t *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* KEYS on the daemon's Redis, on a cluster merged over its masters. */
+redisReply *cw_harness_redis_keys(cw_harness_t *h, const char *pattern);
+
 /* ---- cdrwarn-devbroker -------------------------------------------------- */
 
 /* Starts the devbroker on a free port with the five topics of
