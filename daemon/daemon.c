@@ -318,7 +318,7 @@ static void warn_if_config_exposed(const cw_config_t *config)
 static bool health(char *buf, size_t size, void *arg)
 {
     cw_daemon_t *daemon = arg;
-    enum { MOST = 6, REASON_SIZE = 200 };
+    enum { MOST = 6, REASON_SIZE = 320 };
     char reasons[MOST][REASON_SIZE];
     int count = 0;
     char text[REASON_SIZE - 64];

@@ -34,6 +34,23 @@ static void on_written(cw_step_t *step, const redisReply *reply, void *arg)
 {
 }
 
+/* min_replicas_acked: what the outbox holds is sent again only once the
+ * replicas hold the commits before (a commit that fell short of them failed
+ * its step, but landed on the master). */
+static void on_waited(cw_step_t *step, const redisReply *reply, void *arg)
+{
+    load_t *load = arg;
+    long long want = load->env->config->min_replicas_acked;
+    if (reply->integer < want) {
+        char why[160];
+        snprintf(why, sizeof why,
+                 "NOREPLICAS %lld of %lld replica(s) hold the partition's writes "
+                 "([redis] min_replicas_acked)",
+                 reply->integer, want);
+        cw_step_fail(step, why);
+    }
+}
+
 static void on_meta(cw_step_t *step, const redisReply *reply, void *arg)
 {
     load_t *load = arg;
@@ -128,6 +145,8 @@ cw_step_t *cw_load_begin(const cw_env_t *env, int32_t partition, const char *cla
     const char *argv[2] = {"HGETALL", meta_key};
     size_t argvlen[2] = {7, meta_len};
     sent = sent && cw_step_send(step, 2, argv, argvlen, REDIS_REPLY_ARRAY, on_meta);
+    if (sent && env->config->min_replicas_acked > 0)
+        sent = cw_step_wait(step, on_waited);
     argv[1] = outbox_key;
     argvlen[1] = outbox_len;
     if (sent)

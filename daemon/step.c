@@ -218,6 +218,23 @@ bool cw_step_send(cw_step_t *step, int argc, const char **argv, const size_t *ar
     return send_one(step, sent, false, argc, argv, argvlen);
 }
 
+bool cw_step_wait(cw_step_t *step, cw_step_reply_fn then)
+{
+    char key[CW_KEY_SIZE];
+    size_t len = cw_key_meta(key, step->env->config->key_prefix, step->partition);
+    sent_t *sent = new_sent(step, REDIS_REPLY_INTEGER, "WAIT");
+    step->replies_pending++;
+    if (sent != NULL) {
+        sent->on_reply = then;
+        if (cw_store_wait(step->env->store, key, len, on_reply, sent) == 0)
+            return true;
+    }
+    step->replies_pending--;
+    cw_free(sent);
+    cw_step_fail(step, sent == NULL ? "out of memory" : "Redis not ready");
+    return false;
+}
+
 void cw_step_load(cw_step_t *step, cw_subset_t *subs, cw_step_fn then)
 {
     step->subs = subs;

@@ -42,6 +42,10 @@ void cw_step_load(cw_step_t *step, cw_subset_t *subs, cw_step_fn then);
  * the step has failed (and, without the creator's hold, may have ended). */
 bool cw_step_send(cw_step_t *step, int argc, const char **argv, const size_t *argvlen,
                   int type, cw_step_reply_fn then);
+/* WAIT on the partition's Redis connection ([redis] min_replicas_acked
+ * replicas); `then` runs with the number of replicas holding every write
+ * sent on it so far. Returns as cw_step_send does. */
+bool cw_step_wait(cw_step_t *step, cw_step_reply_fn then);
 /* Runs the commit script with the ops; `then` runs once Redis applied it
  * (cw_step_seq then gives the partition's new fence). A commit refused by
  * the fence counts in cdrwarn_redis_fenced_total. */

@@ -422,6 +422,23 @@ int cw_store_eval(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc,
     return rc;
 }
 
+int cw_store_wait(cw_store_t *store, const char *key, size_t len, cw_store_reply_fn fn,
+                  void *arg)
+{
+    if (store->freeing)
+        return -1;
+    int slot = -1;
+    node_t *node = store->options.cluster ? route(store, key, len, &slot) : store->nodes;
+    if (node == NULL || !node->ready || (!store->options.cluster && !store->ready))
+        return -1;
+    char count[24], timeout[24];
+    snprintf(count, sizeof count, "%lld", (long long)store->options.wait_replicas);
+    snprintf(timeout, sizeof timeout, "%lld", (long long)(store->options.timeout_ms / 2));
+    const char *argv[3] = {"WAIT", count, timeout};
+    size_t argvlen[3] = {4, strlen(count), strlen(timeout)};
+    return send_keyed(store, node, slot, fn, arg, 3, argv, argvlen, false);
+}
+
 /* ---- replies ---------------------------------------------------------------- */
 
 static node_t *find_node(const cw_store_t *store, const cw_cluster_addr_t *addr)

@@ -83,6 +83,13 @@ int cw_store_send(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc,
 int cw_store_eval(cw_store_t *store, cw_store_reply_fn fn, void *arg, int argc,
                   const char **argv, const size_t *argvlen);
 
+/* WAIT for `wait_replicas` replicas (within half the timeout) on the
+ * connection of the node serving `key`, in order with that slot's
+ * commands: the reply is the number of replicas that hold every write the
+ * connection sent before. Returns -1 as cw_store_send does. */
+int cw_store_wait(cw_store_t *store, const char *key, size_t len, cw_store_reply_fn fn,
+                  void *arg);
+
 /* ---- the nodes, for health and metrics ----------------------------------- */
 
 #define CW_STORE_NODE_NAME_SIZE 136

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "alert.h"
 #include "date.h"
 #include "rules.h"
+#include "slot.h"
 #include "subcodec.h"
 #include "week.h"
 
@@ -189,6 +191,235 @@ int cw_fault_prepare_cluster(cw_harness_t *h, const char *const *redis_extra)
     cw_harness_config_set(h, "kafka", "property.heartbeat.interval.ms",
                           CW_FAULT_HEARTBEAT_MS);
     cw_harness_config_set(h, "time", "idle_close", "30d");
+    return 0;
+}
+
+/* The node replicating node `master` (ROLE), or -1. */
+static int replica_of(cw_harness_t *h, int master)
+{
+    int port = cw_harness_node_port(h, master);
+    for (int i = 0; i < cw_harness_node_count(h); i++) {
+        if (i == master || cw_harness_node_pid(h, i) <= 0)
+            continue;
+        redisReply *role = cw_harness_node_command(h, i, "ROLE");
+        bool match = role != NULL && role->type == REDIS_REPLY_ARRAY && role->elements >= 3 &&
+                     role->element[0]->type == REDIS_REPLY_STRING &&
+                     strcmp(role->element[0]->str, "slave") == 0 &&
+                     role->element[2]->type == REDIS_REPLY_INTEGER &&
+                     role->element[2]->integer == port;
+        if (role != NULL)
+            freeReplyObject(role);
+        if (match)
+            return i;
+    }
+    return -1;
+}
+
+int cw_fault_cluster_failover(cw_harness_t *h, int32_t partition, int lag_ms, int auto_ms,
+                              cw_fault_failover_t *out)
+{
+    memset(out, 0, sizeof *out);
+    char key[CW_KEY_SIZE];
+    cw_key_meta(key, "cw:", partition);
+    int master = cw_harness_cluster_node_of(h, key);
+    if (master < 0)
+        return harness_fail(h, "the partition's master");
+    int replica = replica_of(h, master);
+    if (replica < 0)
+        return fault_fail("node %d (the master of partition %d) has no replica", master,
+                          (int)partition);
+    out->master = master;
+    out->replica = replica;
+    pid_t replica_pid = cw_harness_node_pid(h, replica);
+    if (lag_ms > 0) {
+        /* frozen, and cut off: what the master sends later does not even
+         * wait in the replica's socket buffer */
+        kill(replica_pid, SIGSTOP);
+        redisReply *r = cw_harness_node_command(h, master, "CLIENT KILL TYPE replica");
+        bool cut = r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer >= 1;
+        if (r != NULL)
+            freeReplyObject(r);
+        if (!cut) {
+            kill(replica_pid, SIGCONT);
+            return fault_fail("node %d: CLIENT KILL TYPE replica closed no link", master);
+        }
+        cw_harness_log(h, "replica node %d (port %d) frozen and cut off for %d ms while its "
+                          "master takes commits",
+                       replica, cw_harness_node_port(h, replica), lag_ms);
+        cw_harness_sleep_ms(lag_ms);
+    }
+    out->applied_at_kill = cw_fault_applied(h);
+    cw_harness_node_kill(h, master);
+    cw_harness_log(h, "master node %d (port %d) of partition %d killed at %lld records applied",
+                   master, cw_harness_node_port(h, master), (int)partition,
+                   (long long)out->applied_at_kill);
+    if (lag_ms > 0)
+        kill(replica_pid, SIGCONT);
+    /* the daemon sees the master gone before the cluster does */
+    char *body = NULL;
+    int status = 0;
+    for (int waited = 0; waited < 5000; waited += 100) {
+        free(body);
+        body = NULL;
+        cw_harness_http_get(h, "/healthz", &status, &body);
+        if (status == 503 && body != NULL && strstr(body, "redis unreachable") != NULL)
+            break;
+        cw_harness_sleep_ms(100);
+    }
+    out->health_status = status;
+    out->health_body = body;
+    /* promoted by the cluster itself, or else forced */
+    int64_t start = 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    start = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    for (;;) {
+        bool promoted = false;
+        if (cw_harness_node_is_master(h, replica, &promoted) == 0 && promoted)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t waited = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - start;
+        if (waited >= auto_ms && !out->forced) {
+            redisReply *r = cw_harness_node_command(h, replica, "CLUSTER FAILOVER TAKEOVER");
+            bool ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+            if (r != NULL)
+                freeReplyObject(r);
+            if (!ok)
+                return fault_fail("CLUSTER FAILOVER TAKEOVER on node %d refused", replica);
+            out->forced = true;
+            cw_harness_log(h, "no automatic failover within %d ms: CLUSTER FAILOVER TAKEOVER "
+                              "on node %d",
+                           auto_ms, replica);
+        }
+        if (waited >= auto_ms + 20000)
+            return fault_fail("node %d not promoted within %lld ms", replica,
+                              (long long)waited);
+        cw_harness_sleep_ms(100);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    out->failover_ms = (int)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - start);
+    cw_harness_log(h, "replica node %d (port %d) promoted %s after %d ms", replica,
+                   cw_harness_node_port(h, replica), out->forced ? "by TAKEOVER" : "by the cluster",
+                   out->failover_ms);
+    if (cw_harness_cluster_wait_ok(h, 30000) != 0)
+        return harness_fail(h, "the cluster after the failover");
+    if (cw_harness_node_restart(h, master) != 0)
+        return harness_fail(h, "the old master started again");
+    cw_harness_log(h, "old master node %d started again (it rejoins as a replica)", master);
+    return 0;
+}
+
+static int node_id(cw_harness_t *h, int node, char *out, size_t size)
+{
+    redisReply *r = cw_harness_node_command(h, node, "CLUSTER MYID");
+    if (r == NULL || r->type != REDIS_REPLY_STRING) {
+        if (r != NULL)
+            freeReplyObject(r);
+        return fault_fail("CLUSTER MYID on node %d failed", node);
+    }
+    snprintf(out, size, "%s", r->str);
+    freeReplyObject(r);
+    return 0;
+}
+
+/* A command on a node that must answer +OK (or an integer, for MIGRATE's
+ * NOKEY-free answers). */
+static int node_ok(cw_harness_t *h, int node, redisReply *r, const char *what)
+{
+    bool ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+    char why[200];
+    snprintf(why, sizeof why, "%s", r == NULL ? cw_harness_error(h)
+                                    : r->type == REDIS_REPLY_ERROR ? r->str
+                                                                   : "unexpected reply");
+    if (r != NULL)
+        freeReplyObject(r);
+    return ok ? 0 : fault_fail("node %d: %s: %s", node, what, why);
+}
+
+int cw_fault_cluster_migrate(cw_harness_t *h, int32_t partition, int batch, int pause_ms,
+                             int *from_out, int *to_out)
+{
+    char key[CW_KEY_SIZE];
+    cw_key_meta(key, "cw:", partition);
+    int slot = cw_slot_of(key, strlen(key));
+    int from = cw_harness_cluster_node_of(h, key);
+    if (from < 0)
+        return harness_fail(h, "the partition's master");
+    int to = -1;
+    for (int i = 0; i < cw_harness_node_count(h) && to < 0; i++) {
+        bool master = false;
+        if (i != from && cw_harness_node_pid(h, i) > 0 &&
+            cw_harness_node_is_master(h, i, &master) == 0 && master)
+            to = i;
+    }
+    if (to < 0)
+        return fault_fail("no other master to move slot %d to", slot);
+    char from_id[64], to_id[64];
+    if (node_id(h, from, from_id, sizeof from_id) != 0 || node_id(h, to, to_id, sizeof to_id) != 0)
+        return -1;
+    if (node_ok(h, to, cw_harness_node_command(h, to, "CLUSTER SETSLOT %d IMPORTING %s", slot, from_id),
+                "SETSLOT IMPORTING") != 0 ||
+        node_ok(h, from, cw_harness_node_command(h, from, "CLUSTER SETSLOT %d MIGRATING %s", slot, to_id),
+                "SETSLOT MIGRATING") != 0)
+        return -1;
+    cw_harness_log(h, "slot %d of partition %d migrating from node %d to node %d, %d key(s) at a "
+                      "time",
+                   slot, (int)partition, from, to, batch);
+    int moved = 0;
+    for (int round = 0; round < 100000; round++) {
+        redisReply *keys =
+            cw_harness_node_command(h, from, "CLUSTER GETKEYSINSLOT %d %d", slot, batch);
+        if (keys == NULL || keys->type != REDIS_REPLY_ARRAY) {
+            if (keys != NULL)
+                freeReplyObject(keys);
+            return fault_fail("node %d: CLUSTER GETKEYSINSLOT failed", from);
+        }
+        if (keys->elements == 0) {
+            freeReplyObject(keys);
+            break;
+        }
+        const char *argv[8 + 64];
+        size_t argvlen[8 + 64];
+        char port[16];
+        snprintf(port, sizeof port, "%d", cw_harness_node_port(h, to));
+        int argc = 0;
+        argv[argc++] = "MIGRATE";
+        argv[argc++] = "127.0.0.1";
+        argv[argc++] = port;
+        argv[argc++] = "";
+        argv[argc++] = "0";
+        argv[argc++] = "5000";
+        argv[argc++] = "KEYS";
+        for (size_t k = 0; k < keys->elements && k < 64; k++)
+            argv[argc++] = keys->element[k]->str;
+        for (int a = 0; a < argc; a++)
+            argvlen[a] = strlen(argv[a]);
+        redisReply *r = redisCommandArgv(cw_harness_node_redis(h, from), argc, argv, argvlen);
+        moved += (int)keys->elements;
+        freeReplyObject(keys);
+        if (node_ok(h, from, r, "MIGRATE") != 0)
+            return -1;
+        cw_harness_sleep_ms(pause_ms);
+    }
+    /* the target first, so the slot is never served by nobody */
+    if (node_ok(h, to, cw_harness_node_command(h, to, "CLUSTER SETSLOT %d NODE %s", slot, to_id),
+                "SETSLOT NODE") != 0 ||
+        node_ok(h, from, cw_harness_node_command(h, from, "CLUSTER SETSLOT %d NODE %s", slot, to_id),
+                "SETSLOT NODE") != 0)
+        return -1;
+    for (int i = 0; i < cw_harness_node_count(h); i++) {
+        bool master = false;
+        if (i == from || i == to || cw_harness_node_pid(h, i) <= 0 ||
+            cw_harness_node_is_master(h, i, &master) != 0 || !master)
+            continue;
+        if (node_ok(h, i, cw_harness_node_command(h, i, "CLUSTER SETSLOT %d NODE %s", slot, to_id),
+                    "SETSLOT NODE") != 0)
+            return -1;
+    }
+    cw_harness_log(h, "slot %d of partition %d moved to node %d: %d key(s) migrated", slot,
+                   (int)partition, to, moved);
+    *from_out = from;
+    *to_out = to;
     return 0;
 }
 

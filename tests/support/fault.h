@@ -83,6 +83,34 @@ int cw_fault_prepare(cw_harness_t *h, const char *const *redis_extra);
  * (cw_harness_cluster_start: nodes 0 to 5; cw_harness_node_is_master says
  * which are masters), the daemon's config naming node 0 with cluster = yes. */
 int cw_fault_prepare_cluster(cw_harness_t *h, const char *const *redis_extra);
+/* What cw_fault_cluster_failover did. */
+typedef struct cw_fault_failover {
+    int master, replica;   /* node indexes: the master killed, the replica promoted */
+    bool forced;           /* promoted by CLUSTER FAILOVER TAKEOVER, not the cluster */
+    int failover_ms;       /* from the kill to the promotion */
+    int64_t applied_at_kill;
+    int health_status;     /* /healthz while the master was down, and its body */
+    char *health_body;     /* malloc'd; the caller frees it */
+} cw_fault_failover_t;
+/* On the cluster of cw_fault_prepare_cluster: fails over the master serving
+ * the partition's slot. With lag_ms > 0 its replica is frozen (SIGSTOP) and
+ * its replication link closed (CLIENT KILL TYPE replica on the master) for
+ * that long first while the master goes on acknowledging commits, so the
+ * replica promoted later misses them (Redis comes back older). The master
+ * is killed (SIGKILL), /healthz read while it is down, the replica thawed
+ * and promoted: by the cluster itself within auto_ms, or else by CLUSTER
+ * FAILOVER TAKEOVER; then the old master is started again and rejoins as a
+ * replica. Every wait is bounded. */
+int cw_fault_cluster_failover(cw_harness_t *h, int32_t partition, int lag_ms, int auto_ms,
+                              cw_fault_failover_t *out);
+/* Moves the partition's slot to another master while the daemon works:
+ * CLUSTER SETSLOT IMPORTING on the target and MIGRATING on the source, then
+ * MIGRATE of `batch` keys at a time with pause_ms between (so that the
+ * daemon meets the slot half moved: ASK, TRYAGAIN), then SETSLOT NODE on
+ * every master, the target first. The source and target node indexes come
+ * back in *from and *to. */
+int cw_fault_cluster_migrate(cw_harness_t *h, int32_t partition, int batch, int pause_ms,
+                             int *from, int *to);
 /* Starts cdrwarn-gen with the traffic; rate_eps 0 = as fast as it can. */
 int cw_fault_gen_start(cw_harness_t *h, int rate_eps);
 /* The whole traffic into the broker, as fast as it goes, before any daemon
