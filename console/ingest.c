@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "casestore.h"
 #include "clock.h"
+#include "cluster.h"
 #include "feed.h"
 #include "intake.h"
 #include "kafka_conf.h"
@@ -160,7 +161,11 @@ static void on_reply(redisReply *reply, void *arg)
     bool ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1 &&
               reply->element[0]->type == REDIS_REPLY_INTEGER;
     if (!ok) {
-        if (script_error(reply))
+        if (script_error(reply) && cw_cluster_reply_kind(reply, NULL, NULL) != CW_CLUSTER_ANSWER)
+            cw_log(LOG_WARNING, "console: the Redis Cluster is changing (%s); the batch goes "
+                                "again",
+                   reply->str);
+        else if (script_error(reply))
             cw_log(LOG_ERR, "console: the case store refused a batch: %s", reply->str);
         b->failed = true;
     } else {

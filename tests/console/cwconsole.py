@@ -176,20 +176,25 @@ class Client:
 
 
 class Stack:
-    """redis-server + devbroker + cdrwarn-console (+ cdrwarnd on demand)."""
+    """redis-server (or, with cluster=N, a Redis Cluster of N masters) +
+    devbroker + cdrwarn-console (+ cdrwarnd on demand)."""
 
-    def __init__(self, name, partitions=4, console_extra=None):
+    def __init__(self, name, partitions=4, console_extra=None, cluster=0):
         self.dir = tempfile.mkdtemp(prefix=f"cw-{name}-")
         self.procs = {}
         self.logs = {}
         self.partitions = partitions
         self.console_extra = console_extra or {}
         self.group = "cdrwarn-console-test"
+        self.cluster_ports = []
         atexit.register(self.close)
-        self.redis_port = free_port()
         self.http_port = free_port()
         self.daemon_http_port = free_port()
-        self._start_redis()
+        if cluster:
+            self._start_cluster(cluster)
+        else:
+            self.redis_port = free_port()
+            self._start_redis()
         self._start_broker()
         self._write_users()
 
@@ -220,6 +225,37 @@ class Stack:
                               "--save", "", "--appendonly", "no", "--dir", self.dir])
         wait_for("redis-server start", lambda: self.redis("PING") == "PONG", 10)
 
+    def _start_cluster(self, masters):
+        """Masters only (no replicas): redis-server --cluster-enabled yes each,
+        then redis-cli --cluster create; every wait bounded."""
+        for i in range(masters):
+            port, bus = free_port(), free_port()
+            node_dir = os.path.join(self.dir, f"node-{i}")
+            os.mkdir(node_dir)
+            self._spawn(f"redis-node-{i}", [
+                "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", node_dir, "--cluster-enabled", "yes",
+                "--cluster-config-file", os.path.join(node_dir, "nodes.conf"),
+                "--cluster-port", str(bus), "--cluster-node-timeout", "3000"])
+            self.cluster_ports.append(port)
+        self.redis_port = self.cluster_ports[0]
+        for port in self.cluster_ports:
+            wait_for("redis-server start", lambda p=port: self.redis_on(p, "PING") == "PONG", 10)
+        out = subprocess.run(["redis-cli", "--cluster", "create",
+                              *[f"127.0.0.1:{p}" for p in self.cluster_ports],
+                              "--cluster-replicas", "0", "--cluster-yes"],
+                             capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise AssertionError("redis-cli --cluster create failed: " + out.stdout + out.stderr)
+        for port in self.cluster_ports:
+            wait_for("cluster_state:ok", lambda p=port: "cluster_state:ok" in
+                     self.redis_on(p, "CLUSTER", "INFO"), 30)
+
+    def redis_on(self, port, *args):
+        out = subprocess.run(["redis-cli", "-p", str(port), *args],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
+
     def _start_broker(self):
         argv = [env("CW_DEVBROKER"), "--port", "0"]
         for t in TOPICS:
@@ -246,7 +282,7 @@ class Stack:
         lines = {
             "kafka": {"brokers": self.brokers, "property.fetch.wait.max.ms": "10",
                       "property.session.timeout.ms": "6000", "property.heartbeat.interval.ms": "1000"},
-            "redis": {"port": str(self.redis_port)},
+            "redis": {"port": str(self.redis_port), **({"cluster": "yes"} if self.cluster_ports else {})},
             "numbers": {k: f"{src}/config/{k}.txt" for k in ("rival_prefixes", "own_prefixes")},
             "http": {"listen": f"127.0.0.1:{self.daemon_http_port}"},
             "console": {"listen": f"127.0.0.1:{self.http_port}", "users_file": self.users_file,
@@ -297,7 +333,8 @@ class Stack:
             return ""
 
     def dump_logs(self):
-        for name in ("console", "daemon", "broker", "redis"):
+        nodes = [f"redis-node-{i}" for i in range(len(self.cluster_ports))]
+        for name in ("console", "daemon", "broker", "redis", *nodes):
             text = self.log(name)
             if text:
                 print(f"---- {name}.log (tail) ----\n" + "\n".join(text.splitlines()[-40:]))
@@ -305,7 +342,8 @@ class Stack:
     # ---- clients ----------------------------------------------------------
 
     def redis(self, *args):
-        out = subprocess.run(["redis-cli", "-p", str(self.redis_port), "--no-raw", *args],
+        cluster = ["-c"] if self.cluster_ports else []
+        out = subprocess.run(["redis-cli", *cluster, "-p", str(self.redis_port), "--no-raw", *args],
                              capture_output=True, text=True, timeout=10)
         text = out.stdout.strip()
         return text.strip('"') if text.startswith('"') and "\n" not in text else text
