@@ -62,6 +62,7 @@ struct node {
     redisAsyncContext *ac;     /* NULL while disconnected */
     bool ready;                /* connected, authenticated, script loaded */
     bool master;               /* a master of the slot map (cluster) */
+    bool proxy;                /* it closed the connection on SCRIPT LOAD: a proxy */
     char script_sha[SCRIPT_SHA_SIZE]; /* empty: use EVAL */
     pending_t head;            /* sentinel of the in-flight list */
     int64_t down_since_ms;
@@ -608,8 +609,21 @@ static void on_memory_info(redisReply *reply, void *arg)
 static void on_script_loaded(redisReply *reply, void *arg)
 {
     node_t *node = arg;
-    if (reply == NULL)
-        return; /* connection already lost; the disconnect path reconnects */
+    if (reply == NULL) {
+        /* connection already lost; the disconnect path reconnects. Lost by
+         * the other side (not dropped here: node->ac is still set) right on
+         * SCRIPT LOAD is what twemproxy does with a command it does not
+         * know: from now on this node gets neither SCRIPT nor INFO, and
+         * every commit carries its script (EVAL) */
+        if (node->ac != NULL && !node->store->freeing && !node->proxy) {
+            node->proxy = true;
+            cw_log(LOG_NOTICE,
+                   "Redis %s closed the connection on SCRIPT LOAD (a proxy such as "
+                   "twemproxy?): commits carry their script (EVAL) from now on",
+                   node->name);
+        }
+        return;
+    }
     if (reply->type == REDIS_REPLY_STRING && reply->len == SCRIPT_SHA_SIZE - 1) {
         memcpy(node->script_sha, reply->str, SCRIPT_SHA_SIZE - 1);
         node->script_sha[SCRIPT_SHA_SIZE - 1] = '\0';
@@ -634,6 +648,11 @@ static void on_auth(redisReply *reply, void *arg)
         /* the reply names no secret; the password itself is never logged */
         cw_log(LOG_ERR, "Redis %s: authentication failed: %s", node->name, reply->str);
         return; /* the timeout check is not armed for this; drop from a timer */
+    }
+    if (node->proxy) {
+        node->script_sha[0] = '\0';
+        set_ready(node, true);
+        return;
     }
     const char *script = node->store->options.script;
     const char *argv[] = {"SCRIPT", "LOAD", script};

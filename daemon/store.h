@@ -2,7 +2,8 @@
  * 0.14 lacks added here: reconnect with backoff, a timeout on every command
  * (a command unanswered for `timeout_ms` drops the connection), AUTH, and the
  * commit script loaded at every connect (EVALSHA, or EVAL where SCRIPT LOAD
- * is not available, e.g. behind twemproxy).
+ * is not available: twemproxy closes the connection on it, after which the
+ * store sends neither SCRIPT nor INFO there).
  *
  * With `cluster` the node given is one node of a Redis Cluster: the store
  * learns the slot map from it (CLUSTER SLOTS, cluster.c), keeps one

@@ -7,6 +7,8 @@ packages=(
   build-essential cmake pkg-config git
   librdkafka-dev libevent-dev libhiredis-dev libjansson-dev check libsystemd-dev
   redis-server redis-tools
+  # twemproxy, for the test of the daemon behind it (tests start their own)
+  nutcracker
   clang libclang-rt-14-dev valgrind
   systemd
   python3 curl
@@ -41,6 +43,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   # package starts is stopped and disabled again
   if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
     systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
+  # the same for nutcracker: the tests start their own on free ports
+  if [[ " ${missing[*]} " == *" nutcracker "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now nutcracker.service >/dev/null 2>&1 || true
   fi
 fi
 

@@ -166,24 +166,31 @@ int32_t cw_fault_last_week(void)
     return cw_week_of_day(day) + atoi(CW_FAULT_WEEKS) - 1;
 }
 
+static int prepare_rest(cw_harness_t *h);
+
 int cw_fault_prepare(cw_harness_t *h, const char *const *redis_extra)
 {
     if (cw_harness_redis_start(h, redis_extra) != 0)
         return harness_fail(h, "redis-server");
-    if (cw_harness_broker_start(h, CW_FAULT_PARTITIONS) != 0)
-        return harness_fail(h, "cdrwarn-devbroker");
-    cw_harness_config_set(h, "kafka", "input_topics", CW_FAULT_TOPIC);
-    cw_harness_config_set(h, "kafka", "property.session.timeout.ms", CW_FAULT_SESSION_MS);
-    cw_harness_config_set(h, "kafka", "property.heartbeat.interval.ms",
-                          CW_FAULT_HEARTBEAT_MS);
-    cw_harness_config_set(h, "time", "idle_close", "30d");
-    return 0;
+    return prepare_rest(h);
+}
+
+int cw_fault_prepare_twemproxy(cw_harness_t *h, int servers)
+{
+    if (cw_harness_twemproxy_start(h, servers) != 0)
+        return harness_fail(h, "twemproxy");
+    return prepare_rest(h);
 }
 
 int cw_fault_prepare_cluster(cw_harness_t *h, const char *const *redis_extra)
 {
     if (cw_harness_cluster_start(h, 3, 1, redis_extra) != 0)
         return harness_fail(h, "the Redis Cluster");
+    return prepare_rest(h);
+}
+
+static int prepare_rest(cw_harness_t *h)
+{
     if (cw_harness_broker_start(h, CW_FAULT_PARTITIONS) != 0)
         return harness_fail(h, "cdrwarn-devbroker");
     cw_harness_config_set(h, "kafka", "input_topics", CW_FAULT_TOPIC);

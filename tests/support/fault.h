@@ -83,6 +83,9 @@ int cw_fault_prepare(cw_harness_t *h, const char *const *redis_extra);
  * (cw_harness_cluster_start: nodes 0 to 5; cw_harness_node_is_master says
  * which are masters), the daemon's config naming node 0 with cluster = yes. */
 int cw_fault_prepare_cluster(cw_harness_t *h, const char *const *redis_extra);
+/* The same behind twemproxy (cw_harness_twemproxy_start) in front of
+ * `servers` redis-servers. */
+int cw_fault_prepare_twemproxy(cw_harness_t *h, int servers);
 /* What cw_fault_cluster_failover did. */
 typedef struct cw_fault_failover {
     int master, replica;   /* node indexes: the master killed, the replica promoted */

@@ -95,6 +95,8 @@ struct cw_harness {
     char node_args[16][64];
     int node_arg_count;
     bool cluster;         /* the daemon's Redis is node 0's cluster */
+    proc_t proxy;         /* nutcracker in front of the plain nodes */
+    int proxy_port;
     /* clients, each usable only in the process that made it */
     redisContext *redis_ctx;
     pid_t redis_ctx_owner;
@@ -498,6 +500,7 @@ void cw_harness_stop(cw_harness_t *h)
                   STOP_GRACE_MS * (cw_harness_valgrind() ? 3 : 1));
     proc_stop(&h->broker, SIGTERM, STOP_GRACE_MS);
     proc_stop(&h->redis, SIGTERM, STOP_GRACE_MS);
+    proc_stop(&h->proxy, SIGTERM, STOP_GRACE_MS);
     for (int i = 0; i < h->node_count; i++) {
         if (h->nodes[i].pid > 0 && h->nodes[i].owner == getpid())
             kill(h->nodes[i].pid, SIGCONT); /* a frozen node cannot hear SIGTERM */
@@ -612,6 +615,7 @@ void cw_harness_dump_logs(cw_harness_t *h)
         return;
     h->dumped = true;
     print_tail(h, "redis.log", 10);
+    print_tail(h, "nutcracker.log", 10);
     for (int i = 0; i < h->node_count; i++) {
         char name[32];
         snprintf(name, sizeof name, "redis-node-%d.log", i);
@@ -985,14 +989,15 @@ static redisReply *new_array(size_t cap)
     return r;
 }
 
-/* KEYS on every master of the cluster, merged. */
+/* KEYS on every master of the cluster (or every server behind the proxy),
+ * merged. */
 static redisReply *cluster_keys(cw_harness_t *h, const char *pattern)
 {
     redisReply *parts[CW_HARNESS_MAX_NODES] = {NULL};
     size_t total = 0;
     int rc = 0;
     for (int i = 0; i < h->node_count && rc == 0; i++) {
-        if (h->nodes[i].pid <= 0 || !h->node_cluster[i])
+        if (h->nodes[i].pid <= 0 || h->node_cluster[i] != h->cluster)
             continue;
         redisReply *role = cw_harness_node_command(h, i, "ROLE");
         bool master = role != NULL && role->type == REDIS_REPLY_ARRAY && role->elements > 0 &&
@@ -1025,7 +1030,7 @@ static redisReply *cluster_keys(cw_harness_t *h, const char *pattern)
 
 redisReply *cw_harness_redis_keys(cw_harness_t *h, const char *pattern)
 {
-    if (h->cluster)
+    if (h->cluster || h->proxy_port != 0)
         return cluster_keys(h, pattern);
     return redis_cmd(h, "KEYS %s", pattern);
 }
@@ -1284,6 +1289,60 @@ int cw_harness_cluster_start(cw_harness_t *h, int masters, int replicas,
     cw_harness_log(h, "Redis Cluster of %d masters and %d replica(s) each on 127.0.0.1:%d..",
                    masters, replicas, h->node_ports[0]);
     return 0;
+}
+
+int cw_harness_twemproxy_start(cw_harness_t *h, int servers)
+{
+    char program[300];
+    if (find_program("nutcracker", program, sizeof program) != 0 &&
+        find_program("/usr/sbin/nutcracker", program, sizeof program) != 0)
+        return set_error(h, "nutcracker not found (apt-get install nutcracker)");
+    int first = cw_harness_servers_start(h, servers, NULL);
+    if (first < 0)
+        return -1;
+    int port = free_port(h), stats = free_port(h);
+    if (port < 0 || stats < 0)
+        return -1;
+    char conf[400], stats_text[16];
+    snprintf(conf, sizeof conf, "%s/nutcracker.yml", h->dir);
+    FILE *f = fopen(conf, "w");
+    if (f == NULL)
+        return set_error(h, "cannot write %s: %s", conf, strerror(errno));
+    /* a partition's keys share the hash tag {p<N>}: one server each; hosts
+     * never ejected, which would move keys to another server */
+    fprintf(f,
+            "cdrwarn:\n  listen: 127.0.0.1:%d\n  hash: fnv1a_64\n  hash_tag: \"{}\"\n"
+            "  distribution: ketama\n  redis: true\n  auto_eject_hosts: false\n"
+            "  timeout: 5000\n  preconnect: true\n  servers:\n",
+            port);
+    for (int i = first; i < first + servers; i++)
+        fprintf(f, "   - 127.0.0.1:%d:1 server%d\n", h->node_ports[i], i - first);
+    fclose(f);
+    snprintf(stats_text, sizeof stats_text, "%d", stats);
+    char *argv[] = {program, "-c", conf, "-s", stats_text, "-a", "127.0.0.1", NULL};
+    int log = open_log(h, "nutcracker.log");
+    if (log < 0)
+        return -1;
+    int rc = proc_spawn(h, &h->proxy, "nutcracker", argv, -1, log, log);
+    close(log);
+    if (rc != 0)
+        return -1;
+    h->proxy_port = port;
+    h->redis_port = port; /* the daemon and the harness's own keyed reads go through it */
+    int64_t deadline = mono_ms() + 10000;
+    while (mono_ms() < deadline) {
+        if (proc_reap(&h->proxy, false))
+            return set_error(h, "nutcracker exited at start (see %s/nutcracker.log)", h->dir);
+        redisReply *reply = redis_cmd(h, "PING");
+        if (reply != NULL) {
+            freeReplyObject(reply);
+            cw_harness_log(h, "nutcracker on 127.0.0.1:%d in front of %d redis-server(s)", port,
+                           servers);
+            return 0;
+        }
+        cw_harness_sleep_ms(POLL_MS);
+    }
+    return set_error(h, "nutcracker on port %d did not answer PING within 10 s", port);
 }
 
 int cw_harness_node_count(const cw_harness_t *h)

@@ -153,6 +153,12 @@ int cw_harness_cluster_start(cw_harness_t *h, int masters, int replicas,
 /* `count` plain redis-servers (no cluster) beside the daemon's; returns
  * the index of the first, or -1. */
 int cw_harness_servers_start(cw_harness_t *h, int count, const char *const *extra);
+/* twemproxy (Debian's nutcracker) on a free port in front of `servers`
+ * new plain redis-servers (nodes from cw_harness_node_count() on), with
+ * hash_tag "{}", ketama and hosts never ejected; the daemon's config then
+ * names the proxy, the harness's keyed reads go through it and its KEYS to
+ * every server behind it. */
+int cw_harness_twemproxy_start(cw_harness_t *h, int servers);
 bool cw_harness_cluster(const cw_harness_t *h);
 /* Until every running cluster node says cluster_state:ok with all 16384
  * slots served. */
