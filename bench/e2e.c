@@ -26,7 +26,8 @@ typedef struct {
     int instance_count;
     int pids[MAX_INSTANCES];
     int pid_count;
-    int redis_port;
+    int redis_ports[MAX_INSTANCES]; /* one server, or every master of a cluster */
+    int redis_count;
     int timeout_s;
     int poll_us;
     int settle_s;
@@ -49,7 +50,7 @@ static void usage(FILE *out)
         out,
         "usage: cwbench-e2e --brokers B --group G --topics T1,T2.. --metrics "
         "HOST:PORT,..\n"
-        "                   --pids PID,.. --redis-port N [--timeout S] [--poll-us US]\n"
+        "                   --pids PID,.. --redis-port N[,N..] [--timeout S] [--poll-us US]\n"
         "                   [--settle S] [--other NAME:PID].. [--out FILE]\n"
         "\n"
         "Waits (at most --timeout s, default 600) for the daemons to consume their\n"
@@ -59,7 +60,8 @@ static void usage(FILE *out)
         "all records were consumed and the lag reached 0); then up to --settle s\n"
         "(default 30) for the daemons to go idle. Prints key=value lines (and\n"
         "appends them to --out); --other adds NAME_cpu_s, another process's CPU\n"
-        "over the same interval.\n"
+        "over the same interval. With several --redis-port (a cluster's masters)\n"
+        "Redis's figures are summed, and each node's CPU and memory reported too.\n"
         "Exit 0, 1 on a failed measurement, 2 on usage errors, 3 when the broker\n"
         "dropped records of the data set (low watermark above 0).\n");
 }
@@ -103,9 +105,13 @@ static int parse_args(int argc, char **argv, opts_t *opts)
             for (int i = 0; i < opts->pid_count; i++)
                 opts->pids[i] = atoi(pids[i]);
             break;
-        case 'r':
-            opts->redis_port = atoi(optarg);
+        case 'r': {
+            char *ports[MAX_INSTANCES];
+            opts->redis_count = cwb_split(optarg, ports, MAX_INSTANCES);
+            for (int i = 0; i < opts->redis_count; i++)
+                opts->redis_ports[i] = atoi(ports[i]);
             break;
+        }
         case 'T':
             opts->timeout_s = atoi(optarg);
             break;
@@ -135,12 +141,27 @@ static int parse_args(int argc, char **argv, opts_t *opts)
         }
     }
     if (!opts->brokers || !opts->group || opts->topic_count <= 0 ||
-        opts->instance_count <= 0 || opts->pid_count <= 0 || opts->redis_port <= 0 ||
+        opts->instance_count <= 0 || opts->pid_count <= 0 || opts->redis_count <= 0 ||
         opts->timeout_s <= 0 || opts->poll_us <= 0 || opts->settle_s < 0) {
         fprintf(stderr,
                 "cwbench-e2e: --brokers, --group, --topics, --metrics, --pids and "
                 "--redis-port are required\n");
         return -1;
+    }
+    return 0;
+}
+
+/* INFO of every Redis node: each one's, and their sum in all. */
+static int redis_stats(const opts_t *opts, cwb_redis_stats_t *all, cwb_redis_stats_t *each,
+                       char *errbuf, size_t errbuf_size)
+{
+    all->cpu_s = 0;
+    all->used_memory = 0;
+    for (int i = 0; i < opts->redis_count; i++) {
+        if (cwb_redis_stats(opts->redis_ports[i], &each[i], errbuf, errbuf_size) != 0)
+            return -1;
+        all->cpu_s += each[i].cpu_s;
+        all->used_memory += each[i].used_memory;
     }
     return 0;
 }
@@ -267,6 +288,7 @@ int main(int argc, char **argv)
     int64_t t0 = 0, cpu0 = 0, other0[MAX_INSTANCES], other1[MAX_INSTANCES];
     int64_t host0 = 0, self0 = 0;
     cwb_redis_stats_t redis0, redis1, redis2;
+    cwb_redis_stats_t node0[MAX_INSTANCES], node1[MAX_INSTANCES], node2[MAX_INSTANCES];
     cwb_metrics_t metrics;
     while (!stop_requested) {
         int64_t now = cwb_mono_us();
@@ -292,7 +314,7 @@ int main(int argc, char **argv)
         cwb_sleep_us(opts.poll_us - (cwb_mono_us() - now));
     }
     if (stop_requested ||
-        cwb_redis_stats(opts.redis_port, &redis0, errbuf, sizeof errbuf) != 0) {
+        redis_stats(&opts, &redis0, node0, errbuf, sizeof errbuf) != 0) {
         fprintf(stderr, "cwbench-e2e: %s\n", stop_requested ? "interrupted" : errbuf);
         goto done;
     }
@@ -336,7 +358,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < opts.other_count; i++)
         other1[i] = cwb_proc_cpu_us(opts.other_pids[i]);
     int64_t host1 = cwb_host_cpu_us(), self1 = cwb_proc_cpu_us(getpid());
-    if (cwb_redis_stats(opts.redis_port, &redis1, errbuf, sizeof errbuf) != 0) {
+    if (redis_stats(&opts, &redis1, node1, errbuf, sizeof errbuf) != 0) {
         fprintf(stderr, "cwbench-e2e: %s\n", errbuf);
         goto done;
     }
@@ -365,7 +387,7 @@ int main(int argc, char **argv)
         t_settled = cwb_mono_us();
     }
     int64_t cpu2 = prev_cpu;
-    if (cwb_redis_stats(opts.redis_port, &redis2, errbuf, sizeof errbuf) != 0) {
+    if (redis_stats(&opts, &redis2, node2, errbuf, sizeof errbuf) != 0) {
         fprintf(stderr, "cwbench-e2e: %s\n", errbuf);
         goto done;
     }
@@ -412,6 +434,16 @@ int main(int argc, char **argv)
     cwb_report(out, "daemon_hwm_kb_max", "%" PRId64, hwm_max);
     cwb_report(out, "daemon_hwm_kb_sum", "%" PRId64, hwm_sum);
     cwb_report(out, "redis_used_memory", "%lld", redis2.used_memory);
+    cwb_report(out, "redis_nodes", "%d", opts.redis_count);
+    for (int i = 0; i < opts.redis_count; i++) {
+        char key[80];
+        snprintf(key, sizeof key, "redis_node%d_port", i);
+        cwb_report(out, key, "%d", opts.redis_ports[i]);
+        snprintf(key, sizeof key, "redis_node%d_cpu_us_per_event", i);
+        cwb_report(out, key, "%.2f", (node1[i].cpu_s - node0[i].cpu_s) * 1e6 / (double)records);
+        snprintf(key, sizeof key, "redis_node%d_used_memory", i);
+        cwb_report(out, key, "%lld", node2[i].used_memory);
+    }
     cwb_report(out, "records_consumed", "%.0f", metrics.records_consumed);
     cwb_report(out, "alerts", "%.0f", metrics.alerts);
     cwb_report(out, "alerts_delivered", "%.0f", metrics.alerts_delivered);

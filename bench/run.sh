@@ -7,7 +7,7 @@
 # table. Every wait is bounded; everything started is stopped on exit or
 # Ctrl-C. See bench/README.md.
 #   bash bench/run.sh [--subscribers N] [--events E] [--partitions P]
-#                     [--instances K] [--out FILE] [--help]
+#                     [--instances K] [--cluster M] [--out FILE] [--help]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -16,6 +16,8 @@ subscribers=200000
 events=1000000
 partitions=32
 instances=1
+cluster=0
+cluster_replicas=0
 weeks=3
 seed=1
 out=
@@ -42,6 +44,13 @@ usage: bash bench/run.sh [options]
   --partitions P       partitions of every topic (default 32; cdrwarn-devbroker
                        keeps ~5 MiB per partition: about 1M events per 32)
   --instances K        cdrwarnd instances in one consumer group (default 1)
+  --cluster M          a Redis Cluster of M masters (M >= 3, no replicas; each
+                       with the --aof setting) instead of one redis-server:
+                       cluster = yes in the daemons' config, Redis's CPU and
+                       memory reported per node too, no redis-benchmark
+                       ceiling
+  --cluster-replicas R replicas per master with --cluster (default 0; with
+                       --set min_replicas_acked=N the cost of WAIT shows)
   --weeks W            weeks of traffic (default 3)
   --seed S             generator seed (default 1; the latency phase uses S+1000)
   --out FILE           also append the table to FILE
@@ -76,6 +85,8 @@ while (($#)); do
     --events) events=$2; shift ;;
     --partitions) partitions=$2; shift ;;
     --instances) instances=$2; shift ;;
+    --cluster) cluster=$2; shift ;;
+    --cluster-replicas) cluster_replicas=$2; shift ;;
     --weeks) weeks=$2; shift ;;
     --seed) seed=$2; shift ;;
     --out) out=$2; shift ;;
@@ -107,6 +118,10 @@ done
 [[ $fetch_wait_ms == default || $fetch_wait_ms =~ ^[0-9]+$ ]] || { echo "bench: --fetch-wait-ms: milliseconds or 'default'" >&2; exit 2; }
 case $aof in everysec | always | no) ;; *) echo "bench: --aof: everysec, always or no" >&2; exit 2 ;; esac
 ((instances <= 16)) || { echo "bench: at most 16 instances" >&2; exit 2; }
+[[ $cluster =~ ^[0-9]+$ ]] && { ((cluster == 0)) || ((cluster >= 3 && cluster <= 8)); } ||
+    { echo "bench: --cluster: 3 to 8 masters" >&2; exit 2; }
+[[ $cluster_replicas =~ ^[0-2]$ ]] || { echo "bench: --cluster-replicas: 0 to 2" >&2; exit 2; }
+((cluster)) && ceilings_redis=0 || ceilings_redis=1
 
 calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; } # calc EXPR [DECIMALS]
 say() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -198,18 +213,56 @@ metrics_sum() { # metrics_sum METRIC: summed over the daemon instances
     echo "$sum"
 }
 
-# ---- Redis ----
-redis_port=$(free_port)
-redis_args=(--port "$redis_port" --bind 127.0.0.1 --dir "$work" --save '' --daemonize no)
-if [[ $aof == no ]]; then
-    redis_args+=(--appendonly no)
-else
-    redis_args+=(--appendonly yes --appendfsync "$aof")
+# ---- Redis: one server, or the masters of a cluster ----
+redis_ports=()
+redis_pids=()
+aof_args=(--appendonly no)
+[[ $aof != no ]] && aof_args=(--appendonly yes --appendfsync "$aof")
+for ((i = 0; i < (cluster ? cluster * (1 + cluster_replicas) : 1); i++)); do
+    port=$(free_port)
+    dir=$work
+    args=(--port "$port" --bind 127.0.0.1 --save '' --daemonize no "${aof_args[@]}")
+    if ((cluster)); then
+        dir=$work/node-$i
+        mkdir -p "$dir"
+        args+=(--cluster-enabled yes --cluster-config-file "$dir/nodes.conf"
+            --cluster-port "$(free_port)" --cluster-node-timeout 5000)
+    fi
+    setsid redis-server "${args[@]}" --dir "$dir" >"$work/redis-$i.log" 2>&1 </dev/null &
+    redis_pids+=($!)
+    pids+=($!)
+    redis_ports+=("$port")
+    wait_for 10 "redis-server start" redis-cli -p "$port" ping
+done
+redis_port=${redis_ports[0]}
+redis_pid=${redis_pids[0]}
+if ((cluster)); then
+    say "creating a Redis Cluster of $cluster masters, $cluster_replicas replica(s) each"
+    nodes=()
+    for port in "${redis_ports[@]}"; do nodes+=("127.0.0.1:$port"); done
+    timeout --foreground 60 redis-cli --cluster create "${nodes[@]}" --cluster-replicas "$cluster_replicas" \
+        --cluster-yes >"$work/cluster-create.log" 2>&1 ||
+        { echo "bench: redis-cli --cluster create failed (see $work/cluster-create.log)" >&2; exit 1; }
+    for port in "${redis_ports[@]}"; do
+        wait_for 30 "cluster_state:ok" bash -c "redis-cli -p $port cluster info | grep -q cluster_state:ok"
+    done
+    # the masters are measured (their replicas' CPU shows as noise); the
+    # daemons are given the first one
+    masters=()
+    for port in "${redis_ports[@]}"; do
+        [[ $(redis-cli -p "$port" role | head -1) == master ]] && masters+=("$port")
+    done
+    if ((cluster_replicas)); then
+        wait_for 30 "replicas in sync" bash -c "for p in ${redis_ports[*]}; do redis-cli -p \$p role | head -1 | grep -q master && continue; redis-cli -p \$p info replication | grep -q master_link_status:up || exit 1; done"
+    fi
+    master_pids=()
+    for ((i = 0; i < ${#redis_ports[@]}; i++)); do
+        [[ " ${masters[*]} " == *" ${redis_ports[i]} "* ]] && master_pids+=("${redis_pids[i]}")
+    done
+    redis_ports=("${masters[@]}")
+    redis_pids=("${master_pids[@]}")
 fi
-setsid redis-server "${redis_args[@]}" >"$work/redis.log" 2>&1 </dev/null &
-redis_pid=$!
-pids+=("$redis_pid")
-wait_for 10 "redis-server start" redis-cli -p "$redis_port" ping
+used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
 
 # ---- broker ----
 topics=(cdr billing crm)
@@ -243,7 +296,12 @@ fi
 # the example config and number plans of the commit measured
 config_dir=$repo/config
 [[ -n $rev ]] && config_dir=$bin/src/config
-redis_mem_before=$(redis-cli -p "$redis_port" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }')
+redis_mem_before=0
+for ((i = 0; i < ${#redis_ports[@]}; i++)); do
+    mem=$(used_memory "${redis_ports[i]}")
+    kvput "redis_node${i}_used_memory_before" "$mem"
+    redis_mem_before=$((redis_mem_before + mem))
+done
 kvput redis_used_memory_before "$redis_mem_before"
 http_ports=()
 daemon_pids=()
@@ -253,6 +311,7 @@ for ((k = 0; k < instances; k++)); do
     conf=$work/cdrwarn-$k.conf
     sed -e "s|^brokers .*|brokers = $brokers|" \
         -e "s|^port .*|port = $redis_port|" \
+        -e "s|^cluster .*|cluster = $( ((cluster)) && echo yes || echo no)|" \
         -e "s|^listen .*|listen = 127.0.0.1:${http_ports[k]}|" \
         -e "s|^weeks_kept .*|weeks_kept = 9|" \
         -e "s|= *\([a-z_]*\.txt\)|= $config_dir/\1|" \
@@ -268,7 +327,8 @@ for ((k = 0; k < instances; k++)); do
     done
     "$bin/daemon/cdrwarnd" -c "$conf" --check-config >/dev/null
 done
-group_id=$(awk '$1 == "group_id" { print $3 }' "$work/cdrwarn-0.conf")
+# [kafka]'s: [console] has a group_id too
+group_id=$(awk '/^\[/ { section = $1 } section == "[kafka]" && $1 == "group_id" { print $3; exit }' "$work/cdrwarn-0.conf")
 say "starting $instances cdrwarnd instance(s)"
 for ((k = 0; k < instances; k++)); do
     setsid "$bin/daemon/cdrwarnd" -c "$work/cdrwarn-$k.conf" 2>"$work/cdrwarnd-$k.log" </dev/null &
@@ -276,18 +336,29 @@ for ((k = 0; k < instances; k++)); do
     pids+=($!)
     metrics_addrs+=("127.0.0.1:${http_ports[k]}")
 done
+redis_others=()
+for ((i = 0; i < ${#redis_pids[@]}; i++)); do
+    name=redis
+    ((cluster)) && name=redis$i
+    redis_others+=(--other "$name:${redis_pids[i]}")
+done
 say "measuring: first record consumed to last offset committed"
 timeout --foreground 900 "$tools_bin/bench/cwbench-e2e" --brokers "$brokers" --group "$group_id" --topics "$topic_list" \
     --metrics "$(IFS=,; echo "${metrics_addrs[*]}")" --pids "$(IFS=,; echo "${daemon_pids[*]}")" \
-    --redis-port "$redis_port" --other "broker:$broker_pid" --other "redis:$redis_pid" --timeout 600 --settle 60 --out "$kv" >/dev/null \
+    --redis-port "$(IFS=,; echo "${redis_ports[*]}")" --other "broker:$broker_pid" "${redis_others[@]}" --timeout 600 --settle 60 --out "$kv" >/dev/null \
     2>"$work/e2e.log" ||
     { echo "bench: the end-to-end measurement failed:" >&2; cat "$work/e2e.log" >&2; exit 1; }
-# where Redis spent its time: the top commands by total microseconds
-redis-cli -p "$redis_port" info commandstats | tr -d '\r' >"$work/redis-commandstats.txt"
-kvput redis_top_commands "$(awk -F'[:,=]' '/^cmdstat_/ {
-        name = substr($1, 9); usec[name] = $5; calls[name] = $3 }
-    END { for (n in usec) printf "%d %s %d x %.1f us\n", usec[n], n, calls[n], usec[n] / calls[n] }' \
-    "$work/redis-commandstats.txt" | sort -rn | head -4 | cut -d' ' -f2- | paste -sd';' | sed 's/;/; /g')"
+# where Redis spent its time: the top commands by total microseconds (over
+# every node of a cluster), and each node's commit scripts
+for ((i = 0; i < ${#redis_ports[@]}; i++)); do
+    redis-cli -p "${redis_ports[i]}" info commandstats | tr -d '\r' >"$work/redis-commandstats-$i.txt"
+    kvput "redis_node${i}_commits" "$(awk -F'[:,=]' '/^cmdstat_(evalsha|eval):/ { n += $3 } END { print n + 0 }' \
+        "$work/redis-commandstats-$i.txt")"
+done
+kvput redis_top_commands "$(cat "$work"/redis-commandstats-*.txt | awk -F'[:,=]' '/^cmdstat_/ {
+        name = substr($1, 9); usec[name] += $5; calls[name] += $3 }
+    END { for (n in usec) printf "%d %s %d x %.1f us\n", usec[n], n, calls[n], usec[n] / calls[n] }' |
+    sort -rn | head -4 | cut -d' ' -f2- | paste -sd';' | sed 's/;/; /g')"
 # more assignments than instances: the group rebalanced during the run
 kvput group_assignments "$(cat "$work"/cdrwarnd-*.log | grep -c 'kafka: assigned' || true)"
 
@@ -335,7 +406,7 @@ fi
 
 # ---- ceiling 2: redis-benchmark on the same redis-server, daemons stopped ----
 for pid in "${daemon_pids[@]}"; do stop_pid "$pid"; done
-if ((ceilings)); then
+if ((ceilings && ceilings_redis)); then
     say "Redis ceiling: redis-benchmark -t set,get -n 2000000 -P 64"
     timeout --foreground 300 redis-benchmark -p "$redis_port" -t set,get -n 2000000 -P 64 -q 2>&1 |
         tr '\r' '\n' | grep 'requests per second' >"$work/redis-benchmark.txt" || true
@@ -366,7 +437,7 @@ kvput commit "$commit"
 table=$work/table.txt
 {
     echo "cdrwarn bench, $(date -u +'%Y-%m-%d %H:%M UTC'), commit $commit"
-    echo "data: $(f "$records") records, $subscribers subscribers, $weeks weeks, seed $seed; $partitions partitions; $instances cdrwarnd instance(s); Redis AOF $aof; cdrwarnd property.fetch.wait.max.ms $fetch_wait_ms${daemon_props[*]:+; cdrwarnd property ${daemon_props[*]}}${conf_sets[*]:+; config ${conf_sets[*]}}"
+    echo "data: $(f "$records") records, $subscribers subscribers, $weeks weeks, seed $seed; $partitions partitions; $instances cdrwarnd instance(s); Redis $( ((cluster)) && echo "Cluster of $cluster masters, $cluster_replicas replica(s) each" || echo "one server"), AOF $aof; cdrwarnd property.fetch.wait.max.ms $fetch_wait_ms${daemon_props[*]:+; cdrwarnd property ${daemon_props[*]}}${conf_sets[*]:+; config ${conf_sets[*]}}"
     echo
     row() { printf '| %-48s | %22s | %-7s |\n' "$1" "$2" "$3"; }
     row "measure" "value" "target"
@@ -380,6 +451,12 @@ table=$work/table.txt
     [[ -n $(kvget daemon_hwm_kb_after_latency) ]] &&
         row "  after the latency phase, MB" "$(calc "$(kvget daemon_hwm_kb_after_latency) / 1024")" ""
     row "Redis used_memory per subscriber, B" "$mem_per_sub" "<= 512"
+    if ((cluster)); then
+        for ((i = 0; i < cluster; i++)); do
+            node_mem=$(($(kvget "redis_node${i}_used_memory") - $(kvget "redis_node${i}_used_memory_before")))
+            row "  node $i: CPU us/event, MB used, commits" "$(kvget "redis_node${i}_cpu_us_per_event") / $(calc "$node_mem / 1048576") / $(f "$(kvget "redis_node${i}_commits")")" ""
+        done
+    fi
     row "  used_memory before / after, MB" "$(calc "$redis_mem_before / 1048576") / $(calc "$mem_after / 1048576")" ""
     if ((latency)); then
         row "alert latency p50, ms" "$(kvget alert_p50_ms)" ""
@@ -389,7 +466,7 @@ table=$work/table.txt
         row "  offered / consumed events/s" "$(f "$(kvget latency_offered_per_s)") / $(f "$(kvget latency_consumed_per_s)")" "20k"
         row "  probe produce->broker ack p50, ms" "$(kvget probe_ack_p50_ms)" ""
     fi
-    if ((ceilings)); then
+    if ((ceilings && ceilings_redis)); then
         c_eps=$(kvget consume_events_per_s)
         set_ops=$(kvget redis_set_ops)
         get_ops=$(kvget redis_get_ops)
@@ -412,5 +489,5 @@ table=$work/table.txt
 } >"$table"
 cat "$table"
 [[ -n $out ]] && cat "$table" >>"$out"
-[[ -n $kv_out ]] && { echo "# run $(date -u +%FT%TZ) subscribers=$subscribers events=$events partitions=$partitions instances=$instances"; cat "$kv"; } >>"$kv_out"
+[[ -n $kv_out ]] && { echo "# run $(date -u +%FT%TZ) subscribers=$subscribers events=$events partitions=$partitions instances=$instances cluster=$cluster replicas=$cluster_replicas"; cat "$kv"; } >>"$kv_out"
 failed=0

@@ -171,7 +171,7 @@ static void note_write(node_t *node, const redisReply *reply)
     for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
         if (strncmp(reply->str, refusals[i], strlen(refusals[i])) == 0 &&
             reply->str[strlen(refusals[i])] == ' ')
-            snprintf(node->write_refused, sizeof node->write_refused, "%s", reply->str);
+            snprintf(node->write_refused, sizeof node->write_refused, "%.159s", reply->str);
 }
 
 /* ---- replies held back for an earlier command of their slot --------------- */
