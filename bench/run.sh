@@ -268,7 +268,7 @@ for ((k = 0; k < instances; k++)); do
     done
     "$bin/daemon/cdrwarnd" -c "$conf" --check-config >/dev/null
 done
-group_id=$(awk '$1 == "group_id" { print $3 }' "$work/cdrwarn-0.conf")
+group_id=$(awk '$1 == "group_id" { print $3; exit }' "$work/cdrwarn-0.conf")  # [kafka]'s, not [console]'s
 say "starting $instances cdrwarnd instance(s)"
 for ((k = 0; k < instances; k++)); do
     setsid "$bin/daemon/cdrwarnd" -c "$work/cdrwarn-$k.conf" 2>"$work/cdrwarnd-$k.log" </dev/null &
