@@ -285,5 +285,15 @@ int cw_batch_apply(cw_batch_t *batch, const cw_batch_ctx_t *ctx, const cw_meta_t
     }
     cw_subset_drop_before(&batch->subs, cw_batch_oldest_week(config, next->stream_ms),
                           cw_batch_oldest_month(config, next->stream_ms));
+    /* A state is stored without an expiry while a week close will still read
+     * a seen list it is on: the lists of the last closed week and after. One
+     * written for late events only is on none of them, so nothing would ever
+     * visit it again: it expires like a silent subscriber's. */
+    int32_t closed = next->close[CW_PERIOD_WEEK].closed;
+    for (size_t i = 0; i < batch->subs.count; i++) {
+        cw_subset_entry_t *sub = &batch->subs.subs[i];
+        sub->expire = sub->dirty && closed != CW_WEEK_NONE &&
+                      !cw_sub_active_since(&sub->state, closed);
+    }
     return 0;
 }

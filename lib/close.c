@@ -46,6 +46,9 @@ int cw_close_evaluate(cw_subset_t *subs, int list, int32_t week, int64_t stream_
         /* a subscriber with an event in W is on W's list: evaluated there */
         if (list == 1 && existing != NULL && !existing->no_event)
             continue;
+        /* silent in W: no later close visits it unless it has events again,
+         * which store it anew without an expiry */
+        sub->expire = list == 1;
         (*evaluated)++;
         cw_eval_t eval;
         cw_rules_evaluate(&ctx->setup->config->rules, &sub->state, week, eval_date, true, &eval);

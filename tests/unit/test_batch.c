@@ -1,7 +1,8 @@
 /* Check suite for batch.c: the apply step's decisions without Redis or
  * Kafka: replays skipped by offset, the clocks' dead letters, seen lists,
  * the closed-week bootstrap of a fresh partition, the stop at a week close,
- * a late event for a closed week, alerts and the step's subscriber limit. */
+ * a late event for a closed week, which states are marked to expire, alerts
+ * and the step's subscriber limit. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,78 @@ START_TEST(a_late_event_for_a_closed_week_counts_and_joins_its_list_but_is_not_e
 }
 END_TEST
 
+/* ---- expiry ---- */
+
+/* The stream in W48 (Tuesday), W47 closed: W47's and later lists are still read. */
+static void in_w48_with_w47_closed(void)
+{
+    meta.stream_ms = W47_START_MS + 8 * DAY_MS;
+    meta.close[CW_PERIOD_WEEK].closed = w47;
+}
+
+START_TEST(a_state_on_a_list_a_close_still_reads_is_kept_without_expiry)
+{
+    in_w48_with_w47_closed();
+    add_complaint(0, 0, SUB, W47_START_MS + 8 * DAY_MS + HOUR_MS);          /* W48 */
+    add_complaint(0, 1, "13800138001", W47_START_MS + 2 * DAY_MS);          /* late, W47 */
+    run();
+    ck_assert_uint_eq(batch.subs.count, 2);
+    for (size_t i = 0; i < batch.subs.count; i++) {
+        ck_assert(batch.subs.subs[i].dirty);
+        ck_assert_msg(!batch.subs.subs[i].expire, "%s marked to expire",
+                      batch.subs.subs[i].msisdn);
+    }
+}
+END_TEST
+
+START_TEST(a_state_written_for_late_events_only_is_marked_to_expire)
+{
+    in_w48_with_w47_closed();
+    /* W46: its list was read by the close of W47 and is gone */
+    add_complaint(0, 0, SUB, W47_START_MS - 5 * DAY_MS);
+    run();
+    ck_assert_uint_eq(batch.items[0].fate, CW_FATE_APPLIED);
+    ck_assert(batch.subs.subs[0].dirty);
+    ck_assert(batch.subs.subs[0].expire);
+}
+END_TEST
+
+START_TEST(a_late_event_of_a_subscriber_active_in_a_read_week_does_not_expire_it)
+{
+    in_w48_with_w47_closed();
+    add_complaint(0, 0, SUB, W47_START_MS - 5 * DAY_MS);                    /* W46 */
+    ck_assert_int_eq(cw_batch_take(&batch, (const cw_record_t *const *)records, record_count,
+                                   "86", 4 << 20),
+                     0);
+    /* stored: an event in W48 already (a close's silent-week record would not count) */
+    cw_sub_get_week(&batch.subs.subs[0].state, w47 + 1)->complaints = 1;
+    ck_assert_int_eq(cw_batch_apply(&batch, &ctx, &meta), 0);
+    ck_assert(batch.subs.subs[0].dirty);
+    ck_assert(!batch.subs.subs[0].expire);
+    /* the same with only a no-event record of W48 (made by a close): it expires */
+    cw_batch_free(&batch);
+    memset(&batch, 0, sizeof batch);
+    ck_assert_int_eq(cw_batch_take(&batch, (const cw_record_t *const *)records, record_count,
+                                   "86", 4 << 20),
+                     0);
+    cw_sub_get_week(&batch.subs.subs[0].state, w47 + 1)->no_event = true;
+    ck_assert_int_eq(cw_batch_apply(&batch, &ctx, &meta), 0);
+    ck_assert(batch.subs.subs[0].expire);
+}
+END_TEST
+
+START_TEST(a_replayed_record_marks_nothing)
+{
+    in_w48_with_w47_closed();
+    meta.next_offset[0] = 5;
+    add_complaint(0, 0, SUB, W47_START_MS - 5 * DAY_MS);
+    run();
+    ck_assert_uint_eq(batch.items[0].fate, CW_FATE_REPLAYED);
+    ck_assert(!batch.subs.subs[0].dirty);
+    ck_assert(!batch.subs.subs[0].expire);
+}
+END_TEST
+
 /* ---- alerts ---- */
 
 START_TEST(two_complaints_of_a_watched_subscriber_give_one_red_alert)
@@ -364,6 +437,13 @@ static Suite *batch_suite(void)
     tcase_add_test(close,
                    a_late_event_for_a_closed_week_counts_and_joins_its_list_but_is_not_evaluated);
     suite_add_tcase(s, close);
+    TCase *expiry = tcase_create("expiry");
+    tcase_add_checked_fixture(expiry, setup, teardown);
+    tcase_add_test(expiry, a_state_on_a_list_a_close_still_reads_is_kept_without_expiry);
+    tcase_add_test(expiry, a_state_written_for_late_events_only_is_marked_to_expire);
+    tcase_add_test(expiry, a_late_event_of_a_subscriber_active_in_a_read_week_does_not_expire_it);
+    tcase_add_test(expiry, a_replayed_record_marks_nothing);
+    suite_add_tcase(s, expiry);
     TCase *alerts = tcase_create("alerts");
     tcase_add_checked_fixture(alerts, setup, teardown);
     tcase_add_test(alerts, two_complaints_of_a_watched_subscriber_give_one_red_alert);

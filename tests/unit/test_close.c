@@ -103,6 +103,7 @@ START_TEST(a_silent_tier_one_subscriber_gets_blue_and_the_no_event_mark)
     ck_assert(agg->no_event);
     ck_assert_uint_eq(agg->published_level, CW_LEVEL_BLUE);
     ck_assert(silent->dirty);
+    ck_assert(silent->expire); /* no later close visits it */
     /* the same chunk done again (a restart before its commit landed, or
      * after): nothing new to publish */
     ck_assert_int_eq(cw_close_evaluate(&subs, 1, w47, W47_START_MS + 8 * DAY_MS, &ctx, &entries,
@@ -122,12 +123,14 @@ START_TEST(w_minus_1s_list_skips_subscribers_with_an_event_in_w)
                                        &evaluated, &alerts),
                      0);
     ck_assert_uint_eq(evaluated, 0);
-    /* from W's own list it is evaluated */
+    ck_assert(!active->expire);
+    /* from W's own list it is evaluated, and W+1's close visits it again */
     ck_assert_int_eq(cw_close_evaluate(&subs, 0, w47, W47_START_MS + 8 * DAY_MS, &ctx, &entries,
                                        &evaluated, &alerts),
                      0);
     ck_assert_uint_eq(evaluated, 1);
     ck_assert_uint_eq(alerts, 1);
+    ck_assert(!active->expire);
 }
 END_TEST
 
