@@ -60,6 +60,7 @@ typedef struct cw_config {
     char *key_prefix;
     int64_t redis_timeout_ms;     /* a command unanswered this long drops the connection */
     int64_t max_step_bytes;       /* record bytes one step takes at most (its commit's size) */
+    int64_t state_cache_bytes;    /* subscriber states kept in memory between steps; 0 = none */
     bool redis_cluster;           /* host:port is one node of a Redis Cluster */
     int64_t min_replicas_acked;   /* replicas each commit waits for (WAIT); 0: none */
     /* [time] */
