@@ -41,7 +41,7 @@ static void setup(void)
     setup_storage.config = config;
     setup_storage.plan = cw_numplan_new("86");
     ck_assert_ptr_nonnull(setup_storage.plan);
-    ctx = (cw_batch_ctx_t){config, &setup_storage, NOW_MS};
+    ctx = (cw_batch_ctx_t){config, &setup_storage, NOW_MS, false};
     cw_meta_reset(&meta);
     memset(&batch, 0, sizeof batch);
     record_count = 0;

@@ -29,7 +29,7 @@ static void setup(void)
     cw_errlist_free(&errs);
     setup_storage.config = config;
     setup_storage.plan = cw_numplan_new("86");
-    ctx = (cw_batch_ctx_t){config, &setup_storage, W47_START_MS + 8 * DAY_MS};
+    ctx = (cw_batch_ctx_t){config, &setup_storage, W47_START_MS + 8 * DAY_MS, false};
     memset(&subs, 0, sizeof subs);
     memset(&entries, 0, sizeof entries);
     w47 = cw_week_of_ms(W47_START_MS, OFFSET);
