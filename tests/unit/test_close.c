@@ -98,6 +98,8 @@ START_TEST(a_silent_tier_one_subscriber_gets_blue_and_the_no_event_mark)
     ck_assert_uint_eq(evaluated, 1);
     ck_assert_uint_eq(alerts, 1);
     ck_assert_int_eq(entries.items[0].level, CW_LEVEL_BLUE);
+    ck_assert_int_eq(entries.items[0].period, w47); /* the values the backtest counts */
+    ck_assert_uint_eq(entries.items[0].bits, 0);
     const cw_week_agg_t *agg = cw_sub_find_week(&silent->state, w47);
     ck_assert_ptr_nonnull(agg);
     ck_assert(agg->no_event);
