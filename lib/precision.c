@@ -327,6 +327,11 @@ cw_precision_pair_t *cw_precision_pairs(const cw_precision_t *precision, size_t 
     return pairs;
 }
 
+size_t cw_precision_pairs_count(const cw_precision_t *precision)
+{
+    return precision->pair_count;
+}
+
 const cw_precision_pair_t *cw_precision_find(const cw_precision_t *precision,
                                              uint64_t msisdn, int32_t period)
 {

@@ -95,6 +95,8 @@ void cw_precision_ratio_text(uint64_t num, uint64_t den,
  * (free with cw_free), NULL when out of memory (or when there are none,
  * with *count 0). */
 cw_precision_pair_t *cw_precision_pairs(const cw_precision_t *precision, size_t *count);
+/* How many pairs there are. */
+size_t cw_precision_pairs_count(const cw_precision_t *precision);
 /* The pair of (msisdn, period) (packed msisdn), or NULL. */
 const cw_precision_pair_t *cw_precision_find(const cw_precision_t *precision,
                                              uint64_t msisdn, int32_t period);

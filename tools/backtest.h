@@ -65,6 +65,27 @@ int64_t bt_opts_sweep_value(const bt_opts_t *opts, size_t i);
 /* A source of records, in order, one batch at a time. */
 typedef struct bt_source bt_source_t;
 
+/* The records of one batch, laid out in one arena (no allocation per
+ * record): topic 0, partition 0, offsets counting the stream's records. */
+#define BT_BATCH_RECORDS 16384
+typedef struct bt_batch {
+    char *arena;
+    size_t arena_len;
+    const cw_record_t **records;
+    size_t count;
+    int64_t next_offset;
+} bt_batch_t;
+int bt_batch_init(bt_batch_t *batch); /* 0 or -1 (out of memory) */
+void bt_batch_free(bt_batch_t *batch);
+void bt_batch_reset(bt_batch_t *batch); /* empty again; the offsets go on */
+/* Whether one more record (of any value, with a key of key_len) fits. */
+bool bt_batch_room(const bt_batch_t *batch, size_t key_len);
+/* Adds a record (key NULL: none); a value longer than CW_RECORD_VALUE_KEPT
+ * is held as its first bytes and its SHA-256, as the daemon's consumer
+ * holds it. Check bt_batch_room first. */
+void bt_batch_add(bt_batch_t *batch, const void *key, size_t key_len, const char *value,
+                  size_t len);
+
 /* What a source other than files does (Kafka). */
 typedef struct bt_source_ops {
     int (*next)(void *impl, const cw_record_t *const **records, size_t *count, char *err,
@@ -86,9 +107,12 @@ bt_source_t *bt_source_files(const char *const *paths, size_t count, char *err,
                              size_t err_size);
 /* A topic range from Kafka (--brokers, --topics, --from, --to): the topics'
  * records of one partition number (or of every partition, as if they were
- * one), from the first at or after `from` to the last before `to`. */
-bt_source_t *bt_source_kafka(const bt_opts_t *opts, const char *const *topics,
-                             size_t topic_count, char *err, size_t err_size);
+ * one), from the first at or after `from` to the last before `to`, merged
+ * into one stream by record timestamp; `config` gives the property.* lines
+ * (TLS, SASL). */
+bt_source_t *bt_source_kafka(const bt_opts_t *opts, const cw_config_t *config,
+                             const char *const *topics, size_t topic_count, char *err,
+                             size_t err_size);
 /* Whether the source can be read again from the start (files, not pipes). */
 bool bt_source_rewindable(const bt_source_t *source);
 /* Starts over from the first record. 0 or -1 (with err). */

@@ -15,7 +15,6 @@
 
 #define BUF_SIZE (1024 * 1024)        /* bytes read at once; longer lines are streamed */
 #define ARENA_SIZE (16 * 1024 * 1024) /* records of one batch */
-#define BATCH_RECORDS 16384
 
 struct bt_source {
     const bt_source_ops_t *ops; /* NULL: files */
@@ -30,12 +29,7 @@ struct bt_source {
     bool rewindable;
     char *buf;
     size_t len, pos;
-    int64_t offset; /* of the next record */
-    /* the batch */
-    char *arena;
-    size_t arena_len;
-    const cw_record_t **records;
-    size_t record_count;
+    bt_batch_t batch; /* the records handed out last */
 };
 
 bt_source_t *bt_source_new(const bt_source_ops_t *ops, void *impl)
@@ -82,9 +76,7 @@ bt_source_t *bt_source_files(const char *const *paths, size_t count, char *err,
     source->path_count = count;
     source->rewindable = rewindable;
     source->buf = cw_malloc(BUF_SIZE);
-    source->arena = cw_malloc(ARENA_SIZE);
-    source->records = cw_malloc(BATCH_RECORDS * sizeof *source->records);
-    if (source->buf == NULL || source->arena == NULL || source->records == NULL)
+    if (source->buf == NULL || bt_batch_init(&source->batch) != 0)
         goto oom;
     return source;
 oom:
@@ -122,7 +114,7 @@ int bt_source_rewind(bt_source_t *source, char *err, size_t err_size)
     source->next_path = 0;
     source->len = source->pos = 0;
     source->eof = false;
-    source->offset = 0;
+    source->batch.next_offset = 0;
     return 0;
 }
 
@@ -134,43 +126,82 @@ void bt_source_free(bt_source_t *source)
         source->ops->free(source->impl);
     close_file(source);
     cw_free(source->buf);
-    cw_free(source->arena);
-    cw_free(source->records);
+    bt_batch_free(&source->batch);
     cw_free(source);
 }
 
-/* ---- records --------------------------------------------------------------- */
+/* ---- records ------------------------------------------------------------------ */
+
+int bt_batch_init(bt_batch_t *batch)
+{
+    memset(batch, 0, sizeof *batch);
+    batch->arena = cw_malloc(ARENA_SIZE);
+    batch->records = cw_malloc(BT_BATCH_RECORDS * sizeof *batch->records);
+    if (batch->arena == NULL || batch->records == NULL) {
+        bt_batch_free(batch);
+        return -1;
+    }
+    return 0;
+}
+
+void bt_batch_free(bt_batch_t *batch)
+{
+    cw_free(batch->arena);
+    cw_free(batch->records);
+    memset(batch, 0, sizeof *batch);
+}
+
+void bt_batch_reset(bt_batch_t *batch)
+{
+    batch->count = 0;
+    batch->arena_len = 0;
+}
 
 static size_t aligned(size_t n)
 {
     return (n + 7) & ~(size_t)7;
 }
 
-/* Room in the batch for a record of this many data bytes. */
-static bool has_room(const bt_source_t *source, size_t data_size)
+bool bt_batch_room(const bt_batch_t *batch, size_t key_len)
 {
-    return source->record_count < BATCH_RECORDS &&
-           source->arena_len + aligned(sizeof(cw_record_t) + data_size) <= ARENA_SIZE;
+    size_t most = cw_record_data_size(key_len, CW_RECORD_VALUE_KEPT + 1);
+    return batch->count < BT_BATCH_RECORDS &&
+           batch->arena_len + aligned(sizeof(cw_record_t) + most) <= ARENA_SIZE;
 }
 
-/* Adds a record: value holds `held` bytes of a value of `bytes` bytes
- * (more when it was cut, then sha256_hex is its digest). */
-static void add_record(bt_source_t *source, const char *value, size_t held, size_t bytes,
+/* Adds a record holding `held` bytes of a value of `bytes` bytes (more when
+ * it was cut: sha256_hex is then the whole value's digest). */
+static void add_record(bt_batch_t *batch, const void *key, size_t key_len,
+                       const char *value, size_t held, size_t bytes,
                        const char *sha256_hex)
 {
-    cw_record_t *record = (cw_record_t *)(source->arena + source->arena_len);
-    source->arena_len += aligned(sizeof *record + cw_record_data_size(0, bytes));
-    record->offset = source->offset++;
+    cw_record_t *record = (cw_record_t *)(batch->arena + batch->arena_len);
+    batch->arena_len += aligned(sizeof *record + cw_record_data_size(key_len, bytes));
+    record->offset = batch->next_offset++;
     record->partition = 0;
     record->topic = 0;
-    record->has_key = false;
-    record->key_len = 0;
+    record->has_key = key != NULL;
+    record->key_len = key != NULL ? key_len : 0;
     record->value_len = held;
     record->value_bytes = bytes;
-    memcpy(record->data, value, held);
+    if (record->key_len > 0)
+        memcpy(record->data, key, key_len);
+    memcpy(record->data + record->key_len, value, held);
     if (sha256_hex != NULL)
-        memcpy(record->data + held, sha256_hex, CW_RECORD_SHA256_HEX);
-    source->records[source->record_count++] = record;
+        memcpy(record->data + record->key_len + held, sha256_hex, CW_RECORD_SHA256_HEX);
+    batch->records[batch->count++] = record;
+}
+
+void bt_batch_add(bt_batch_t *batch, const void *key, size_t key_len, const char *value,
+                  size_t len)
+{
+    if (len <= CW_RECORD_VALUE_KEPT) {
+        add_record(batch, key, key_len, value, len, len, NULL);
+        return;
+    }
+    char digest[CW_SHA256_HEX_SIZE];
+    cw_sha256_hex(value, len, digest);
+    add_record(batch, key, key_len, value, CW_RECORD_VALUE_KEPT, len, digest);
 }
 
 static bool blank(const char *line, size_t len)
@@ -181,15 +212,8 @@ static bool blank(const char *line, size_t len)
 /* A whole line in the buffer. */
 static void add_line(bt_source_t *source, const char *line, size_t len)
 {
-    if (blank(line, len))
-        return;
-    if (len <= CW_RECORD_VALUE_KEPT) {
-        add_record(source, line, len, len, NULL);
-        return;
-    }
-    char digest[CW_SHA256_HEX_SIZE];
-    cw_sha256_hex(line, len, digest);
-    add_record(source, line, CW_RECORD_VALUE_KEPT, len, digest);
+    if (!blank(line, len))
+        bt_batch_add(&source->batch, NULL, 0, line, len);
 }
 
 /* ---- reading ---------------------------------------------------------------- */
@@ -272,14 +296,14 @@ static int add_long_line(bt_source_t *source, char *err, size_t err_size)
     cw_sha256_final(&sha, digest);
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    add_record(source, head, CW_RECORD_VALUE_KEPT, total, hex);
+    add_record(&source->batch, NULL, 0, head, CW_RECORD_VALUE_KEPT, total, hex);
     cw_free(head);
     return 0;
 }
 
 static int next_files(bt_source_t *source, char *err, size_t err_size)
 {
-    while (has_room(source, CW_RECORD_VALUE_KEPT + CW_RECORD_SHA256_HEX)) {
+    while (bt_batch_room(&source->batch, 0)) {
         if (source->fd < 0) {
             if (source->next_path == source->path_count)
                 return 0; /* every file read */
@@ -317,10 +341,9 @@ int bt_source_next(bt_source_t *source, const cw_record_t *const **records, size
 {
     if (source->ops != NULL)
         return source->ops->next(source->impl, records, count, err, err_size);
-    source->record_count = 0;
-    source->arena_len = 0;
+    bt_batch_reset(&source->batch);
     int rc = next_files(source, err, err_size);
-    *records = source->records;
-    *count = rc == 0 ? source->record_count : 0;
+    *records = source->batch.records;
+    *count = rc == 0 ? source->batch.count : 0;
     return rc;
 }

@@ -107,8 +107,9 @@ static int open_source(main_state_t *st)
             for (size_t i = 0; i < config->input_topic_count; i++)
                 topics[count++] = config->input_topics[i];
         }
-        st->source =
-            count > 0 ? bt_source_kafka(opts, topics, count, err, sizeof err) : NULL;
+        st->source = count > 0
+                         ? bt_source_kafka(opts, config, topics, count, err, sizeof err)
+                         : NULL;
         if (count == 0)
             snprintf(err, sizeof err, "--topics: no topic named");
         cw_free(list);
