@@ -75,7 +75,7 @@ static const char *model_words(cw_precision_model_t model)
 }
 
 /* thousandths of num / den, or -1 */
-static int64_t ratio(uint64_t num, uint64_t den)
+static int64_t thousandths(uint64_t num, uint64_t den)
 {
     return cw_precision_ratio(num, den);
 }
@@ -182,13 +182,13 @@ static void series(FILE *out, const plot_t *p, const bt_sweep_t *sweep,
 
 static int64_t precision_of(const bt_report_t *report, int c)
 {
-    return ratio(report->precision.classes[c].hits, report->precision.classes[c].mature);
+    return thousandths(report->precision.classes[c].hits, report->precision.classes[c].mature);
 }
 
 static int64_t recall_of(const bt_report_t *report, int unused)
 {
     (void)unused;
-    return ratio(report->precision.caught, report->precision.churners);
+    return thousandths(report->precision.caught, report->precision.churners);
 }
 
 /* Round numbers for an axis from lo to hi: about six ticks. */
@@ -384,7 +384,7 @@ typedef struct bar_row {
 static void bar(FILE *out, double x, double y, double full, double height,
                 const char *colour, double opacity, uint64_t num, uint64_t den)
 {
-    int64_t t = ratio(num, den);
+    int64_t t = thousandths(num, den);
     char label[64];
     if (t < 0) {
         text_at(out, x + 4, y + height - 4, "start", 11, MUTED, "normal",
