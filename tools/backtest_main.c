@@ -240,7 +240,7 @@ int main(int argc, char **argv)
     int64_t now_ms = st.opts.has_now ? st.opts.now_ms : wall_ms();
     int status = 1;
     if (st.opts.emit != NULL) {
-        st.emit = strcmp(st.opts.emit, "-") == 0 ? stdout : fopen(st.opts.emit, "w");
+        st.emit = fopen(st.opts.emit, "w");
         if (st.emit == NULL) {
             fprintf(stderr, "cdrwarn-backtest: %s: %s\n", st.opts.emit, strerror(errno));
             return 1;
@@ -248,7 +248,7 @@ int main(int argc, char **argv)
     }
     if (make_runs(&st, now_ms) != 0 || open_source(&st) != 0 || run_all(&st) != 0)
         goto done;
-    if (st.emit != NULL && st.emit != stdout) {
+    if (st.emit != NULL) {
         FILE *emit = st.emit;
         st.emit = NULL;
         if (fclose(emit) != 0) {
@@ -269,7 +269,7 @@ int main(int argc, char **argv)
         goto done;
     status = 0;
 done:
-    if (st.emit != NULL && st.emit != stdout)
+    if (st.emit != NULL)
         fclose(st.emit);
     cleanup(&st);
     return status;

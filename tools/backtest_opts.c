@@ -179,6 +179,9 @@ static int check(const bt_opts_t *opts)
         return usage_error("%s", "-c FILE is required");
     if (opts->sweep && opts->compare != NULL)
         return usage_error("%s", "--sweep and --compare cannot be combined");
+    if (opts->emit != NULL && strcmp(opts->emit, "-") == 0)
+        return usage_error("%s",
+                           "--emit -: the report goes to standard output; name a file");
     if (opts->emit != NULL && (opts->sweep || opts->compare != NULL))
         return usage_error("%s",
                            "--emit writes one run: it cannot be combined with --sweep "
