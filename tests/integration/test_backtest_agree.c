@@ -444,7 +444,6 @@ START_TEST(a_topic_range_read_from_kafka_reports_as_its_file)
     read_lines(history_path, &history);
     FILE *part1 = fopen(history_path, "w");
     ck_assert_ptr_nonnull(part1);
-    int64_t before = cw_harness_now_ms();
     for (size_t i = 0; i < history.count; i++) {
         json_t *event = json_loads(history.items[i], JSON_DECODE_ANY, NULL);
         const char *msisdn = json_is_object(event)
@@ -483,22 +482,23 @@ START_TEST(a_topic_range_read_from_kafka_reports_as_its_file)
     free(tb);
     json_decref(a);
     json_decref(b);
-    /* --from after every record's timestamp: nothing */
-    char from[32];
-    snprintf(from, sizeof from, "%lld", (long long)cw_harness_now_ms() + 1000);
-    char *none[] = {CW_BACKTEST, "-c",
-                    config,      "--json",
-                    "--brokers", (char *)cw_harness_brokers(h),
-                    "--topics",  CW_HARNESS_TOPIC_CDR,
-                    "--from",    from,
-                    NULL};
-    CW_HARNESS_ASSERT(h, run(none, later, WAIT_MS) == 0,
-                      "cdrwarn-backtest --from failed");
-    a = load_json(later);
-    CW_HARNESS_ASSERT(h, json_integer_value(json_object_get(a, "events")) == 0,
-                      "records produced from %lld read with --from %s", (long long)before,
-                      from);
+    /* partition 0 holds the rest: every record is read once. (--from and
+     * --to are not tried: the devbroker, librdkafka's mock cluster, answers
+     * every lookup by time with the end offset.) */
+    char *other[] = {CW_BACKTEST,   "-c",        config,
+                     "--json",      "--brokers", (char *)cw_harness_brokers(h),
+                     "--partition", "0",         NULL};
+    CW_HARNESS_ASSERT(h, run(other, later, WAIT_MS) == 0,
+                      "cdrwarn-backtest --partition 0 failed");
+    json_t *rest = load_json(later);
+    a = load_json(from_file);
+    json_int_t events = json_integer_value(json_object_get(a, "events")) +
+                        json_integer_value(json_object_get(rest, "events"));
+    CW_HARNESS_ASSERT(h, events == (json_int_t)history.count,
+                      "partitions 0 and 1 hold %lld records, %zu were sent",
+                      (long long)events, history.count);
     json_decref(a);
+    json_decref(rest);
     lines_free(&history);
 }
 END_TEST
