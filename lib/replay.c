@@ -256,7 +256,8 @@ static int close_next(cw_replay_t *replay, cw_period_t period)
                 close_chunk(replay, period, list, closing, seen->text + offset, len);
             if (covered < 0)
                 return -1;
-            offset += (size_t)covered;
+            /* a list this replay wrote always ends its lines; never stand still */
+            offset += covered > 0 ? (size_t)covered : len;
             seen =
                 seen_find(replay, period, closing - list); /* the array may have moved */
         }
