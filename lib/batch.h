@@ -32,6 +32,9 @@ typedef struct cw_batch_ctx {
     const cw_config_t *config;   /* time settings, topics, country code (start-up) */
     const cw_setup_t *setup;     /* rules, number plan, actions, rules_version (current) */
     int64_t now_ms;              /* wall clock: future_ts, emitted_at */
+    bool decisions_only;         /* entries carry what was decided (entry.h's values) but
+                                    no message, neither JSON nor id: for a backtest that
+                                    only counts (the daemon publishes, so never sets it) */
 } cw_batch_ctx_t;
 
 typedef enum {

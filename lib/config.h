@@ -106,6 +106,17 @@ int cw_config_load(const char *path, cw_config_t **out, cw_errlist_t *errs);
  * relative paths. */
 int cw_config_parse(const char *text, size_t len, const char *path, cw_config_t **out,
                     cw_errlist_t *errs);
+/* The same with values given apart from the file (cdrwarn-backtest's --set),
+ * each "section.key=value" ("rules.spend_drop_pct=40"), applied after the
+ * file's lines as if the file said so instead: validated by the same table
+ * and cross-key checks, an error naming the override ("--set
+ * rules.spend_drop_pct=120: [rules] spend_drop_pct: expected an integer from
+ * 1 to 100, found '120'"). Only [rules] and [score] keys may be overridden. */
+int cw_config_load_with(const char *path, const char *const *overrides, size_t override_count,
+                        cw_config_t **out, cw_errlist_t *errs);
+int cw_config_parse_with(const char *text, size_t len, const char *path,
+                         const char *const *overrides, size_t override_count, cw_config_t **out,
+                         cw_errlist_t *errs);
 void cw_config_free(cw_config_t *config);
 
 /* A reload's verdict on a new config against the running one: every key

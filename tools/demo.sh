@@ -103,6 +103,10 @@ cat <<INFO
   cdrwarnd          http://127.0.0.1:$http_port/healthz  /metrics   log: $work/cdrwarnd.log
   cdrwarn-console   http://127.0.0.1:$console_port/   log: $work/console.log
   alerts            topic churn-alerts, shown below (MSISDNs masked)
+  churn outcomes    topic churn-outcomes, in another terminal:
+                      kcat -C -b $brokers -t churn-outcomes -f '%k %s\n'
+  the backtest      of this traffic, once it is sent:
+                      $bin/tools/cdrwarn-backtest -c $work/cdrwarn.conf --brokers $brokers --partition 0
 INFO
 console_info
 echo
@@ -110,10 +114,12 @@ echo
 setsid "$bin/tools/cdrwarn-watch" --brokers "$brokers" --topic churn-alerts &
 pids+=($!)
 
-# three weeks of traffic for 1500 subscribers, 20 % drifting toward churn,
-# replayed at 8000 events/s; the week-closing events at the end close week 3
+# three weeks of traffic for 1500 subscribers, 20 % drifting toward churn
+# and some of those churning (--churn: labelled churn events, whose
+# outcomes appear on churn-outcomes), replayed at 8000 events/s; the
+# week-closing events at the end close week 3
 setsid "$bin/tools/cdrwarn-gen" --brokers "$brokers" --subscribers 1500 --weeks 3 --seed 7 \
-  --rate 8000 --quiet &
+  --churn --rate 8000 --quiet &
 gen=$!
 pids+=("$gen")
 wait "$gen" || true
@@ -122,7 +128,7 @@ sleep 5
 echo
 echo "traffic sent. cdrwarnd's counters:"
 curl -fs "http://127.0.0.1:$http_port/metrics" |
-  grep -E '^cdrwarn_(alerts_total|dlq_records_total|events_total|week_closes_total)' |
+  grep -E '^cdrwarn_(alerts_total|dlq_records_total|events_total|week_closes_total|churns_total)' |
   grep -v ' 0$' | sed 's/^/  /'
 console_info
 echo

@@ -42,7 +42,7 @@ static void setup(void)
     setup_storage.config = config;
     setup_storage.plan = cw_numplan_new("86");
     ck_assert_ptr_nonnull(setup_storage.plan);
-    ctx = (cw_batch_ctx_t){config, &setup_storage, NOW_MS};
+    ctx = (cw_batch_ctx_t){config, &setup_storage, NOW_MS, false};
     cw_meta_reset(&meta);
     memset(&batch, 0, sizeof batch);
     record_count = 0;
@@ -365,6 +365,63 @@ START_TEST(two_complaints_of_a_watched_subscriber_give_one_red_alert)
 }
 END_TEST
 
+START_TEST(an_alert_entry_carries_its_week_and_triggers_as_values)
+{
+    meta.stream_ms = W47_START_MS;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
+    add_profile(0, 0, SUB, W47_START_MS + HOUR_MS);
+    add_complaint(0, 1, SUB, W47_START_MS + 2 * HOUR_MS);
+    add_complaint(0, 2, SUB, W47_START_MS + 3 * HOUR_MS);
+    run();
+    ck_assert_uint_eq(batch.entries.count, 1);
+    ck_assert_int_eq(batch.entries.items[0].period, w47);
+    ck_assert_uint_eq(batch.entries.items[0].bits, CW_TRIG_BIT(CW_TRIG_COMPLAINTS));
+}
+END_TEST
+
+START_TEST(an_outcome_entry_carries_its_churn_week_and_whether_watched)
+{
+    meta.stream_ms = W47_START_MS;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
+    add_profile(0, 0, SUB, W47_START_MS + HOUR_MS);
+    add_event(0, 1, SUB, W47_START_MS + DAY_MS, "churn", "\"kind\":\"cancel\"");
+    add_event(0, 2, "13800138001", W47_START_MS + DAY_MS, "churn", "\"kind\":\"cancel\"");
+    run();
+    ck_assert_uint_eq(batch.entries.count, 2);
+    ck_assert_int_eq(batch.entries.items[0].kind, CW_ENTRY_OUTCOME);
+    ck_assert_int_eq(batch.entries.items[0].period, w47);
+    ck_assert(batch.entries.items[0].watched);
+    ck_assert(!batch.entries.items[1].watched); /* no profile: tier unknown */
+}
+END_TEST
+
+START_TEST(decisions_only_gives_the_same_entries_without_messages)
+{
+    meta.stream_ms = W47_START_MS;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
+    add_profile(0, 0, SUB, W47_START_MS + HOUR_MS);
+    add_complaint(0, 1, SUB, W47_START_MS + 2 * HOUR_MS);
+    add_complaint(0, 2, SUB, W47_START_MS + 3 * HOUR_MS);
+    add_event(0, 3, SUB, W47_START_MS + DAY_MS, "churn", "\"kind\":\"cancel\"");
+    ctx.decisions_only = true;
+    run();
+    ck_assert_uint_eq(batch.entries.count, 2);
+    const cw_entry_t *alert = &batch.entries.items[0], *outcome = &batch.entries.items[1];
+    ck_assert_int_eq(alert->kind, CW_ENTRY_ALERT);
+    ck_assert_int_eq(alert->level, CW_LEVEL_RED);
+    ck_assert_int_eq(alert->period, w47);
+    ck_assert_uint_eq(alert->bits, CW_TRIG_BIT(CW_TRIG_COMPLAINTS));
+    ck_assert_str_eq(alert->field, "");
+    ck_assert_uint_eq(alert->value_len, strlen(SUB " "));
+    ck_assert_mem_eq(alert->value, SUB " ", alert->value_len);
+    ck_assert_int_eq(outcome->kind, CW_ENTRY_OUTCOME);
+    ck_assert_int_eq(outcome->period, w47);
+    ck_assert(outcome->watched);
+    ck_assert_int_eq(outcome->level, CW_LEVEL_RED); /* caught with red */
+    ck_assert_int_eq(outcome->lead_weeks, 0);
+}
+END_TEST
+
 START_TEST(a_step_takes_no_more_subscribers_than_it_can_hold)
 {
     meta.stream_ms = W47_START_MS;
@@ -447,6 +504,9 @@ static Suite *batch_suite(void)
     TCase *alerts = tcase_create("alerts");
     tcase_add_checked_fixture(alerts, setup, teardown);
     tcase_add_test(alerts, two_complaints_of_a_watched_subscriber_give_one_red_alert);
+    tcase_add_test(alerts, an_alert_entry_carries_its_week_and_triggers_as_values);
+    tcase_add_test(alerts, an_outcome_entry_carries_its_churn_week_and_whether_watched);
+    tcase_add_test(alerts, decisions_only_gives_the_same_entries_without_messages);
     suite_add_tcase(s, alerts);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);
