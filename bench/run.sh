@@ -302,6 +302,10 @@ kvput redis_top_commands "$(awk -F'[:,=]' '/^cmdstat_/ {
         name = substr($1, 9); usec[name] = $5; calls[name] = $3 }
     END { for (n in usec) printf "%d %s %d x %.1f us\n", usec[n], n, calls[n], usec[n] / calls[n] }' \
     "$work/redis-commandstats.txt" | sort -rn | head -4 | cut -d' ' -f2- | paste -sd';' | sed 's/;/; /g')"
+# how much of the states came from the daemons' state caches
+kvput state_cache_hits "$(metrics_sum cdrwarn_state_cache_hits_total)"
+kvput state_cache_misses "$(metrics_sum cdrwarn_state_cache_misses_total)"
+kvput state_cache_bytes "$(metrics_sum cdrwarn_state_cache_bytes)"
 # more assignments than instances: the group rebalanced during the run
 kvput group_assignments "$(cat "$work"/cdrwarnd-*.log | grep -c 'kafka: assigned' || true)"
 
@@ -436,6 +440,9 @@ table=$work/table.txt
     row "daemon-CPU-bound rate (1e6 / daemon us/event)" "$(f "$(calc "1000000 / $d_us" 0)")" ""
     row "cores busy: daemon / Redis / broker" "$(calc "$(kvget daemon_cpu_s) / $e2e_s" 2) / $(calc "$(kvget redis_cpu_s) / $e2e_s" 2) / $(calc "$(kvget broker_cpu_s) / $e2e_s" 2)" ""
     row "  other processes on the host (noise)" "$(kvget background_cores)" "~0"
+    cache_lookups=$(($(kvget state_cache_hits) + $(kvget state_cache_misses)))
+    ((cache_lookups > 0)) &&
+        row "state cache: hits / MB held" "$(calc "100 * $(kvget state_cache_hits) / $cache_lookups") % / $(calc "$(kvget state_cache_bytes) / 1048576")" ""
     row "batches: count / records per batch / mean ms" "$(kvget batches) / $(kvget records_per_batch) / $(kvget batch_latency_mean_ms)" ""
     row "alerts / DLQ records" "$(kvget alerts) / $(kvget dlq)" ""
     row "group assignments (> instances: rebalanced)" "$(kvget group_assignments)" "$instances"

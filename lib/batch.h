@@ -24,8 +24,8 @@
 #include "setup.h"
 #include "subset.h"
 
-#define CW_BATCH_MAX_RECORDS 2000
-#define CW_BATCH_MAX_SUBS 1000
+#define CW_BATCH_MAX_RECORDS 1000
+#define CW_BATCH_MAX_SUBS 500
 
 /* What a step decides with. */
 typedef struct cw_batch_ctx {

@@ -115,7 +115,7 @@ static const directive_t directives[] = {
      RESTART},
     {SEC_REDIS, "max_step_bytes", T_BYTES, OFF(max_step_bytes), "4M", 128LL << 10, 256LL << 20,
      RESTART},
-    {SEC_REDIS, "state_cache", T_BYTES, OFF(state_cache_bytes), "64M", 0, 64LL << 30, RESTART},
+    {SEC_REDIS, "state_cache", T_BYTES, OFF(state_cache_bytes), "32M", 0, 64LL << 30, RESTART},
     {SEC_TIME, "utc_offset", T_UTC_OFFSET, OFF(utc_offset_s), "+08:00", NOLIM, RESTART},
     {SEC_TIME, "late_grace", T_DURATION, OFF(late_grace_ms), "6h", 0, 30 * MS_DAY, RESTART},
     {SEC_TIME, "max_future", T_DURATION, OFF(max_future_ms), "10m", 0, 7 * MS_DAY, RESTART},
