@@ -381,7 +381,8 @@ static void build_corpus(void)
     EVENT("owed_fen a string", "bad_field", "arrears",
           ",\"owed_fen\":\"1200\",\"months\":1");
     EVENT("owed_fen negative", "bad_field", "arrears", ",\"owed_fen\":-1,\"months\":1");
-    EVENT("months over 1200", "bad_field", "arrears", ",\"owed_fen\":1200,\"months\":1201");
+    EVENT("months over 1200", "bad_field", "arrears",
+          ",\"owed_fen\":1200,\"months\":1201");
     EVENT("fault level 0", "bad_field", "fault", ",\"level\":0");
     EVENT("fault level 4", "bad_field", "fault", ",\"level\":4");
     EVENT("fault level a string", "bad_field", "fault", ",\"level\":\"2\"");
@@ -556,8 +557,8 @@ START_TEST(every_bad_record_lands_on_the_dlq_and_the_good_traffic_is_unchanged)
         /* unchanged, but for a value over 64 KiB: its first 65,536 bytes, with
          * its length and SHA-256 in headers (SPEC section 8) */
         size_t kept = b->len > 65536 ? 65536 : b->len;
-        bool same_value = m->value_len == kept &&
-                          (kept == 0 || memcmp(m->value, b->value, kept) == 0);
+        bool same_value =
+            m->value_len == kept && (kept == 0 || memcmp(m->value, b->value, kept) == 0);
         if (b->len > 65536) {
             char want_bytes[24], want_sha[CW_SHA256_HEX_SIZE];
             snprintf(want_bytes, sizeof want_bytes, "%zu", b->len);

@@ -45,7 +45,8 @@ START_TEST(permanent_produce_errors_are_retried_with_backoff_and_lose_nothing)
         char *body = NULL;
         int status = 0;
         cw_harness_http_get(h, "/healthz", &status, &body);
-        degraded = status == 503 && body != NULL && strstr(body, "publishing failing") != NULL;
+        degraded =
+            status == 503 && body != NULL && strstr(body, "publishing failing") != NULL;
         if (degraded)
             cw_harness_log(h, "/healthz while failing: %s", body);
         free(body);
@@ -92,13 +93,15 @@ START_TEST(permanent_produce_errors_are_retried_with_backoff_and_lose_nothing)
                       auth ? "met" : "not met", size ? "met" : "not met");
     /* every send is a delivery or a failure, each failure one retry; the
      * old way re-sent a partition's whole outbox on every failure */
-    CW_HARNESS_ASSERT(h, sends <= 1.1 * (to_send + failed),
-                      "%.0f sends for %.0f entries and %.0f failures: more than each failure "
-                      "retried once",
-                      sends, to_send, failed);
+    CW_HARNESS_ASSERT(
+        h, sends <= 1.1 * (to_send + failed),
+        "%.0f sends for %.0f entries and %.0f failures: more than each failure "
+        "retried once",
+        sends, to_send, failed);
     int status = 0;
     cw_harness_http_get(h, "/healthz", &status, NULL);
-    CW_HARNESS_ASSERT(h, status == 200, "/healthz %d once everything was delivered", status);
+    CW_HARNESS_ASSERT(h, status == 200, "/healthz %d once everything was delivered",
+                      status);
     CW_FAULT_OK(h, cw_fault_stop(h, 0, 30000));
     cw_fault_end(h, &ref, &got);
 }
@@ -106,6 +109,7 @@ END_TEST
 
 int main(void)
 {
-    return cw_fault_main("fault_publish",
-                         permanent_produce_errors_are_retried_with_backoff_and_lose_nothing, &h);
+    return cw_fault_main(
+        "fault_publish",
+        permanent_produce_errors_are_retried_with_backoff_and_lose_nothing, &h);
 }

@@ -121,12 +121,11 @@ static int count_month_closes(int n, int32_t month, int closes[])
         int32_t closed;
         CW_HARNESS_ASSERT(h, cw_month_parse_label(label, strlen(label), &closed) == 0,
                           "cdrwarnd #%d logged a close of month '%s'", n, label);
-        CW_HARNESS_ASSERT(h,
-                          partition >= 0 && partition < CW_FAULT_PARTITIONS &&
-                              closed == month,
-                          "cdrwarnd #%d closed month %s on partition %d: not the "
-                          "traffic's",
-                          n, label, partition);
+        CW_HARNESS_ASSERT(
+            h, partition >= 0 && partition < CW_FAULT_PARTITIONS && closed == month,
+            "cdrwarnd #%d closed month %s on partition %d: not the "
+            "traffic's",
+            n, label, partition);
         closes[partition]++;
         count++;
     }
@@ -261,7 +260,8 @@ START_TEST(a_second_instance_joining_and_leaving_mid_stream_changes_nothing)
     cw_month_label(month, month_label);
     by0 = count_month_closes(0, month, month_closes);
     by1 = count_month_closes(1, month, month_closes);
-    cw_harness_log(h, "closes of month %s logged: %d by #0, %d by #1 (expected %d in all)",
+    cw_harness_log(h,
+                   "closes of month %s logged: %d by #0, %d by #1 (expected %d in all)",
                    month_label, by0, by1, CW_FAULT_PARTITIONS);
     for (int p = 0; p < CW_FAULT_PARTITIONS; p++)
         CW_HARNESS_ASSERT(h, month_closes[p] == 1,

@@ -195,8 +195,8 @@ START_TEST(the_fault_free_reference_represents_every_alert_and_dead_letter)
             const char *churn_week = json_string_value(json_object_get(churn, "week"));
             const char *kind = json_string_value(json_object_get(churn, "kind"));
             char want[128];
-            snprintf(want, sizeof want, "%s %s %s ", msisdn, churn_week ? churn_week : "?",
-                     kind ? kind : "?");
+            snprintf(want, sizeof want, "%s %s %s ", msisdn,
+                     churn_week ? churn_week : "?", kind ? kind : "?");
             const char *outcome = line_of(&ref.outcomes, msisdn);
             /* a recycled number's fresh profile, dated after the churn, cleared
              * its mark; any other churned number keeps it */
@@ -251,12 +251,13 @@ START_TEST(the_fault_free_reference_represents_every_alert_and_dead_letter)
     }
     fclose(f);
     unlink(truth_path);
-    fprintf(stderr,
-            "[fault] ground truth: %d drift(s) of watched subscribers (and %d spend drops "
-            "from under the rule's base), %d not alerted%s%s; %d churn(s) (%d numbers "
-            "recycled), %d without their outcome%s%s\n",
-            checked, thin, missed, missed ? ", first: " : "", first_miss, churns, recycles,
-            churns_missed, churns_missed ? ", first: " : "", first_churn_miss);
+    fprintf(
+        stderr,
+        "[fault] ground truth: %d drift(s) of watched subscribers (and %d spend drops "
+        "from under the rule's base), %d not alerted%s%s; %d churn(s) (%d numbers "
+        "recycled), %d without their outcome%s%s\n",
+        checked, thin, missed, missed ? ", first: " : "", first_miss, churns, recycles,
+        churns_missed, churns_missed ? ", first: " : "", first_churn_miss);
     ck_assert_msg(churns > 0 && churns_missed == 0,
                   "%d of %d churns of the traffic without their outcome, first: %s",
                   churns_missed, churns, first_churn_miss);

@@ -203,22 +203,15 @@ int cw_fault_gen_start(cw_harness_t *h, int rate_eps)
     char truth[400], rate[24];
     snprintf(truth, sizeof truth, "%s/truth.jsonl", cw_harness_dir(h));
     snprintf(rate, sizeof rate, "%d", rate_eps);
-    const char *args[] = {"--topics",
-                          CW_FAULT_TOPIC "," CW_FAULT_TOPIC "," CW_FAULT_TOPIC,
-                          "--subscribers",
-                          CW_FAULT_SUBSCRIBERS,
-                          "--weeks",
-                          CW_FAULT_WEEKS,
-                          "--start",
-                          CW_FAULT_START,
-                          "--seed",
-                          CW_FAULT_SEED,
-                          "--truth",
-                          truth,
-                          "--rate",
-                          rate,
-                          CW_FAULT_MODELS,
-                          NULL};
+    const char *args[] = {
+        "--topics",      CW_FAULT_TOPIC "," CW_FAULT_TOPIC "," CW_FAULT_TOPIC,
+        "--subscribers", CW_FAULT_SUBSCRIBERS,
+        "--weeks",       CW_FAULT_WEEKS,
+        "--start",       CW_FAULT_START,
+        "--seed",        CW_FAULT_SEED,
+        "--truth",       truth,
+        "--rate",        rate,
+        CW_FAULT_MODELS, NULL};
     if (cw_harness_gen_start(h, args) != 0)
         return harness_fail(h, "cdrwarn-gen");
     return 0;
@@ -551,7 +544,8 @@ static int collect_outcomes(cw_harness_t *h, cw_fault_result_t *result)
             if (strcmp(kind, cw_churn_kind_name((cw_churn_kind_t)k)) == 0)
                 which = k;
         char want_id[CW_OUTCOME_ID_SIZE] = "";
-        bool parsed = which >= 0 && cw_week_parse_label(week, strlen(week), &week_index) == 0;
+        bool parsed =
+            which >= 0 && cw_week_parse_label(week, strlen(week), &week_index) == 0;
         if (parsed)
             cw_outcome_id(msisdn, week_index, (cw_churn_kind_t)which, want_id);
         if (!parsed || strcmp(want_id, id) != 0)
@@ -579,8 +573,8 @@ static int collect_outcomes(cw_harness_t *h, cw_fault_result_t *result)
             }
         }
         char line[512];
-        snprintf(line, sizeof line, "%s %s %s %s %s %016llx", msisdn, week, kind, best, id,
-                 (unsigned long long)content_hash(outcome));
+        snprintf(line, sizeof line, "%s %s %s %s %s %016llx", msisdn, week, kind, best,
+                 id, (unsigned long long)content_hash(outcome));
         rc = cw_fault_lines_add(&raw, line);
         json_decref(outcome);
     }
@@ -591,7 +585,8 @@ static int collect_outcomes(cw_harness_t *h, cw_fault_result_t *result)
 static int collect_scores(cw_harness_t *h, cw_fault_result_t *result)
 {
     cw_harness_msgs_t msgs;
-    if (cw_harness_read_topic(h, CW_HARNESS_TOPIC_SCORES, 0, CW_FAULT_WAIT_MS, &msgs) != 0)
+    if (cw_harness_read_topic(h, CW_HARNESS_TOPIC_SCORES, 0, CW_FAULT_WAIT_MS, &msgs) !=
+        0)
         return harness_fail(h, "reading the score topic");
     result->score_records = msgs.count;
     cw_fault_lines_t raw = {0};
@@ -629,11 +624,12 @@ static int collect_scores(cw_harness_t *h, cw_fault_result_t *result)
         if (parsed)
             cw_scorerec_id(msisdn, month_index, want_id);
         if (!parsed || strcmp(want_id, id) != 0)
-            problem(result, "score record %s for %s %s: the id is not the stable one (%s)",
-                    id, msisdn, month, want_id);
+            problem(result,
+                    "score record %s for %s %s: the id is not the stable one (%s)", id,
+                    msisdn, month, want_id);
         if (!json_is_true(potential) && !json_is_true(value))
-            problem(result, "score record %s: neither a potential churner nor value churn",
-                    id);
+            problem(result,
+                    "score record %s: neither a potential churner nor value churn", id);
         char names[400] = "";
         size_t t;
         json_t *item;
@@ -650,9 +646,9 @@ static int collect_scores(cw_harness_t *h, cw_fault_result_t *result)
         }
         char line[800];
         snprintf(line, sizeof line, "%s %s %lld %c%c %s %s %016llx", msisdn, month,
-                 (long long)json_integer_value(score), json_is_true(potential) ? 'P' : '-',
-                 json_is_true(value) ? 'V' : '-', names[0] ? names : "-", id,
-                 (unsigned long long)content_hash(record));
+                 (long long)json_integer_value(score),
+                 json_is_true(potential) ? 'P' : '-', json_is_true(value) ? 'V' : '-',
+                 names[0] ? names : "-", id, (unsigned long long)content_hash(record));
         rc = cw_fault_lines_add(&raw, line);
         json_decref(record);
     }
@@ -757,9 +753,8 @@ static void format_state(const char *msisdn, const cw_sub_t *sub, char *out, siz
         char label[CW_MONTH_LABEL_SIZE];
         cw_month_label(m->month, label);
         len += (size_t)snprintf(
-            out + len, size - len,
-            " %s:%lld,%lld,%u,%lld,%u,%u,%u,%u,%u,%u,%u,%u,%d", label,
-            (long long)m->spend_fen, (long long)m->voice_s, m->calls,
+            out + len, size - len, " %s:%lld,%lld,%u,%lld,%u,%u,%u,%u,%u,%u,%u,%u,%d",
+            label, (long long)m->spend_fen, (long long)m->voice_s, m->calls,
             (long long)m->vas_fen, m->fwd_calls, m->own_service_calls, m->complaints,
             m->rival_service_calls, m->vip_services, m->fault_level, m->arrears_stops,
             m->new_services, m->plan_downgrade);
@@ -848,13 +843,13 @@ static int collect_redis(cw_harness_t *h, cw_fault_result_t *result)
                     snprintf(closed[period], sizeof closed[period], "%d",
                              (int)meta.close[period].closed);
                 if (meta.close[period].sweep != CW_WEEK_NONE)
-                    problem(result, "partition %d: a %s-close sweep is still under way", p,
-                            cw_period_name((cw_period_t)period));
+                    problem(result, "partition %d: a %s-close sweep is still under way",
+                            p, cw_period_name((cw_period_t)period));
             }
             if (meta.stream_ms != CW_STREAM_NONE)
                 snprintf(stream, sizeof stream, "%lld", (long long)meta.stream_ms);
-            snprintf(line, sizeof line, "p%d cw=%s cm=%s st=%s", p, closed[CW_PERIOD_WEEK],
-                     closed[CW_PERIOD_MONTH], stream);
+            snprintf(line, sizeof line, "p%d cw=%s cm=%s st=%s", p,
+                     closed[CW_PERIOD_WEEK], closed[CW_PERIOD_MONTH], stream);
             rc = cw_fault_lines_add(&result->meta, line);
         }
         char outbox_key[CW_KEY_SIZE];
@@ -883,15 +878,15 @@ int cw_fault_collect(cw_harness_t *h, cw_fault_result_t *result, cw_fault_skip_f
         cw_fault_result_free(result);
         return -1;
     }
-    cw_harness_log(h,
-                   "collected: %zu distinct alerts (%zu records), %zu outcomes (%zu), %zu "
-                   "score records (%zu), %zu states, %zu dead letters (%zu records), %zu "
-                   "problem(s)%s%s",
-                   result->alerts.count, result->alert_records, result->outcomes.count,
-                   result->outcome_records, result->scores.count, result->score_records,
-                   result->states.count,
-                   result->dead.count, result->dead_records, result->problems,
-                   result->problems ? ": " : "", result->problem);
+    cw_harness_log(
+        h,
+        "collected: %zu distinct alerts (%zu records), %zu outcomes (%zu), %zu "
+        "score records (%zu), %zu states, %zu dead letters (%zu records), %zu "
+        "problem(s)%s%s",
+        result->alerts.count, result->alert_records, result->outcomes.count,
+        result->outcome_records, result->scores.count, result->score_records,
+        result->states.count, result->dead.count, result->dead_records, result->problems,
+        result->problems ? ": " : "", result->problem);
     return 0;
 }
 
@@ -940,7 +935,8 @@ int cw_fault_compare(cw_harness_t *h, const cw_fault_result_t *want,
         "%zu alert(s), %zu outcome(s), %zu score record(s), %zu dead letter(s)",
         got->alerts.count, got->outcomes.count, got->scores.count, got->states.count,
         got->dead.count, got->meta.count, got->alert_records - got->alerts.count,
-        got->outcome_records - got->outcomes.count, got->score_records - got->scores.count,
+        got->outcome_records - got->outcomes.count,
+        got->score_records - got->scores.count,
         got->dead_records >= got->dead.count ? got->dead_records - got->dead.count : 0);
     if (got->problems > 0)
         return fault_fail("%zu inconsistenc(ies) in this run's output, first: %s",
@@ -973,10 +969,9 @@ static int cache_path(char *out, size_t size)
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         if (hash_file(files[i], &hash) != 0)
             return -1;
-    static const char traffic[] =
-        CACHE_FORMAT " " CW_FAULT_SUBSCRIBERS " " CW_FAULT_WEEKS " " CW_FAULT_START
-                     " " CW_FAULT_SEED " " CW_FAULT_TOPIC " " CW_FAULT_SESSION_MS
-                     " " CW_FAULT_MODELS_TEXT;
+    static const char traffic[] = CACHE_FORMAT
+        " " CW_FAULT_SUBSCRIBERS " " CW_FAULT_WEEKS " " CW_FAULT_START " " CW_FAULT_SEED
+        " " CW_FAULT_TOPIC " " CW_FAULT_SESSION_MS " " CW_FAULT_MODELS_TEXT;
     hash = fnv(hash, traffic, sizeof traffic);
     hash = fnv(hash, &(int){CW_FAULT_PARTITIONS}, sizeof(int));
     mkdir(CW_FAULT_CACHE_DIR, 0755);

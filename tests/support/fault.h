@@ -84,9 +84,9 @@ typedef struct cw_fault_result {
     cw_fault_lines_t meta;
     /* as read, duplicates included (dead letters skipped not) */
     size_t alert_records, outcome_records, score_records, dead_records;
-    int64_t records;                    /* input records applied or dead-lettered */
-    size_t problems;                    /* inconsistencies found while reading */
-    char problem[512];                  /* the first of them */
+    int64_t records;   /* input records applied or dead-lettered */
+    size_t problems;   /* inconsistencies found while reading */
+    char problem[512]; /* the first of them */
 } cw_fault_result_t;
 
 const char *cw_fault_error(void);
