@@ -48,9 +48,9 @@ static void set(json_t *o, const char *key, const char *value)
         json_object_set_new(o, key, json_string(value));
 }
 
-int cw_audit_write(cw_audit_t *audit, int64_t now_ms, const char *user, const char *action,
-                   const char *case_id, const char *week, const char *msisdn_masked,
-                   const char *from)
+int cw_audit_write(cw_audit_t *audit, int64_t now_ms, const char *user,
+                   const char *action, const char *case_id, const char *week,
+                   const char *msisdn_masked, const char *from)
 {
     time_t secs = (time_t)(now_ms / 1000);
     struct tm tm;

@@ -17,8 +17,8 @@ void cw_audit_close(cw_audit_t *audit);
 /* Appends {"at":"<RFC 3339 UTC>","ts":<ms>,"user","action","case","week",
  * "msisdn" (masked),"from"}; NULL fields are left out. Returns 0, or -1 when
  * the line could not be written whole. */
-int cw_audit_write(cw_audit_t *audit, int64_t now_ms, const char *user, const char *action,
-                   const char *case_id, const char *week, const char *msisdn_masked,
-                   const char *from);
+int cw_audit_write(cw_audit_t *audit, int64_t now_ms, const char *user,
+                   const char *action, const char *case_id, const char *week,
+                   const char *msisdn_masked, const char *from);
 
 #endif

@@ -19,14 +19,15 @@ static bool in_list(const char *s, const char *const *list)
 
 bool cw_case_outcome_valid(const char *outcome)
 {
-    static const char *const list[] = {"retained", "churned", "unreachable", "declined", NULL};
+    static const char *const list[] = {"retained", "churned", "unreachable", "declined",
+                                       NULL};
     return outcome && in_list(outcome, list);
 }
 
 bool cw_case_reason_valid(const char *reason)
 {
-    static const char *const list[] = {"price", "quality", "social", "convenience", "other",
-                                       NULL};
+    static const char *const list[] = {"price",       "quality", "social",
+                                       "convenience", "other",   NULL};
     return reason && in_list(reason, list);
 }
 
@@ -127,7 +128,8 @@ static json_t *str_or_null(const char *s)
 /* The stored trigger objects, each with a "title" and "words" added. */
 static json_t *triggers_json(const cw_case_t *c)
 {
-    json_t *stored = c->triggers ? json_loadb(c->triggers, c->triggers_len, 0, NULL) : NULL;
+    json_t *stored =
+        c->triggers ? json_loadb(c->triggers, c->triggers_len, 0, NULL) : NULL;
     json_t *out = json_array();
     size_t i;
     json_t *t;
@@ -144,7 +146,8 @@ static json_t *triggers_json(const cw_case_t *c)
         json_object_set_new(item, "title", json_string(cw_words_title(name)));
         json_object_set_new(item, "words", json_string(words));
         json_object_set_new(item, "evidence",
-                            json_is_object(evidence) ? json_incref(evidence) : json_object());
+                            json_is_object(evidence) ? json_incref(evidence)
+                                                     : json_object());
         json_array_append_new(out, item);
     }
     json_decref(stored);
@@ -172,8 +175,9 @@ json_t *cw_case_json(const cw_case_t *c, bool full_number, json_t *history)
     if (o == NULL)
         return NULL;
     json_object_set_new(o, "id", json_string(c->id));
-    json_object_set_new(o, "msisdn",
-                        json_string(full_number ? c->msisdn : cw_mask_msisdn(c->msisdn, masked)));
+    json_object_set_new(
+        o, "msisdn",
+        json_string(full_number ? c->msisdn : cw_mask_msisdn(c->msisdn, masked)));
     json_object_set_new(o, "msisdn_full", json_boolean(full_number));
     json_object_set_new(o, "week", json_string(c->week));
     json_object_set_new(o, "level", json_string(cw_intake_level_name(c->level)));

@@ -134,9 +134,11 @@ void cw_casestore_outcome(const cw_console_t *console, cw_argv_t *a,
     json_t *churn = json_object();
     json_object_set_new(churn, "kind", json_string(outcome->kind));
     json_object_set_new(churn, "to_operator",
-                        outcome->to_operator[0] ? json_string(outcome->to_operator) : json_null());
+                        outcome->to_operator[0] ? json_string(outcome->to_operator)
+                                                : json_null());
     json_object_set_new(churn, "churn_date",
-                        outcome->churn_date[0] ? json_string(outcome->churn_date) : json_null());
+                        outcome->churn_date[0] ? json_string(outcome->churn_date)
+                                               : json_null());
     json_object_set_new(churn, "week", json_string(outcome->week));
     char *text = json_dumps(churn, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(churn);
@@ -159,14 +161,16 @@ int cw_casestore_send(cw_console_t *console, const cw_argv_t *a, cw_store_reply_
                          a->lens);
 }
 
-static int send_and_free(cw_console_t *console, cw_argv_t *a, cw_store_reply_fn fn, void *arg)
+static int send_and_free(cw_console_t *console, cw_argv_t *a, cw_store_reply_fn fn,
+                         void *arg)
 {
     int rc = cw_casestore_send(console, a, fn, arg);
     cw_argv_free(a);
     return rc;
 }
 
-int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn, void *arg)
+int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn,
+                     void *arg)
 {
     cw_argv_t a;
     begin(console, &a, "get");
@@ -176,7 +180,8 @@ int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn
 
 int cw_casestore_update(cw_console_t *console, const cw_case_t *c, const char *state,
                         const char *owner, const char *outcome, const char *reason,
-                        const char *history_json, bool note, cw_store_reply_fn fn, void *arg)
+                        const char *history_json, bool note, cw_store_reply_fn fn,
+                        void *arg)
 {
     cw_argv_t a;
     begin(console, &a, "update");
@@ -283,11 +288,12 @@ void cw_casestore_pairs_free(const char **fields, size_t *field_lens, const char
 
 json_t *cw_casestore_history(const redisReply *item)
 {
-    const redisReply *list = item && item->type == REDIS_REPLY_ARRAY && item->elements == 2
-                                 ? item->element[1]
-                                 : NULL;
+    const redisReply *list =
+        item && item->type == REDIS_REPLY_ARRAY && item->elements == 2 ? item->element[1]
+                                                                       : NULL;
     json_t *out = json_array();
-    for (size_t i = 0; list && list->type == REDIS_REPLY_ARRAY && i < list->elements; i++) {
+    for (size_t i = 0; list && list->type == REDIS_REPLY_ARRAY && i < list->elements;
+         i++) {
         const redisReply *e = list->element[i];
         if (e->type != REDIS_REPLY_STRING)
             continue;
@@ -318,10 +324,12 @@ int cw_casestore_case(const redisReply *item, cw_case_t *c)
     const redisReply *reply = item->element[0];
     const char **fields, **values;
     size_t *field_lens, *value_lens, count;
-    if (cw_casestore_pairs(reply, &fields, &field_lens, &values, &value_lens, &count) != 0)
+    if (cw_casestore_pairs(reply, &fields, &field_lens, &values, &value_lens, &count) !=
+        0)
         return -1;
-    int rc = count == 0 ? -1
-                        : cw_case_from_fields(c, count, fields, field_lens, values, value_lens);
+    int rc = count == 0
+                 ? -1
+                 : cw_case_from_fields(c, count, fields, field_lens, values, value_lens);
     cw_casestore_pairs_free(fields, field_lens, values, value_lens);
     return rc;
 }

@@ -47,13 +47,15 @@ int cw_casestore_send(cw_console_t *console, const cw_argv_t *a, cw_store_reply_
                       void *arg);
 
 /* One-call helpers. */
-int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn, void *arg);
+int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn,
+                     void *arg);
 int cw_casestore_update(cw_console_t *console, const cw_case_t *c, const char *state,
                         const char *owner, const char *outcome, const char *reason,
-                        const char *history_json, bool note, cw_store_reply_fn fn, void *arg);
+                        const char *history_json, bool note, cw_store_reply_fn fn,
+                        void *arg);
 /* A page of the list: see cases.lua "list" for the arguments. */
 typedef struct cw_casestore_query {
-    char index[96];          /* z:open, z:st:new, z:own:<user>, z:all, ... */
+    char index[96]; /* z:open, z:st:new, z:own:<user>, z:all, ... */
     int64_t min_score, max_score;
     char after_id[CW_CASEID_SIZE];
     int64_t after_score;

@@ -65,7 +65,8 @@ static bool word_ok(const char *s, size_t max)
     if (len == 0 || len > max)
         return false;
     for (size_t i = 0; i < len; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' || (s[i] >= '0' && s[i] <= '9')))
+        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' ||
+              (s[i] >= '0' && s[i] <= '9')))
             return false;
     return true;
 }
@@ -164,7 +165,8 @@ static char *actions_text(json_t *actions)
             return NULL;
         for (size_t k = 0; k < len; k++)
             if (!((s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= 'a' && s[k] <= 'z') ||
-                  (s[k] >= '0' && s[k] <= '9') || s[k] == '_' || s[k] == '.' || s[k] == '-'))
+                  (s[k] >= '0' && s[k] <= '9') || s[k] == '_' || s[k] == '.' ||
+                  s[k] == '-'))
                 return NULL;
     }
     return json_dumps(actions, JSON_COMPACT);
@@ -180,7 +182,8 @@ int cw_intake_alert_parse(const char *json, size_t len, cw_intake_alert_t *alert
     char level[8];
     if (get_string(root, "alert_id", alert->alert_id, sizeof alert->alert_id) != 0 ||
         !id_ok(alert->alert_id))
-        FAIL("alert_id: expected a string of 1..%d printable characters", CW_INTAKE_ID_MAX);
+        FAIL("alert_id: expected a string of 1..%d printable characters",
+             CW_INTAKE_ID_MAX);
     if (get_string(root, "msisdn", alert->msisdn, sizeof alert->msisdn) != 0 ||
         !msisdn_ok(alert->msisdn))
         FAIL("msisdn: expected 3..15 digits");
@@ -194,7 +197,8 @@ int cw_intake_alert_parse(const char *json, size_t len, cw_intake_alert_t *alert
          strcmp(alert->tier, "low") != 0 && strcmp(alert->tier, "unknown") != 0))
         FAIL("tier: expected high, mid, low or unknown");
     json_t *risk = json_object_get(root, "risk_tier");
-    if (!json_is_integer(risk) || json_integer_value(risk) < 1 || json_integer_value(risk) > 2)
+    if (!json_is_integer(risk) || json_integer_value(risk) < 1 ||
+        json_integer_value(risk) > 2)
         FAIL("risk_tier: expected 1 or 2");
     alert->risk_tier = (int)json_integer_value(risk);
     if (get_date(root, "subsidy_end", alert->subsidy_end, true) != 0)
@@ -234,7 +238,8 @@ int cw_intake_outcome_parse(const char *json, size_t len, cw_intake_outcome_t *o
     json_t *root = load(json, len, errbuf, errbuf_size);
     if (root == NULL)
         return -1;
-    if (get_string(root, "outcome_id", outcome->outcome_id, sizeof outcome->outcome_id) != 0 ||
+    if (get_string(root, "outcome_id", outcome->outcome_id, sizeof outcome->outcome_id) !=
+            0 ||
         !id_ok(outcome->outcome_id))
         FAIL("outcome_id: expected a string of 1..%d printable characters",
              CW_INTAKE_ID_MAX);

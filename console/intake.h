@@ -17,26 +17,26 @@
 typedef struct cw_intake_alert {
     char alert_id[CW_INTAKE_ID_MAX + 1];
     char msisdn[CW_INTAKE_MSISDN_MAX + 1];
-    int level;                      /* 1 blue, 2 yellow, 3 red */
+    int level; /* 1 blue, 2 yellow, 3 red */
     char week[CW_INTAKE_WEEK_SIZE];
-    char tier[8];                   /* high, mid, low, unknown */
-    int risk_tier;                  /* 1 or 2 */
+    char tier[8];  /* high, mid, low, unknown */
+    int risk_tier; /* 1 or 2 */
     char subsidy_end[CW_INTAKE_DATE_SIZE];
     char contract_end[CW_INTAKE_DATE_SIZE];
     char eval_date[CW_INTAKE_DATE_SIZE];
-    int64_t emitted_at;             /* ms */
-    char *triggers;                 /* owned: compact JSON array of {"name","evidence"} */
-    char *actions;                  /* owned: compact JSON array of strings */
+    int64_t emitted_at; /* ms */
+    char *triggers;     /* owned: compact JSON array of {"name","evidence"} */
+    char *actions;      /* owned: compact JSON array of strings */
 } cw_intake_alert_t;
 
 typedef struct cw_intake_outcome {
     char outcome_id[CW_INTAKE_ID_MAX + 1];
     char msisdn[CW_INTAKE_MSISDN_MAX + 1];
-    char kind[16];                  /* port_out, cancel */
-    char to_operator[65];           /* "" for null */
+    char kind[16];        /* port_out, cancel */
+    char to_operator[65]; /* "" for null */
     char churn_date[CW_INTAKE_DATE_SIZE];
     char week[CW_INTAKE_WEEK_SIZE];
-    int64_t emitted_at;             /* ms; 0 when absent */
+    int64_t emitted_at; /* ms; 0 when absent */
 } cw_intake_outcome_t;
 
 /* Parses an alert value. Returns 0 (free with cw_intake_alert_free), or -1

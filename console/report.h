@@ -19,9 +19,9 @@ typedef struct cw_report_row {
 typedef struct cw_report {
     char week[9];
     int horizon_weeks;
-    cw_report_row_t level[4];           /* index 1 blue .. 3 red; 0 unused */
+    cw_report_row_t level[4]; /* index 1 blue .. 3 red; 0 unused */
     cw_report_row_t all;
-    int64_t reasons[4][5];              /* [outcome][reason] of closed cases */
+    int64_t reasons[4][5]; /* [outcome][reason] of closed cases */
     size_t agent_count;
     char agents[CW_REPORT_AGENTS_MAX][65];
     cw_report_row_t agent_rows[CW_REPORT_AGENTS_MAX];
@@ -30,9 +30,10 @@ typedef struct cw_report {
 /* Fills the report from the week's counter fields (n:<level>,
  * o:<level>:<outcome>, h:<level>, a:<user>:n, a:<user>:o:<outcome>,
  * a:<user>:h, r:<outcome>:<reason>); unknown fields are ignored. */
-void cw_report_from_fields(cw_report_t *r, const char *week, int horizon_weeks, size_t count,
-                           const char *const *fields, const size_t *field_lens,
-                           const char *const *values, const size_t *value_lens);
+void cw_report_from_fields(cw_report_t *r, const char *week, int horizon_weeks,
+                           size_t count, const char *const *fields,
+                           const size_t *field_lens, const char *const *values,
+                           const size_t *value_lens);
 
 /* Closed and open cases of a row. */
 int64_t cw_report_closed(const cw_report_row_t *row);

@@ -143,7 +143,8 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
     char a[48], b[48], pct[32];
     out[0] = '\0';
     if (strcmp(trigger, "complaints") == 0) {
-        int64_t n = num(evidence, "complaints"), serious = num(evidence, "serious_complaints"),
+        int64_t n = num(evidence, "complaints"),
+                serious = num(evidence, "serious_complaints"),
                 overdue = num(evidence, "overdue_complaints");
         append(out, size, &len, "%lld complaint%s this week", (long long)(n < 0 ? 0 : n),
                n == 1 ? "" : "s");
@@ -155,7 +156,8 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
         int64_t n = num(evidence, "fwd_rival_days");
         char days[128];
         cw_words_days(json_object_get(evidence, "days"), days, sizeof days);
-        append(out, size, &len, "incoming calls forwarded to a rival operator's number on %lld day%s",
+        append(out, size, &len,
+               "incoming calls forwarded to a rival operator's number on %lld day%s",
                (long long)(n < 0 ? 0 : n), n == 1 ? "" : "s");
         if (days[0])
             append(out, size, &len, ": %s", days);
@@ -163,8 +165,8 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
         int64_t n = num(evidence, "rival_service_calls");
         const char *word = times(n);
         if (word)
-            append(out, size, &len, "called a rival operator's customer service %s this week",
-                   word);
+            append(out, size, &len,
+                   "called a rival operator's customer service %s this week", word);
         else
             append(out, size, &len,
                    "called a rival operator's customer service %lld times this week",
@@ -198,7 +200,8 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
         int64_t cur = num(evidence, "voice_s"), prev = num(evidence, "prev_voice_s");
         fall_pct(prev, cur, pct, sizeof pct);
         append(out, size, &len, "weekly call time fell from %s to %s%s",
-               cw_words_duration(prev, a, sizeof a), cw_words_duration(cur, b, sizeof b), pct);
+               cw_words_duration(prev, a, sizeof a), cw_words_duration(cur, b, sizeof b),
+               pct);
     } else {
         /* a trigger this console does not know yet: its figures as they are */
         append(out, size, &len, "%s", trigger);
@@ -208,7 +211,8 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
         json_object_foreach(evidence, key, v)
         {
             if (json_is_integer(v))
-                append(out, size, &len, "%s%s %lld", sep, key, (long long)json_integer_value(v));
+                append(out, size, &len, "%s%s %lld", sep, key,
+                       (long long)json_integer_value(v));
             else if (json_is_string(v))
                 append(out, size, &len, "%s%s %s", sep, key, json_string_value(v));
             else

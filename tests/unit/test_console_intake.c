@@ -12,15 +12,19 @@ static const char *alert_json =
     "{\"alert_id\":\"873bee5134f93969846d42e98539b076\",\"msisdn\":\"13800138000\","
     "\"level\":\"red\",\"week\":\"2026-W48\",\"triggers\":[{\"name\":\"complaints\","
     "\"evidence\":{\"complaints\":2,\"serious_complaints\":0,\"overdue_complaints\":0}}],"
-    "\"risk_tier\":1,\"tier\":\"high\",\"subsidy_end\":null,\"contract_end\":\"2027-06-30\","
-    "\"eval_date\":\"2026-11-25\",\"event_time\":1795541805004,\"emitted_at\":1795541803086,"
-    "\"actions\":[\"home_visit\",\"service_recovery_callback\"],\"rules_version\":\"671c\"}";
+    "\"risk_tier\":1,\"tier\":\"high\",\"subsidy_end\":null,\"contract_end\":\"2027-06-"
+    "30\","
+    "\"eval_date\":\"2026-11-25\",\"event_time\":1795541805004,\"emitted_at\":"
+    "1795541803086,"
+    "\"actions\":[\"home_visit\",\"service_recovery_callback\"],\"rules_version\":"
+    "\"671c\"}";
 
 START_TEST(the_readme_alert_parses)
 {
     cw_intake_alert_t a;
     char why[160];
-    ck_assert_int_eq(cw_intake_alert_parse(alert_json, strlen(alert_json), &a, why, sizeof why), 0);
+    ck_assert_int_eq(
+        cw_intake_alert_parse(alert_json, strlen(alert_json), &a, why, sizeof why), 0);
     ck_assert_str_eq(a.msisdn, "13800138000");
     ck_assert_int_eq(a.level, 3);
     ck_assert_str_eq(a.week, "2026-W48");
@@ -66,18 +70,20 @@ END_TEST
 
 START_TEST(an_outcome_parses_and_null_operator_is_empty)
 {
-    const char *json = "{\"outcome_id\":\"o1\",\"msisdn\":\"13800138000\",\"kind\":\"cancel\","
-                       "\"to_operator\":null,\"churn_date\":\"2026-11-20\",\"week\":\"2026-W47\","
-                       "\"tier\":\"high\",\"watched\":true,\"alerted\":[],\"caught\":false,"
-                       "\"lead_weeks\":null,\"event_id\":\"e\",\"emitted_at\":5}";
+    const char *json =
+        "{\"outcome_id\":\"o1\",\"msisdn\":\"13800138000\",\"kind\":\"cancel\","
+        "\"to_operator\":null,\"churn_date\":\"2026-11-20\",\"week\":\"2026-W47\","
+        "\"tier\":\"high\",\"watched\":true,\"alerted\":[],\"caught\":false,"
+        "\"lead_weeks\":null,\"event_id\":\"e\",\"emitted_at\":5}";
     cw_intake_outcome_t o;
     char why[160];
     ck_assert_int_eq(cw_intake_outcome_parse(json, strlen(json), &o, why, sizeof why), 0);
     ck_assert_str_eq(o.kind, "cancel");
     ck_assert_str_eq(o.to_operator, "");
     ck_assert_str_eq(o.week, "2026-W47");
-    const char *bad = "{\"outcome_id\":\"o1\",\"msisdn\":\"13800138000\",\"kind\":\"moved\","
-                      "\"week\":\"2026-W47\"}";
+    const char *bad =
+        "{\"outcome_id\":\"o1\",\"msisdn\":\"13800138000\",\"kind\":\"moved\","
+        "\"week\":\"2026-W47\"}";
     ck_assert_int_eq(cw_intake_outcome_parse(bad, strlen(bad), &o, why, sizeof why), -1);
     ck_assert_str_eq(why, "kind: expected port_out or cancel");
 }
@@ -85,14 +91,25 @@ END_TEST
 
 static cw_case_t stored_case(void)
 {
-    static const char *fields[] = {"id", "m", "w", "l", "t", "rt", "st", "ow", "tr", "ac", "al",
-                                   "ts", "v", "h", "cn"};
-    static const char *values[] = {
-        "AAAAAAAAAAAAAAAAAAAAAA", "13800138000", "2026-W47", "3", "high", "1", "claimed",
-        "alice",
-        "[{\"name\":\"spend_drop\",\"evidence\":{\"spend_fen\":3800,\"prev_spend_fen\":12000}}]",
-        "[\"home_visit\"]", "a1 a2", "1795541803086", "4", "1",
-        "{\"kind\":\"port_out\",\"to_operator\":\"unicom\",\"churn_date\":null,\"week\":\"2026-W48\"}"};
+    static const char *fields[] = {"id", "m",  "w",  "l",  "t", "rt", "st", "ow",
+                                   "tr", "ac", "al", "ts", "v", "h",  "cn"};
+    static const char *values[] = {"AAAAAAAAAAAAAAAAAAAAAA",
+                                   "13800138000",
+                                   "2026-W47",
+                                   "3",
+                                   "high",
+                                   "1",
+                                   "claimed",
+                                   "alice",
+                                   "[{\"name\":\"spend_drop\",\"evidence\":{\"spend_"
+                                   "fen\":3800,\"prev_spend_fen\":12000}}]",
+                                   "[\"home_visit\"]",
+                                   "a1 a2",
+                                   "1795541803086",
+                                   "4",
+                                   "1",
+                                   "{\"kind\":\"port_out\",\"to_operator\":\"unicom\","
+                                   "\"churn_date\":null,\"week\":\"2026-W48\"}"};
     size_t n = sizeof fields / sizeof fields[0];
     size_t flen[16], vlen[16];
     for (size_t i = 0; i < n; i++) {

@@ -27,14 +27,16 @@ END_TEST
 
 START_TEST(forwarded_days_are_listed_with_their_month)
 {
-    ck_assert_str_eq(say("fwd_rival", "{\"fwd_rival_days\":3,\"days\":[\"2026-11-16\","
-                                      "\"2026-11-17\",\"2026-11-18\"]}"),
-                     "incoming calls forwarded to a rival operator's number on 3 days: 16, 17, "
-                     "18 Nov");
-    ck_assert_str_eq(say("fwd_rival", "{\"fwd_rival_days\":3,\"days\":[\"2026-11-30\","
-                                      "\"2026-12-01\",\"2026-12-02\"]}"),
-                     "incoming calls forwarded to a rival operator's number on 3 days: 30 Nov, "
-                     "1, 2 Dec");
+    ck_assert_str_eq(
+        say("fwd_rival", "{\"fwd_rival_days\":3,\"days\":[\"2026-11-16\","
+                         "\"2026-11-17\",\"2026-11-18\"]}"),
+        "incoming calls forwarded to a rival operator's number on 3 days: 16, 17, "
+        "18 Nov");
+    ck_assert_str_eq(
+        say("fwd_rival", "{\"fwd_rival_days\":3,\"days\":[\"2026-11-30\","
+                         "\"2026-12-01\",\"2026-12-02\"]}"),
+        "incoming calls forwarded to a rival operator's number on 3 days: 30 Nov, "
+        "1, 2 Dec");
 }
 END_TEST
 
@@ -55,12 +57,15 @@ START_TEST(the_other_triggers_read_as_sentences)
                      "called a rival operator's customer service twice this week");
     ck_assert_str_eq(say("rival_service", "{\"rival_service_calls\":5}"),
                      "called a rival operator's customer service 5 times this week");
-    ck_assert_str_eq(say("plan_downgrade", "{\"from_fee_fen\":12800,\"to_fee_fen\":5800}"),
-                     "monthly plan downgraded from 128.00 to 58.00 yuan");
-    ck_assert_str_eq(say("contract_expiry", "{\"contract_end\":\"2026-12-10\",\"days_left\":18}"),
-                     "contract ends on 10 Dec 2026, in 18 days");
-    ck_assert_str_eq(say("contract_expiry", "{\"contract_end\":\"2026-12-10\",\"days_left\":0}"),
-                     "contract ends on 10 Dec 2026, today");
+    ck_assert_str_eq(
+        say("plan_downgrade", "{\"from_fee_fen\":12800,\"to_fee_fen\":5800}"),
+        "monthly plan downgraded from 128.00 to 58.00 yuan");
+    ck_assert_str_eq(
+        say("contract_expiry", "{\"contract_end\":\"2026-12-10\",\"days_left\":18}"),
+        "contract ends on 10 Dec 2026, in 18 days");
+    ck_assert_str_eq(
+        say("contract_expiry", "{\"contract_end\":\"2026-12-10\",\"days_left\":0}"),
+        "contract ends on 10 Dec 2026, today");
     ck_assert_str_eq(say("usage_drop", "{\"voice_s\":2700,\"prev_voice_s\":12000}"),
                      "weekly call time fell from 3 h 20 min to 45 min, down 77 %");
 }
