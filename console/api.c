@@ -24,6 +24,7 @@
 #include "server.h"
 #include "sessions.h"
 #include "token.h"
+#include "month.h"
 #include "users.h"
 #include "week.h"
 #include "workflow.h"
@@ -55,7 +56,8 @@ typedef struct call {
     char id[CW_CASEID_SIZE];
     int attempts;
     cw_wf_request_t wf;
-    json_t *body; /* owned: the parsed request body */
+    json_t *body;  /* owned: the parsed request body */
+    json_t *weeks; /* owned: /api/weeks's weeks, while it reads the months */
     char assignee[CW_USER_NAME_MAX + 1];
     char week[CW_WEEK_LABEL_SIZE];
     bool csv;
@@ -77,6 +79,7 @@ static void call_free(call_t *call)
     if (call == NULL)
         return;
     json_decref(call->body);
+    json_decref(call->weeks);
     cw_free(call);
 }
 
@@ -281,14 +284,16 @@ static void on_logout(cw_console_t *console, struct evhttp_request *req,
 static void on_me(cw_console_t *console, struct evhttp_request *req,
                   const cw_session_t *session, const cw_user_t *user)
 {
-    char week[CW_WEEK_LABEL_SIZE];
+    char week[CW_WEEK_LABEL_SIZE], month[CW_MONTH_LABEL_SIZE];
     cw_console_current_week(console, week);
+    cw_month_label(cw_month_of_ms(cw_wall_ms(), console->config->utc_offset_s), month);
     json_t *out = json_object();
     json_object_set_new(out, "user", json_string(user->name));
     json_object_set_new(out, "role",
                         json_string(user->supervisor ? "supervisor" : "agent"));
     json_object_set_new(out, "csrf", json_string(session->csrf));
     json_object_set_new(out, "current_week", json_string(week));
+    json_object_set_new(out, "current_month", json_string(month));
     json_object_set_new(out, "horizon_weeks",
                         json_integer(console->config->rules.outcome_horizon_weeks));
     cw_server_reply_json(console, req, 200, out);
@@ -531,6 +536,8 @@ static void on_list(call_t *call, struct evkeyvalq *params)
     const char *tier = evhttp_find_header(params, "tier");
     const char *trigger = evhttp_find_header(params, "trigger");
     const char *week = evhttp_find_header(params, "week");
+    const char *month = evhttp_find_header(params, "month");
+    const char *kind = evhttp_find_header(params, "kind");
     const char *limit = evhttp_find_header(params, "limit");
     const char *after = evhttp_find_header(params, "after");
     level = level ? level : "";
@@ -539,6 +546,8 @@ static void on_list(call_t *call, struct evkeyvalq *params)
     tier = tier ? tier : "";
     trigger = trigger ? trigger : "";
     week = week ? week : "";
+    month = month ? month : "";
+    kind = kind ? kind : "";
     const char *bad = NULL;
     int lv = level[0] ? cw_intake_level(level) : 0;
     if (level[0] && lv == 0)
@@ -554,6 +563,13 @@ static void on_list(call_t *call, struct evkeyvalq *params)
         bad = "trigger: expected a trigger name";
     else if (week[0] && cw_week_parse_label(week, strlen(week), &(int32_t){0}) != 0)
         bad = "week: expected YYYY-Www";
+    else if (month[0] && (strlen(month) != 7 ||
+                          cw_month_parse_label(month, strlen(month), &(int32_t){0}) != 0))
+        bad = "month: expected YYYY-MM";
+    else if (week[0] && month[0])
+        bad = "week, month: a case has one or the other";
+    else if (kind[0] && strcmp(kind, "weekly") != 0 && strcmp(kind, "monthly") != 0)
+        bad = "kind: expected weekly or monthly";
     q.limit = LIST_LIMIT_DEFAULT;
     if (!bad && limit) {
         char *end;
@@ -590,7 +606,9 @@ static void on_list(call_t *call, struct evkeyvalq *params)
     q.owner = "";
     q.tier = tier;
     q.trigger = trigger;
-    q.week = week;
+    /* a monthly case's period is its month: the same filter */
+    q.week = month[0] ? month : week;
+    q.kind = kind;
     if (owner[0]) {
         snprintf(q.index, sizeof q.index, "z:own:%s", owner);
         q.state = state;
@@ -651,11 +669,16 @@ static void on_report_reply(redisReply *reply, void *arg)
         }
     } else {
         json_t *out = cw_report_json(r);
-        /* a week is final once its horizon has passed */
-        int32_t week, now_week;
+        /* a week is final once its horizon has passed; a month once the
+         * horizon after the week of its last day has */
+        int32_t week = 0, now_week = 0, month;
         char current[CW_WEEK_LABEL_SIZE];
         cw_console_current_week(console, current);
-        cw_week_parse_label(call->week, strlen(call->week), &week);
+        if (r->monthly &&
+            cw_month_parse_label(call->week, strlen(call->week), &month) == 0)
+            week = cw_week_of_day(cw_month_last_day(month));
+        else
+            cw_week_parse_label(call->week, strlen(call->week), &week);
         cw_week_parse_label(current, strlen(current), &now_week);
         json_object_set_new(
             out, "final",
@@ -670,8 +693,23 @@ static void on_report(call_t *call, struct evkeyvalq *params)
 {
     cw_console_t *console = call->console;
     const char *week = evhttp_find_header(params, "week");
+    const char *month = evhttp_find_header(params, "month");
     const char *format = evhttp_find_header(params, "format");
-    if (week && week[0]) {
+    if (week && week[0] && month && month[0]) {
+        cw_server_reply_error(console, call->req, 400, "week, month: one or the other");
+        call_free(call);
+        return;
+    }
+    if (month && month[0]) {
+        /* the report of a month's monthly cases */
+        int32_t m;
+        if (strlen(month) != 7 || cw_month_parse_label(month, strlen(month), &m) != 0) {
+            cw_server_reply_error(console, call->req, 400, "month: expected YYYY-MM");
+            call_free(call);
+            return;
+        }
+        snprintf(call->week, sizeof call->week, "%s", month);
+    } else if (week && week[0]) {
         int32_t w;
         if (cw_week_parse_label(week, strlen(week), &w) != 0) {
             cw_server_reply_error(console, call->req, 400, "week: expected YYYY-Www");
@@ -704,16 +742,29 @@ static void on_weeks_reply(redisReply *reply, void *arg)
         call_free(call);
         return;
     }
-    json_t *weeks = json_array();
+    json_t *labels = json_array();
     for (size_t i = 0; i < reply->elements; i++)
         if (reply->element[i]->type == REDIS_REPLY_STRING)
             json_array_append_new(
-                weeks, json_stringn(reply->element[i]->str, reply->element[i]->len));
-    char current[CW_WEEK_LABEL_SIZE];
+                labels, json_stringn(reply->element[i]->str, reply->element[i]->len));
+    if (call->weeks == NULL) {
+        /* the weeks: now the months with monthly cases */
+        call->weeks = labels;
+        if (cw_casestore_months(console, on_weeks_reply, call) != 0) {
+            cw_server_reply_error(console, call->req, 503,
+                                  "the case store (Redis) is unreachable");
+            call_free(call);
+        }
+        return;
+    }
+    char current[CW_WEEK_LABEL_SIZE], month[CW_MONTH_LABEL_SIZE];
     cw_console_current_week(console, current);
+    cw_month_label(cw_month_of_ms(cw_wall_ms(), console->config->utc_offset_s), month);
     json_t *out = json_object();
-    json_object_set_new(out, "weeks", weeks);
+    json_object_set(out, "weeks", call->weeks);
     json_object_set_new(out, "current", json_string(current));
+    json_object_set_new(out, "months", labels);
+    json_object_set_new(out, "current_month", json_string(month));
     cw_server_reply_json(console, call->req, 200, out);
     call_free(call);
 }

@@ -65,7 +65,8 @@ int cw_audit_write(cw_audit_t *audit, int64_t now_ms, const char *user,
     set(o, "user", user);
     set(o, "action", action);
     set(o, "case", case_id);
-    set(o, "week", week);
+    /* a monthly case's period is a month (YYYY-MM, no W) */
+    set(o, week != NULL && strchr(week, 'W') == NULL ? "month" : "week", week);
     set(o, "msisdn", msisdn_masked);
     set(o, "from", from);
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

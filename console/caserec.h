@@ -1,5 +1,8 @@
 /* One case as the console keeps it (SPEC section 12): the fields of its Redis
- * hash, read into a struct, and its JSON for the API and the live stream.
+ * hash, read into a struct, and its JSON for the API and the live stream. A
+ * case is weekly, per (subscriber, week) from alerts, or monthly, per
+ * (subscriber, month) from a score record of the monthly model (SPEC
+ * section 14).
  * Whether the full MSISDN goes out is the caller's decision (caserec only
  * masks or not); the caller audits every full display. */
 #ifndef CW_CASEREC_H
@@ -18,8 +21,9 @@
 typedef struct cw_case {
     char id[CW_CASEID_SIZE];
     char msisdn[CW_INTAKE_MSISDN_MAX + 1];
-    char week[CW_INTAKE_WEEK_SIZE];
-    int level; /* 1 blue .. 3 red */
+    bool monthly;                   /* a score record's case, not an alert's */
+    char week[CW_INTAKE_WEEK_SIZE]; /* its period: the week, or the month (YYYY-MM) */
+    int level;                      /* 1 blue .. 3 red */
     char tier[8];
     int risk_tier;
     char state[12];                   /* new, claimed, contacted, closed */
@@ -33,12 +37,15 @@ typedef struct cw_case {
     int64_t version; /* grows with every change: compare-and-set */
     bool hit;        /* the subscriber churned within the horizon */
     int64_t notes;
+    /* monthly cases: the score record's figures */
+    int64_t score, threshold;
+    bool potential_churner, value_churn;
     /* borrowed from the fields the case was read from */
-    const char *triggers; /* JSON array */
+    const char *triggers; /* JSON array: the triggers, or a monthly case's items */
     size_t triggers_len;
     const char *actions; /* JSON array */
     size_t actions_len;
-    const char *alert_ids; /* space-separated */
+    const char *alert_ids; /* space-separated; a monthly case's score ids */
     size_t alert_ids_len;
     const char *churn; /* JSON object or NULL */
     size_t churn_len;

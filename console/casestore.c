@@ -106,6 +106,39 @@ void cw_casestore_alerts_add(const cw_console_t *console, cw_argv_t *a,
     cw_argv_addz(a, alert->actions);
 }
 
+void cw_casestore_scores_begin(const cw_console_t *console, cw_argv_t *a, int64_t now_ms)
+{
+    begin(console, a, "scores");
+    cw_argv_addi(a, now_ms);
+    cw_argv_addz(a, "0"); /* the count, set at the end */
+}
+
+void cw_casestore_scores_add(const cw_console_t *console, cw_argv_t *a,
+                             const cw_intake_score_t *score)
+{
+    char case_id[CW_CASEID_SIZE], sub_id[CW_CASEID_SIZE];
+    /* a month label never equals a week label: the ids of a subscriber's
+     * monthly and weekly cases differ */
+    cw_caseid_case(console->id_key, score->msisdn, score->month, case_id);
+    cw_caseid_subscriber(console->id_key, score->msisdn, sub_id);
+    cw_argv_addz(a, case_id);
+    cw_argv_addz(a, sub_id);
+    cw_argv_addz(a, score->score_id);
+    cw_argv_addz(a, score->msisdn);
+    cw_argv_addi(a, cw_intake_score_level(score));
+    cw_argv_addz(a, score->month);
+    cw_argv_addz(a, score->tier);
+    cw_argv_addi(a, score->risk_tier);
+    cw_argv_addz(a, score->eval_date);
+    cw_argv_addi(a, score->emitted_at);
+    cw_argv_addz(a, score->items);
+    cw_argv_addi(a, score->score);
+    cw_argv_addi(a, score->threshold);
+    cw_argv_addz(a, score->potential_churner ? "1" : "0");
+    cw_argv_addz(a, score->value_churn ? "1" : "0");
+    cw_argv_addz(a, score->end_week);
+}
+
 void cw_casestore_alerts_end(cw_argv_t *a, int count)
 {
     if (a->failed || a->count < 5)
@@ -214,6 +247,7 @@ int cw_casestore_list(cw_console_t *console, const cw_casestore_query_t *q,
     cw_argv_addz(&a, q->tier);
     cw_argv_addz(&a, q->trigger);
     cw_argv_addz(&a, q->week);
+    cw_argv_addz(&a, q->kind);
     return send_and_free(console, &a, fn, arg);
 }
 
@@ -241,6 +275,14 @@ int cw_casestore_weeks(cw_console_t *console, cw_store_reply_fn fn, void *arg)
 {
     char key[160];
     snprintf(key, sizeof key, "%s:weeks", console->base_key);
+    const char *argv[] = {"ZRANGE", key, "0", "-1"};
+    return plain(console, fn, arg, 4, argv);
+}
+
+int cw_casestore_months(cw_console_t *console, cw_store_reply_fn fn, void *arg)
+{
+    char key[160];
+    snprintf(key, sizeof key, "%s:months", console->base_key);
     const char *argv[] = {"ZRANGE", key, "0", "-1"};
     return plain(console, fn, arg, 4, argv);
 }

@@ -14,6 +14,7 @@
 #include "store.h"
 
 #define CW_CASESTORE_ALERT_ARGS 14
+#define CW_CASESTORE_SCORE_ARGS 16
 
 /* A growing argument vector for one script call; strings are copied. */
 typedef struct cw_argv {
@@ -35,6 +36,12 @@ void cw_casestore_alerts_begin(const cw_console_t *console, cw_argv_t *a, int64_
 void cw_casestore_alerts_add(const cw_console_t *console, cw_argv_t *a,
                              const cw_intake_alert_t *alert);
 void cw_casestore_alerts_end(cw_argv_t *a, int count);
+
+/* A "scores" call, built the same way: begin, one add per score record,
+ * then cw_casestore_alerts_end with the count. */
+void cw_casestore_scores_begin(const cw_console_t *console, cw_argv_t *a, int64_t now_ms);
+void cw_casestore_scores_add(const cw_console_t *console, cw_argv_t *a,
+                             const cw_intake_score_t *score);
 
 /* An "outcome" call for one churn outcome; horizon_low = the first week of
  * the horizon (churn week minus outcome_horizon_weeks). */
@@ -61,13 +68,18 @@ typedef struct cw_casestore_query {
     int64_t after_score;
     int limit;
     int max_scan;
-    const char *state, *owner, *tier, *trigger, *week; /* "" for none */
+    const char *state, *owner, *tier, *trigger, *week; /* "" for none; week: a week, or a
+                                                         monthly case's month */
+    const char *kind;                                  /* "", "weekly", "monthly" */
 } cw_casestore_query_t;
 int cw_casestore_list(cw_console_t *console, const cw_casestore_query_t *q,
                       cw_store_reply_fn fn, void *arg);
+/* The counters of a week, or of a month's monthly cases (label YYYY-MM). */
 int cw_casestore_report(cw_console_t *console, const char *week, cw_store_reply_fn fn,
                         void *arg);
 int cw_casestore_weeks(cw_console_t *console, cw_store_reply_fn fn, void *arg);
+/* The months with monthly cases. */
+int cw_casestore_months(cw_console_t *console, cw_store_reply_fn fn, void *arg);
 
 /* A case from cases.lua's reply for one ({fields and values, history});
  * -1 when it is not one. */

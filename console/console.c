@@ -209,14 +209,17 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     if (now - last_status >= 5000) {
         last_status = now;
         char status[200];
-        snprintf(status, sizeof status,
-                 "STATUS=%llu alerts, %llu outcomes, %d live page(s), redis %s, kafka %s",
-                 (unsigned long long)(console->metrics.alerts_new +
-                                      console->metrics.alerts_raised),
-                 (unsigned long long)console->metrics.outcomes_applied,
-                 cw_feed_count(console->feed),
-                 cw_console_store_ready(console) ? "up" : "down",
-                 console->metrics.consumer_joined ? "joined" : "joining");
+        snprintf(
+            status, sizeof status,
+            "STATUS=%llu alerts, %llu outcomes, %llu score records, %d live page(s), "
+            "redis %s, kafka %s",
+            (unsigned long long)(console->metrics.alerts_new +
+                                 console->metrics.alerts_raised),
+            (unsigned long long)console->metrics.outcomes_applied,
+            (unsigned long long)(console->metrics.scores_new +
+                                 console->metrics.scores_raised),
+            cw_feed_count(console->feed), cw_console_store_ready(console) ? "up" : "down",
+            console->metrics.consumer_joined ? "joined" : "joining");
         cw_notify(status);
     }
     static int64_t last_watchdog;

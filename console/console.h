@@ -1,7 +1,7 @@
 /* The running console (SPEC section 12): one libevent loop that owns the
  * Redis connection (the daemon's store module with cases.lua), the Kafka
- * consumer of alerts and outcomes, the HTTP server (page, API, live stream,
- * /healthz, /metrics), the sessions, the audit log, signals and timers.
+ * consumer of alerts, outcomes and score records, the HTTP server (page, API, live
+ * stream, /healthz, /metrics), the sessions, the audit log, signals and timers.
  * Everything runs on the loop's thread. */
 #ifndef CW_CONSOLE_H
 #define CW_CONSOLE_H
@@ -28,7 +28,9 @@ typedef struct cw_audit cw_audit_t;
 typedef struct cw_console_metrics {
     uint64_t alerts_new, alerts_raised, alerts_duplicate;
     uint64_t outcomes_applied, outcomes_duplicate;
-    uint64_t bad_records;       /* alerts or outcomes that could not be read */
+    uint64_t scores_new, scores_raised,
+        scores_duplicate; /* score records (SPEC section 14) */
+    uint64_t bad_records; /* alerts, outcomes or score records that could not be read */
     uint64_t cases_auto_closed; /* closed as churned by an outcome */
     uint64_t batches, batch_retries;
     uint64_t logins_ok, logins_failed, logins_throttled;

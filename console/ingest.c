@@ -1,4 +1,5 @@
-/* Alerts and outcomes from Kafka into the case store (see ingest.h). */
+/* Alerts, outcomes and score records from Kafka into the case store (see
+ * ingest.h). */
 #include "ingest.h"
 
 #include <event2/buffer.h>
@@ -54,7 +55,7 @@ struct cw_ingest {
     cw_console_t *console;
     rd_kafka_t *rk;
     rd_kafka_queue_t *queue;
-    char *alert_topic, *outcome_topic;
+    char *alert_topic, *outcome_topic, *score_topic;
     int wake_pipe[2];
     struct event *wake_event;
     struct event *poll_timer;
@@ -174,6 +175,11 @@ static void on_reply(redisReply *reply, void *arg)
             console->metrics.alerts_raised += (uint64_t)reply->element[1]->integer;
             console->metrics.alerts_duplicate += (uint64_t)reply->element[2]->integer;
             publish(ingest, reply, 3);
+        } else if (strcmp(op, "scores") == 0 && reply->elements >= 3) {
+            console->metrics.scores_new += (uint64_t)reply->element[0]->integer;
+            console->metrics.scores_raised += (uint64_t)reply->element[1]->integer;
+            console->metrics.scores_duplicate += (uint64_t)reply->element[2]->integer;
+            publish(ingest, reply, 3);
         } else if (strcmp(op, "outcome") == 0) {
             if (reply->element[0]->integer == 1) {
                 console->metrics.outcomes_applied++;
@@ -272,7 +278,7 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
     batch_t *b = cw_calloc(1, sizeof *b);
     if (b != NULL) {
         b->ingest = ingest;
-        b->calls = cw_calloc((size_t)n + 1, sizeof *b->calls);
+        b->calls = cw_calloc((size_t)n + 2, sizeof *b->calls);
         b->positions = cw_calloc((size_t)n, sizeof *b->positions);
     }
     if (b == NULL || b->calls == NULL || b->positions == NULL)
@@ -284,6 +290,9 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
     call_t *alerts = new_call(b);
     cw_casestore_alerts_begin(console, &alerts->argv, now);
     int alert_count = 0;
+    call_t *scores = new_call(b);
+    cw_casestore_scores_begin(console, &scores->argv, now);
+    int score_count = 0;
     for (ssize_t i = 0; i < n; i++) {
         rd_kafka_message_t *msg = msgs[i];
         if (msg->err) {
@@ -295,6 +304,7 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
         const char *topic = rd_kafka_topic_name(msg->rkt);
         char *name = strcmp(topic, ingest->alert_topic) == 0     ? ingest->alert_topic
                      : strcmp(topic, ingest->outcome_topic) == 0 ? ingest->outcome_topic
+                     : strcmp(topic, ingest->score_topic) == 0   ? ingest->score_topic
                                                                  : NULL;
         if (name == NULL) {
             rd_kafka_message_destroy(msg);
@@ -313,6 +323,17 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
                 cw_casestore_alerts_add(console, &alerts->argv, &alert);
                 cw_intake_alert_free(&alert);
                 alert_count++;
+            }
+        } else if (name == ingest->score_topic) {
+            cw_intake_score_t score;
+            if (cw_intake_score_parse(msg->payload, msg->len, &score, why, sizeof why) !=
+                0) {
+                console->metrics.bad_records++;
+                log_bad(msg, "score record", why);
+            } else {
+                cw_casestore_scores_add(console, &scores->argv, &score);
+                cw_intake_score_free(&score);
+                score_count++;
             }
         } else {
             cw_intake_outcome_t outcome;
@@ -337,6 +358,11 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
         /* nothing for the alerts call to do: it counts as answered */
         cw_argv_free(&alerts->argv);
         alerts->done = true;
+    }
+    cw_casestore_alerts_end(&scores->argv, score_count);
+    if (score_count == 0) {
+        cw_argv_free(&scores->argv);
+        scores->done = true;
     }
     for (int i = 0; i < b->call_count; i++)
         if (b->calls[i].argv.failed)
@@ -430,7 +456,9 @@ cw_ingest_t *cw_ingest_new(cw_console_t *console, cw_errlist_t *errs)
     ingest->wake_pipe[0] = ingest->wake_pipe[1] = -1;
     ingest->alert_topic = cw_strdup(config->alert_topic);
     ingest->outcome_topic = cw_strdup(config->outcome_topic);
-    if (ingest->alert_topic == NULL || ingest->outcome_topic == NULL)
+    ingest->score_topic = cw_strdup(config->score_topic);
+    if (ingest->alert_topic == NULL || ingest->outcome_topic == NULL ||
+        ingest->score_topic == NULL)
         goto fail;
     static const char *const defaults[] = {
         "auto.offset.reset",          "earliest", "client.id", "cdrwarn-console",
@@ -454,10 +482,11 @@ cw_ingest_t *cw_ingest_new(cw_console_t *console, cw_errlist_t *errs)
         goto fail;
     }
     rd_kafka_poll_set_consumer(ingest->rk);
-    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(3);
     rd_kafka_topic_partition_list_add(topics, ingest->alert_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_topic_partition_list_add(topics, ingest->outcome_topic,
                                       RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, ingest->score_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t err = rd_kafka_subscribe(ingest->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (err) {
@@ -529,5 +558,6 @@ void cw_ingest_free(cw_ingest_t *ingest)
     }
     cw_free(ingest->alert_topic);
     cw_free(ingest->outcome_topic);
+    cw_free(ingest->score_topic);
     cw_free(ingest);
 }

@@ -61,6 +61,7 @@ void cw_report_from_fields(cw_report_t *r, const char *week, int horizon_weeks,
 {
     memset(r, 0, sizeof *r);
     snprintf(r->week, sizeof r->week, "%s", week);
+    r->monthly = strchr(r->week, 'W') == NULL;
     r->horizon_weeks = horizon_weeks;
     for (size_t i = 0; i < count; i++) {
         const char *f = fields[i];
@@ -174,7 +175,7 @@ static json_t *row_json(const cw_report_row_t *row)
 json_t *cw_report_json(const cw_report_t *r)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "week", json_string(r->week));
+    json_object_set_new(o, r->monthly ? "month" : "week", json_string(r->week));
     json_object_set_new(o, "horizon_weeks", json_integer(r->horizon_weeks));
     json_t *levels = json_object();
     for (int l = 3; l >= 1; l--)
@@ -285,8 +286,9 @@ char *cw_report_csv(const cw_report_t *r)
 {
     text_t t = {0};
     static const char header[] =
-        "week,group,name,cases,open,closed,retained,churned,unreachable,declined,"
+        ",group,name,cases,open,closed,retained,churned,unreachable,declined,"
         "churned_within_horizon,retention_rate,precision\r\n";
+    put(&t, r->monthly ? "month" : "week", r->monthly ? 5 : 4);
     put(&t, header, sizeof header - 1);
     for (int l = 3; l >= 1; l--)
         put_row(&t, r->week, "level", cw_intake_level_name(l), &r->level[l]);

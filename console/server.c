@@ -180,8 +180,19 @@ static void on_metrics(cw_console_t *console, struct evhttp_request *req)
                         "cdrwarn_console_outcomes_total{result=\"duplicate\"} %llu\n",
                         (unsigned long long)m->outcomes_applied,
                         (unsigned long long)m->outcomes_duplicate);
+    evbuffer_add_printf(
+        out,
+        "# HELP cdrwarn_console_scores_total Score records consumed, by what "
+        "they did to the monthly cases.\n"
+        "# TYPE cdrwarn_console_scores_total counter\n"
+        "cdrwarn_console_scores_total{result=\"new_case\"} %llu\n"
+        "cdrwarn_console_scores_total{result=\"raised\"} %llu\n"
+        "cdrwarn_console_scores_total{result=\"duplicate\"} %llu\n",
+        (unsigned long long)m->scores_new, (unsigned long long)m->scores_raised,
+        (unsigned long long)m->scores_duplicate);
     COUNTER("cdrwarn_console_bad_records_total",
-            "Alerts or outcomes that could not be read (logged with their offsets).",
+            "Alerts, outcomes or score records that could not be read (logged with their "
+            "offsets).",
             m->bad_records);
     COUNTER("cdrwarn_console_cases_changed_by_outcomes_total",
             "Cases closed as churned or marked by a churn outcome.",

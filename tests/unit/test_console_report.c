@@ -1,5 +1,5 @@
 /* Check suite for console/report.c: the weekly report's arithmetic and its
- * CSV. */
+ * CSV, and the same report of a month's monthly cases. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +136,33 @@ START_TEST(the_csv_has_a_row_per_level_and_agent_sorted)
 }
 END_TEST
 
+START_TEST(a_month_s_report_names_its_month)
+{
+    const char *fields[] = {"n:3", "o:3:retained", "n:1", "h:1"};
+    const char *values[] = {"2", "1", "1", "1"};
+    size_t flen[] = {3, 12, 3, 3}, vlen[] = {1, 1, 1, 1};
+    cw_report_t *r = malloc(sizeof *r);
+    cw_report_from_fields(r, "2026-11", 8, 4, fields, flen, values, vlen);
+    ck_assert(r->monthly);
+    json_t *j = cw_report_json(r);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "month")), "2026-11");
+    ck_assert_ptr_null(json_object_get(j, "week"));
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(j, "all"), "cases")), 3);
+    json_decref(j);
+    char *csv = cw_report_csv(r);
+    ck_assert_int_eq(strncmp(csv, "month,group,name,cases,", 23), 0);
+    ck_assert_ptr_nonnull(
+        strstr(csv, "\r\n2026-11,level,all,3,2,1,1,0,0,0,1,1.000,0.333\r\n"));
+    cw_free(csv);
+    free(r);
+    /* a week's stays a week's */
+    cw_report_t *w = report_of(week);
+    ck_assert(!w->monthly);
+    free(w);
+}
+END_TEST
+
 START_TEST(an_empty_week_reports_zeros_and_no_ratios)
 {
     static const char *const none[] = {NULL, NULL};
@@ -159,6 +186,7 @@ static Suite *suite(void)
     TCase *formats = tcase_create("formats");
     tcase_add_test(formats, the_json_has_the_spec_fields);
     tcase_add_test(formats, the_csv_has_a_row_per_level_and_agent_sorted);
+    tcase_add_test(formats, a_month_s_report_names_its_month);
     suite_add_tcase(s, formats);
     return s;
 }

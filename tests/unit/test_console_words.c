@@ -1,4 +1,5 @@
-/* Check suite for console/words.c: evidence in words a person reads. */
+/* Check suite for console/words.c: evidence in words a person reads, for
+ * the weekly triggers and the monthly model's items. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,57 @@ START_TEST(an_unknown_trigger_or_missing_figures_still_read)
 }
 END_TEST
 
+START_TEST(every_monthly_item_reads_as_a_sentence)
+{
+    /* the SPEC section 14 items with the evidence a score record carries */
+    static const struct {
+        const char *item, *evidence, *words, *title;
+    } cases[] = {
+        {"spend_fall", "{\"spend_3m_fen\":9000,\"spend_6m_fen\":42000}",
+         "monthly spend averaged 30.00 over the last 3 months against 70.00 yuan over 6",
+         "Spend falling for months"},
+        {"fwd_3m", "{\"fwd_3m_calls\":12}", "12 incoming calls forwarded in 3 months",
+         "Calls forwarded, 3 months"},
+        {"fwd_1m", "{\"fwd_1m_calls\":1}", "1 incoming call forwarded this month",
+         "Calls forwarded this month"},
+        {"arrears_stops", "{\"arrears_stops_6m\":3}",
+         "service stopped for unpaid bills 3 times in 6 months", "Stopped for arrears"},
+        {"arrears_stops", "{\"arrears_stops_6m\":2}",
+         "service stopped for unpaid bills twice in 6 months", "Stopped for arrears"},
+        {"owed", "{\"owed_fen\":23800}", "owes 238.00 yuan at the month's end",
+         "Money owed"},
+        {"months_owed", "{\"months_owed\":2}", "bills unpaid for 2 months",
+         "Months in arrears"},
+        {"fault", "{\"fault_level_3m\":2}",
+         "a fault ticket of severity 2 (of 3) in the last 3 months",
+         "Network or service faults"},
+        {"complaints_3m", "{\"complaints_3m\":3}", "3 complaints in 3 months",
+         "Complaints, 3 months"},
+        {"own_service", "{\"own_service_calls_6m\":7}",
+         "called our customer service 7 times in 6 months", "Calls to our service line"},
+        {"rival_service_6m", "{\"rival_service_calls_6m\":1}",
+         "called a rival operator's customer service once in 6 months",
+         "Called a rival's service line, 6 months"},
+        {"vip_service", "{\"vip_services_6m\":4}",
+         "4 contacts with the key-account team in 6 months", "Key-account team contacts"},
+        {"few_new_services", "{\"new_services_6m\":0}",
+         "no new value-added service in 6 months", "No new services"},
+        {"vas_fall", "{\"vas_2m_fen\":700,\"prev_vas_2m_fen\":2000}",
+         "value-added services fell from 20.00 to 7.00 yuan over two months, down 65 %",
+         "Value-added services fell"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_str_eq(say(cases[i].item, cases[i].evidence), cases[i].words);
+        ck_assert_str_eq(cw_words_title(cases[i].item), cases[i].title);
+    }
+    /* the item names are not the triggers': complaints_3m is no week */
+    ck_assert_str_ne(cw_words_title("complaints_3m"), cw_words_title("complaints"));
+    ck_assert_str_eq(say("few_new_services", "{\"new_services_6m\":2}"),
+                     "only 2 new value-added services in 6 months");
+    ck_assert_str_eq(say("owed", "{}"), "owes 0.00 yuan at the month's end");
+}
+END_TEST
+
 START_TEST(long_evidence_is_cut_not_overrun)
 {
     char out[24];
@@ -115,6 +167,7 @@ static Suite *suite(void)
     tcase_add_test(triggers, the_other_triggers_read_as_sentences);
     tcase_add_test(triggers, an_unknown_trigger_or_missing_figures_still_read);
     tcase_add_test(triggers, long_evidence_is_cut_not_overrun);
+    tcase_add_test(triggers, every_monthly_item_reads_as_a_sentence);
     suite_add_tcase(s, triggers);
     TCase *units = tcase_create("units");
     tcase_add_test(units, money_and_durations);
