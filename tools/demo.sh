@@ -150,6 +150,6 @@ curl -fs "http://127.0.0.1:$http_port/metrics" |
   grep -v ' 0$' | sed 's/^/  /'
 console_info
 echo
-echo "still running: alerts, outcomes and score records keep showing above and alerts in"
-echo "the console. Ctrl-C stops everything."
+echo "still running: alerts, outcomes and score records keep showing above, and as cases"
+echo "(weekly and monthly) in the console. Ctrl-C stops everything."
 wait
