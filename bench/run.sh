@@ -28,6 +28,7 @@ probe_interval_ms=50
 aof=everysec
 fetch_wait_ms=10
 keep=0
+callgrind=0
 build=1
 rev=
 daemon_props=()
@@ -67,6 +68,11 @@ usage: bash bench/run.sh [options]
                        (repeatable), e.g. --set max_in_flight=50000
   --no-build           use build/bench as it is
   --keep               keep the temp dir (logs, configs) even on success
+  --callgrind          run redis-server and cdrwarnd under valgrind's callgrind
+                       and report the instructions each spent per event (exact
+                       and repeatable on a busy host, unlike CPU time); implies
+                       --no-latency --no-ceilings; use a small data set, e.g.
+                       --events 100000 --subscribers 20000 (~50x slower)
 USAGE
 }
 
@@ -96,6 +102,7 @@ while (($#)); do
         [[ $2 == *=* ]] || { echo "bench: --property: expected KEY=VALUE" >&2; exit 2; }
         daemon_props+=("$2"); shift ;;
     --keep) keep=1 ;;
+    --callgrind) callgrind=1; latency=0; ceilings=0 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -140,6 +147,9 @@ for b in "$bin"/daemon/cdrwarnd "$bin"/tools/cdrwarn-devbroker "$bin"/tools/cdrw
     "$tools_bin"/bench/cwbench-e2e "$tools_bin"/bench/cwbench-consume "$tools_bin"/bench/cwbench-probe; do
     [[ -x $b ]] || { echo "bench: $b missing (run without --no-build)" >&2; exit 1; }
 done
+if ((callgrind)); then
+    command -v valgrind >/dev/null || { echo "bench: valgrind not found (bash tools/setup-debian.sh)" >&2; exit 1; }
+fi
 for tool in redis-server redis-cli redis-benchmark curl timeout setsid; do
     command -v "$tool" >/dev/null || { echo "bench: $tool not found (bash tools/setup-debian.sh)" >&2; exit 1; }
 done
@@ -168,10 +178,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM
 
-stop_pid() { # TERM, up to 15 s, then KILL
+stop_pid() { # stop_pid PID [SECONDS]: TERM, up to 15 s (or SECONDS), then KILL
     local pid=$1
     kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 150); do
+    for _ in $(seq $((${2:-15} * 10))); do
         kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
         sleep 0.1
     done
@@ -206,10 +216,12 @@ if [[ $aof == no ]]; then
 else
     redis_args+=(--appendonly yes --appendfsync "$aof")
 fi
-setsid redis-server "${redis_args[@]}" >"$work/redis.log" 2>&1 </dev/null &
+redis_cmd=(redis-server)
+((callgrind)) && redis_cmd=(valgrind --tool=callgrind "--callgrind-out-file=$work/callgrind.redis" redis-server)
+setsid "${redis_cmd[@]}" "${redis_args[@]}" >"$work/redis.log" 2>&1 </dev/null &
 redis_pid=$!
 pids+=("$redis_pid")
-wait_for 10 "redis-server start" redis-cli -p "$redis_port" ping
+wait_for $((callgrind ? 60 : 10)) "redis-server start" redis-cli -p "$redis_port" ping
 
 # ---- broker ----
 topics=(cdr billing crm)
@@ -268,10 +280,12 @@ for ((k = 0; k < instances; k++)); do
     done
     "$bin/daemon/cdrwarnd" -c "$conf" --check-config >/dev/null
 done
-group_id=$(awk '$1 == "group_id" { print $3 }' "$work/cdrwarn-0.conf")
+group_id=$(awk '$1 == "group_id" { print $3; exit }' "$work/cdrwarn-0.conf")  # [kafka]'s, not [console]'s
 say "starting $instances cdrwarnd instance(s)"
 for ((k = 0; k < instances; k++)); do
-    setsid "$bin/daemon/cdrwarnd" -c "$work/cdrwarn-$k.conf" 2>"$work/cdrwarnd-$k.log" </dev/null &
+    daemon_cmd=("$bin/daemon/cdrwarnd")
+    ((callgrind)) && daemon_cmd=(valgrind --tool=callgrind "--callgrind-out-file=$work/callgrind.cdrwarnd-$k" "$bin/daemon/cdrwarnd")
+    setsid "${daemon_cmd[@]}" -c "$work/cdrwarn-$k.conf" 2>"$work/cdrwarnd-$k.log" </dev/null &
     daemon_pids+=($!)
     pids+=($!)
     metrics_addrs+=("127.0.0.1:${http_ports[k]}")
@@ -334,7 +348,22 @@ if ((latency)); then
 fi
 
 # ---- ceiling 2: redis-benchmark on the same redis-server, daemons stopped ----
-for pid in "${daemon_pids[@]}"; do stop_pid "$pid"; done
+for pid in "${daemon_pids[@]}"; do stop_pid "$pid" $((callgrind ? 120 : 15)); done
+if ((callgrind)); then
+    # instructions per event: callgrind writes its totals when the process ends
+    stop_pid "$redis_pid" 120
+    ir_total() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
+    records_n=$(kvget records)
+    kvput redis_ir_per_event "$(calc "$(ir_total "$work/callgrind.redis") / $records_n" 0)"
+    d_ir=0
+    for ((k = 0; k < instances; k++)); do d_ir=$((d_ir + $(ir_total "$work/callgrind.cdrwarnd-$k"))); done
+    kvput daemon_ir_per_event "$(calc "$d_ir / $records_n" 0)"
+    # the functions with the most instructions of their own
+    for who in redis cdrwarnd-0; do
+        callgrind_annotate --threshold=99 "$work/callgrind.$who" 2>/dev/null |
+            awk '/file:function/ { go = 1; next } go && $1 ~ /^[0-9,]+$/' | head -12 >"$work/callgrind-top.$who.txt" || true
+    done
+fi
 if ((ceilings)); then
     say "Redis ceiling: redis-benchmark -t set,get -n 2000000 -P 64"
     timeout --foreground 300 redis-benchmark -p "$redis_port" -t set,get -n 2000000 -P 64 -q 2>&1 |
@@ -400,6 +429,10 @@ table=$work/table.txt
         row "  Redis-bound rate (1e6 / Redis us per event)" "$(f "$(calc "1000000 / $r_us" 0)")" ""
         row "  cdrwarnd / Redis-bound rate (= Redis busy)" "$(calc "100 * $eps * $r_us / 1000000") %" ""
     fi
+    if ((callgrind)); then
+        row "Redis instructions per event (callgrind)" "$(f "$(kvget redis_ir_per_event)")" ""
+        row "daemon instructions per event (callgrind)" "$(f "$(kvget daemon_ir_per_event)")" ""
+    fi
     row "daemon-CPU-bound rate (1e6 / daemon us/event)" "$(f "$(calc "1000000 / $d_us" 0)")" ""
     row "cores busy: daemon / Redis / broker" "$(calc "$(kvget daemon_cpu_s) / $e2e_s" 2) / $(calc "$(kvget redis_cpu_s) / $e2e_s" 2) / $(calc "$(kvget broker_cpu_s) / $e2e_s" 2)" ""
     row "  other processes on the host (noise)" "$(kvget background_cores)" "~0"
@@ -408,6 +441,10 @@ table=$work/table.txt
     row "group assignments (> instances: rebalanced)" "$(kvget group_assignments)" "$instances"
     echo
     echo "Redis commands by time (calls x us per call; a script's calls count in their own rows too): $(kvget redis_top_commands)"
+    if ((callgrind)); then
+        echo; echo "Redis, instructions by function (own cost):"; cat "$work/callgrind-top.redis.txt"
+        echo; echo "cdrwarnd, instructions by function (own cost):"; cat "$work/callgrind-top.cdrwarnd-0.txt"
+    fi
     echo "machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cores, $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM; $(uname -r); redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2), librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?')"
 } >"$table"
 cat "$table"

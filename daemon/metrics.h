@@ -35,6 +35,8 @@ typedef struct cw_metrics {
     uint64_t redis_errors;
     uint64_t redis_reconnects;
     uint64_t redis_fenced;                 /* commits refused: another owner wrote first */
+    uint64_t state_cache_hits, state_cache_misses;
+    uint64_t state_cache_entries, state_cache_bytes;
     uint64_t redis_rollbacks;              /* partitions found behind the group's offsets */
     uint64_t records_rewound;              /* records applied again after a rollback */
     uint64_t partitions_fenced;            /* partitions given up: another instance claimed them */

@@ -114,6 +114,8 @@ cat <<INFO
   cdrwarn-console   http://127.0.0.1:$console_port/   log: $work/console.log
   shown below       as they arrive, MSISDNs masked: alerts (topic churn-alerts),
                     churn outcomes (churn-outcomes), score records (churn-scores)
+  the backtest      of this traffic, once it is sent:
+                      $bin/tools/cdrwarn-backtest -c $work/cdrwarn.conf --brokers $brokers --partition 0
 INFO
 console_info
 echo

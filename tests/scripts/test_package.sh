@@ -156,11 +156,13 @@ cat >"$work/expected-cdrwarnd" <<'EOF'
 /usr/share/man/man8/cdrwarnd.8.gz
 EOF
 cat >"$work/expected-cdrwarn-tools" <<'EOF'
+/usr/bin/cdrwarn-backtest
 /usr/bin/cdrwarn-devbroker
 /usr/bin/cdrwarn-gen
 /usr/bin/cdrwarn-watch
 /usr/share/doc/cdrwarn-tools/changelog.gz
 /usr/share/doc/cdrwarn-tools/copyright
+/usr/share/man/man1/cdrwarn-backtest.1.gz
 /usr/share/man/man1/cdrwarn-devbroker.1.gz
 /usr/share/man/man1/cdrwarn-gen.1.gz
 /usr/share/man/man1/cdrwarn-watch.1.gz
@@ -231,12 +233,13 @@ out=$(runuser -u cdrwarn -- /usr/sbin/cdrwarnd -c /etc/cdrwarn/cdrwarn.conf --ch
   fail "cdrwarnd --check-config on the installed example, as cdrwarn: $out"
 grep -q "configuration OK" <<<"$out" || fail "--check-config said: $out"
 [ "$(/usr/sbin/cdrwarnd --version)" = "cdrwarnd $version" ] || fail "cdrwarnd --version"
-for page in 8:cdrwarnd 5:cdrwarn.conf 1:cdrwarn-gen 1:cdrwarn-devbroker 1:cdrwarn-watch; do
+for page in 8:cdrwarnd 5:cdrwarn.conf 1:cdrwarn-gen 1:cdrwarn-devbroker 1:cdrwarn-watch \
+            1:cdrwarn-backtest; do
   man -w "${page%%:*}" "${page#*:}" >/dev/null 2>&1 || fail "man ${page%%:*} ${page#*:} not found"
 done
 MANWIDTH=80 man 5 cdrwarn.conf 2>/dev/null | grep -q outcome_horizon_weeks ||
   fail "man 5 cdrwarn.conf does not render its keys"
-for tool in cdrwarn-devbroker cdrwarn-gen cdrwarn-watch; do
+for tool in cdrwarn-devbroker cdrwarn-gen cdrwarn-watch cdrwarn-backtest; do
   "$tool" --help >/dev/null || fail "$tool --help"
 done
 if command -v promtool >/dev/null; then

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "record.h"
+#include "sha256.h"
 #include "subcodec.h"
 
 #ifndef CW_CDRWARND
@@ -1688,6 +1690,28 @@ const char *cw_harness_msg_header(const cw_harness_msg_t *msg, const char *name)
         if (strcmp(msg->headers[i].name, name) == 0)
             return msg->headers[i].value;
     return NULL;
+}
+
+bool cw_harness_dead_letter_value_is(const cw_harness_msg_t *msg, const void *value,
+                                     size_t len)
+{
+    size_t kept = len > CW_RECORD_VALUE_KEPT ? CW_RECORD_VALUE_KEPT : len;
+    if (msg->value_len != kept || (kept > 0 && memcmp(msg->value, value, kept) != 0))
+        return false;
+    if (kept == len)
+        return cw_harness_msg_header(msg, "cdrwarn.value_bytes") == NULL;
+    char bytes[24], digest[CW_SHA256_HEX_SIZE];
+    snprintf(bytes, sizeof bytes, "%zu", len);
+    cw_sha256_hex(value, len, digest);
+    const char *got_bytes = cw_harness_msg_header(msg, "cdrwarn.value_bytes");
+    const char *got_digest = cw_harness_msg_header(msg, "cdrwarn.value_sha256");
+    return got_bytes != NULL && strcmp(got_bytes, bytes) == 0 && got_digest != NULL &&
+           strcmp(got_digest, digest) == 0;
+}
+
+size_t cw_harness_dead_letter_headers(size_t value_len)
+{
+    return value_len > CW_RECORD_VALUE_KEPT ? 7 : 5;
 }
 
 /* One pass: everything up to the high watermarks of the moment. */
