@@ -4,7 +4,8 @@
  * checks, aggregates), keeps what a state keeps at the end (weeks_kept weeks,
  * the current month and six before), then writes the states of the
  * subscribers with seven active months to a Redis server twice, the way the
- * daemon writes them (SET <prefix>{p<p>}:s:<msisdn> <state> PXAT <expiry>):
+ * daemon writes an active subscriber's state (SET <prefix>{p<p>}:s:<msisdn>
+ * <state>, no expiry while a week close will still visit it):
  * first in the previous format (codec version 1: the weeks only, as the
  * release before the months stored them), then in the current one (version
  * 2: the weeks and the months), FLUSHALL between. Reports, for each, the
@@ -144,8 +145,7 @@ typedef struct {
 
 /* FLUSHALL, then every chosen state in one format, then the figures. */
 static void fill(redisContext *redis, const opts_t *opts, const cw_subset_t *set,
-                 const bool *chosen, size_t count, bool v1, int64_t expire_at,
-                 fill_t *out)
+                 const bool *chosen, size_t count, bool v1, fill_t *out)
 {
     freeReplyObject(command(redis, "FLUSHALL"));
     freeReplyObject(command(redis, "MEMORY PURGE"));
@@ -169,8 +169,7 @@ static void fill(redisContext *redis, const opts_t *opts, const cw_subset_t *set
         /* partitions by a spread of the number, like the daemon's keys */
         cw_key_sub(key, opts->prefix, (int32_t)(i % (size_t)opts->partitions),
                    sub->msisdn);
-        redisAppendCommand(redis, "SET %s %b PXAT %lld", key, buf, len,
-                           (long long)expire_at);
+        redisAppendCommand(redis, "SET %s %b", key, buf, len);
         if (++pending == PIPELINE) {
             for (; pending > 0; pending--) {
                 void *reply;
@@ -366,11 +365,9 @@ int main(int argc, char **argv)
                 opts.redis_port, redis ? redis->errstr : "out of memory");
         return 1;
     }
-    int64_t expire_at =
-        wall_ms() + (config->weeks_kept * 7 + 1) * CW_MS_PER_DAY + config->late_grace_ms;
     fill_t old, cur;
-    fill(redis, &opts, &set, chosen, count, true, expire_at, &old);
-    fill(redis, &opts, &set, chosen, count, false, expire_at, &cur);
+    fill(redis, &opts, &set, chosen, count, true, &old);
+    fill(redis, &opts, &set, chosen, count, false, &cur);
     freeReplyObject(command(redis, "FLUSHALL"));
     redisFree(redis);
 
