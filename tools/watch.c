@@ -22,19 +22,20 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: cdrwarn-watch --brokers HOST:PORT [--topic churn-alerts] [--unmask]\n"
-                 "                     [--count N] [--timeout SECONDS] [--json]\n"
-                 "       cdrwarn-watch --help\n"
-                 "Prints each alert of the alert topic as it arrives, from the beginning.\n"
-                 "\n"
-                 "  -b, --brokers HOST:PORT  the Kafka bootstrap servers\n"
-                 "  -t, --topic TOPIC        the alert topic (default churn-alerts)\n"
-                 "  -u, --unmask             print numbers in full (masked otherwise)\n"
-                 "  -n, --count N            exit after N alerts\n"
-                 "  -w, --timeout SECONDS    exit after that many seconds (exit 1 if fewer\n"
-                 "                           than --count came)\n"
-                 "  -j, --json               print the raw alert values instead\n"
-                 "  -h, --help               print this help and exit\n");
+    fprintf(out,
+            "Usage: cdrwarn-watch --brokers HOST:PORT [--topic churn-alerts] [--unmask]\n"
+            "                     [--count N] [--timeout SECONDS] [--json]\n"
+            "       cdrwarn-watch --help\n"
+            "Prints each alert of the alert topic as it arrives, from the beginning.\n"
+            "\n"
+            "  -b, --brokers HOST:PORT  the Kafka bootstrap servers\n"
+            "  -t, --topic TOPIC        the alert topic (default churn-alerts)\n"
+            "  -u, --unmask             print numbers in full (masked otherwise)\n"
+            "  -n, --count N            exit after N alerts\n"
+            "  -w, --timeout SECONDS    exit after that many seconds (exit 1 if fewer\n"
+            "                           than --count came)\n"
+            "  -j, --json               print the raw alert values instead\n"
+            "  -h, --help               print this help and exit\n");
 }
 
 static const char *colour(const char *level, int tty)
