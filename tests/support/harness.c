@@ -85,6 +85,7 @@ struct cw_harness {
     int http_ports[CW_HARNESS_MAX_DAEMONS];
     int daemon_starts;
     char config_path[300]; /* instance 0's */
+    char program[300];     /* cdrwarnd to run; "" = CW_CDRWARND */
     char log_paths[CW_HARNESS_MAX_DAEMONS][300];
     conf_entry_t conf[MAX_CONF];
     int conf_count;
@@ -1063,6 +1064,11 @@ int cw_harness_config_write(cw_harness_t *h)
     return config_write_n(h, 0, h->config_path, sizeof h->config_path);
 }
 
+void cw_harness_daemon_program(cw_harness_t *h, const char *path)
+{
+    snprintf(h->program, sizeof h->program, "%s", path ? path : "");
+}
+
 const char *cw_harness_config_path(const cw_harness_t *h)
 {
     return h->config_path;
@@ -1136,7 +1142,7 @@ int cw_harness_daemon_start_n(cw_harness_t *h, int n)
         argv[argc++] = "--error-exitcode=99";
         argv[argc++] = "--num-callers=30";
     }
-    argv[argc++] = CW_CDRWARND;
+    argv[argc++] = h->program[0] ? h->program : CW_CDRWARND;
     argv[argc++] = "-c";
     argv[argc++] = config;
     argv[argc] = NULL;

@@ -157,6 +157,9 @@ int cw_harness_partitions(const cw_harness_t *h);
  * next cw_harness_daemon_start. */
 void cw_harness_config_set(cw_harness_t *h, const char *section, const char *key,
                            const char *value);
+/* The cdrwarnd program the next starts run (copied; NULL: the one built with
+ * the tests): a test of an upgrade runs an older build first. */
+void cw_harness_daemon_program(cw_harness_t *h, const char *path);
 /* Writes <tmpdir>/cdrwarn.conf; its path in cw_harness_config_path(). */
 int cw_harness_config_write(cw_harness_t *h);
 const char *cw_harness_config_path(const cw_harness_t *h);
