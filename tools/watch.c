@@ -29,12 +29,20 @@ static void usage(FILE *out)
         out,
         "Usage: cdrwarn-watch --brokers HOST:PORT [--topic TOPIC[,TOPIC...]] [--unmask]\n"
         "                     [--count N] [--timeout SECONDS] [--json]\n"
-        "Prints each record of the topics (default churn-alerts) as it arrives,\n"
-        "from the beginning: alerts, churn outcomes (churn-outcomes) and score\n"
-        "records (churn-scores), one line each. --topic may be given up to %d\n"
-        "times. MSISDNs are masked unless --unmask. --count exits after N\n"
-        "records, --timeout after that many seconds (exit 1 if fewer than\n"
-        "--count came). --json prints the raw values instead.\n",
+        "       cdrwarn-watch --help\n"
+        "Prints each record of the topics as it arrives, from the beginning: alerts,\n"
+        "churn outcomes (churn-outcomes) and score records (churn-scores), one line\n"
+        "each.\n"
+        "\n"
+        "  -b, --brokers HOST:PORT  the Kafka bootstrap servers\n"
+        "  -t, --topic TOPIC[,...]  the topics to read, comma-separated or given\n"
+        "                           again, up to %d (default churn-alerts)\n"
+        "  -u, --unmask             print numbers in full (masked otherwise)\n"
+        "  -n, --count N            exit after N records\n"
+        "  -w, --timeout SECONDS    exit after that many seconds (exit 1 if fewer\n"
+        "                           than --count came)\n"
+        "  -j, --json               print the raw values instead\n"
+        "  -h, --help               print this help and exit\n",
         MAX_TOPICS);
 }
 
