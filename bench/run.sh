@@ -30,6 +30,7 @@ probe_interval_ms=50
 aof=everysec
 fetch_wait_ms=10
 keep=0
+callgrind=0
 build=1
 rev=
 daemon_props=()
@@ -76,6 +77,11 @@ usage: bash bench/run.sh [options]
                        (repeatable), e.g. --set max_in_flight=50000
   --no-build           use build/bench as it is
   --keep               keep the temp dir (logs, configs) even on success
+  --callgrind          run redis-server and cdrwarnd under valgrind's callgrind
+                       and report the instructions each spent per event (exact
+                       and repeatable on a busy host, unlike CPU time); implies
+                       --no-latency --no-ceilings; use a small data set, e.g.
+                       --events 100000 --subscribers 20000 (~50x slower)
 USAGE
 }
 
@@ -107,6 +113,7 @@ while (($#)); do
         [[ $2 == *=* ]] || { echo "bench: --property: expected KEY=VALUE" >&2; exit 2; }
         daemon_props+=("$2"); shift ;;
     --keep) keep=1 ;;
+    --callgrind) callgrind=1; latency=0; ceilings=0 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -155,6 +162,9 @@ for b in "$bin"/daemon/cdrwarnd "$bin"/tools/cdrwarn-devbroker "$bin"/tools/cdrw
     "$tools_bin"/bench/cwbench-e2e "$tools_bin"/bench/cwbench-consume "$tools_bin"/bench/cwbench-probe; do
     [[ -x $b ]] || { echo "bench: $b missing (run without --no-build)" >&2; exit 1; }
 done
+if ((callgrind)); then
+    command -v valgrind >/dev/null || { echo "bench: valgrind not found (bash tools/setup-debian.sh)" >&2; exit 1; }
+fi
 for tool in redis-server redis-cli redis-benchmark curl timeout setsid; do
     command -v "$tool" >/dev/null || { echo "bench: $tool not found (bash tools/setup-debian.sh)" >&2; exit 1; }
 done
@@ -183,10 +193,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM
 
-stop_pid() { # TERM, up to 15 s, then KILL
+stop_pid() { # stop_pid PID [SECONDS]: TERM, up to 15 s (or SECONDS), then KILL
     local pid=$1
     kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 150); do
+    for _ in $(seq $((${2:-15} * 10))); do
         kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
         sleep 0.1
     done
@@ -228,11 +238,13 @@ for ((i = 0; i < (cluster ? cluster * (1 + cluster_replicas) : 1); i++)); do
         args+=(--cluster-enabled yes --cluster-config-file "$dir/nodes.conf"
             --cluster-port "$(free_port)" --cluster-node-timeout 5000)
     fi
-    setsid redis-server "${args[@]}" --dir "$dir" >"$work/redis-$i.log" 2>&1 </dev/null &
+    redis_cmd=(redis-server)
+    ((callgrind)) && redis_cmd=(valgrind --tool=callgrind "--callgrind-out-file=$work/callgrind.redis-$port" redis-server)
+    setsid "${redis_cmd[@]}" "${args[@]}" --dir "$dir" >"$work/redis-$i.log" 2>&1 </dev/null &
     redis_pids+=($!)
     pids+=($!)
     redis_ports+=("$port")
-    wait_for 10 "redis-server start" redis-cli -p "$port" ping
+    wait_for $((callgrind ? 60 : 10)) "redis-server start" redis-cli -p "$port" ping
 done
 redis_port=${redis_ports[0]}
 redis_pid=${redis_pids[0]}
@@ -331,7 +343,9 @@ done
 group_id=$(awk '/^\[/ { section = $1 } section == "[kafka]" && $1 == "group_id" { print $3; exit }' "$work/cdrwarn-0.conf")
 say "starting $instances cdrwarnd instance(s)"
 for ((k = 0; k < instances; k++)); do
-    setsid "$bin/daemon/cdrwarnd" -c "$work/cdrwarn-$k.conf" 2>"$work/cdrwarnd-$k.log" </dev/null &
+    daemon_cmd=("$bin/daemon/cdrwarnd")
+    ((callgrind)) && daemon_cmd=(valgrind --tool=callgrind "--callgrind-out-file=$work/callgrind.cdrwarnd-$k" "$bin/daemon/cdrwarnd")
+    setsid "${daemon_cmd[@]}" -c "$work/cdrwarn-$k.conf" 2>"$work/cdrwarnd-$k.log" </dev/null &
     daemon_pids+=($!)
     pids+=($!)
     metrics_addrs+=("127.0.0.1:${http_ports[k]}")
@@ -359,6 +373,10 @@ kvput redis_top_commands "$(cat "$work"/redis-commandstats-*.txt | awk -F'[:,=]'
         name = substr($1, 9); usec[name] += $5; calls[name] += $3 }
     END { for (n in usec) printf "%d %s %d x %.1f us\n", usec[n], n, calls[n], usec[n] / calls[n] }' |
     sort -rn | head -4 | cut -d' ' -f2- | paste -sd';' | sed 's/;/; /g')"
+# how much of the states came from the daemons' state caches
+kvput state_cache_hits "$(metrics_sum cdrwarn_state_cache_hits_total)"
+kvput state_cache_misses "$(metrics_sum cdrwarn_state_cache_misses_total)"
+kvput state_cache_bytes "$(metrics_sum cdrwarn_state_cache_bytes)"
 # more assignments than instances: the group rebalanced during the run
 kvput group_assignments "$(cat "$work"/cdrwarnd-*.log | grep -c 'kafka: assigned' || true)"
 
@@ -405,7 +423,24 @@ if ((latency)); then
 fi
 
 # ---- ceiling 2: redis-benchmark on the same redis-server, daemons stopped ----
-for pid in "${daemon_pids[@]}"; do stop_pid "$pid"; done
+for pid in "${daemon_pids[@]}"; do stop_pid "$pid" $((callgrind ? 120 : 15)); done
+if ((callgrind)); then
+    # instructions per event: callgrind writes its totals when the process ends
+    for pid in "${redis_pids[@]}"; do stop_pid "$pid" 120; done
+    ir_total() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
+    records_n=$(kvget records)
+    r_ir=0  # over the masters of a cluster
+    for port in "${redis_ports[@]}"; do r_ir=$((r_ir + $(ir_total "$work/callgrind.redis-$port"))); done
+    kvput redis_ir_per_event "$(calc "$r_ir / $records_n" 0)"
+    d_ir=0
+    for ((k = 0; k < instances; k++)); do d_ir=$((d_ir + $(ir_total "$work/callgrind.cdrwarnd-$k"))); done
+    kvput daemon_ir_per_event "$(calc "$d_ir / $records_n" 0)"
+    # the functions with the most instructions of their own
+    for who in "redis-$redis_port" cdrwarnd-0; do
+        callgrind_annotate --threshold=99 "$work/callgrind.$who" 2>/dev/null |
+            awk '/file:function/ { go = 1; next } go && $1 ~ /^[0-9,]+$/' | head -12 >"$work/callgrind-top.$who.txt" || true
+    done
+fi
 if ((ceilings && ceilings_redis)); then
     say "Redis ceiling: redis-benchmark -t set,get -n 2000000 -P 64"
     timeout --foreground 300 redis-benchmark -p "$redis_port" -t set,get -n 2000000 -P 64 -q 2>&1 |
@@ -477,14 +512,25 @@ table=$work/table.txt
         row "  Redis-bound rate (1e6 / Redis us per event)" "$(f "$(calc "1000000 / $r_us" 0)")" ""
         row "  cdrwarnd / Redis-bound rate (= Redis busy)" "$(calc "100 * $eps * $r_us / 1000000") %" ""
     fi
+    if ((callgrind)); then
+        row "Redis instructions per event (callgrind)" "$(f "$(kvget redis_ir_per_event)")" ""
+        row "daemon instructions per event (callgrind)" "$(f "$(kvget daemon_ir_per_event)")" ""
+    fi
     row "daemon-CPU-bound rate (1e6 / daemon us/event)" "$(f "$(calc "1000000 / $d_us" 0)")" ""
     row "cores busy: daemon / Redis / broker" "$(calc "$(kvget daemon_cpu_s) / $e2e_s" 2) / $(calc "$(kvget redis_cpu_s) / $e2e_s" 2) / $(calc "$(kvget broker_cpu_s) / $e2e_s" 2)" ""
     row "  other processes on the host (noise)" "$(kvget background_cores)" "~0"
+    cache_lookups=$(($(kvget state_cache_hits) + $(kvget state_cache_misses)))
+    ((cache_lookups > 0)) &&
+        row "state cache: hits / MB held" "$(calc "100 * $(kvget state_cache_hits) / $cache_lookups") % / $(calc "$(kvget state_cache_bytes) / 1048576")" ""
     row "batches: count / records per batch / mean ms" "$(kvget batches) / $(kvget records_per_batch) / $(kvget batch_latency_mean_ms)" ""
     row "alerts / DLQ records" "$(kvget alerts) / $(kvget dlq)" ""
     row "group assignments (> instances: rebalanced)" "$(kvget group_assignments)" "$instances"
     echo
     echo "Redis commands by time (calls x us per call; a script's calls count in their own rows too): $(kvget redis_top_commands)"
+    if ((callgrind)); then
+        echo; echo "Redis, instructions by function (own cost):"; cat "$work/callgrind-top.redis-$redis_port.txt"
+        echo; echo "cdrwarnd, instructions by function (own cost):"; cat "$work/callgrind-top.cdrwarnd-0.txt"
+    fi
     echo "machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cores, $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM; $(uname -r); redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -d= -f2), librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?')"
 } >"$table"
 cat "$table"

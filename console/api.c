@@ -24,6 +24,7 @@
 #include "server.h"
 #include "sessions.h"
 #include "token.h"
+#include "month.h"
 #include "users.h"
 #include "week.h"
 #include "workflow.h"
@@ -55,7 +56,8 @@ typedef struct call {
     char id[CW_CASEID_SIZE];
     int attempts;
     cw_wf_request_t wf;
-    json_t *body;                    /* owned: the parsed request body */
+    json_t *body;  /* owned: the parsed request body */
+    json_t *weeks; /* owned: /api/weeks's weeks, while it reads the months */
     char assignee[CW_USER_NAME_MAX + 1];
     char week[CW_WEEK_LABEL_SIZE];
     bool csv;
@@ -77,6 +79,7 @@ static void call_free(call_t *call)
     if (call == NULL)
         return;
     json_decref(call->body);
+    json_decref(call->weeks);
     cw_free(call);
 }
 
@@ -150,7 +153,8 @@ static json_t *json_body(cw_console_t *console, struct evhttp_request *req)
 {
     const char *type = header(req, "Content-Type");
     if (type == NULL || strncmp(type, "application/json", 16) != 0) {
-        cw_server_reply_error(console, req, 415, "expected Content-Type: application/json");
+        cw_server_reply_error(console, req, 415,
+                              "expected Content-Type: application/json");
         return NULL;
     }
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
@@ -183,12 +187,12 @@ static bool store_down(cw_console_t *console, struct evhttp_request *req)
 
 /* ---- sign-in ------------------------------------------------------------ */
 
-static void set_cookie(cw_console_t *console, struct evhttp_request *req, const char *token,
-                       bool clear)
+static void set_cookie(cw_console_t *console, struct evhttp_request *req,
+                       const char *token, bool clear)
 {
     char cookie[160];
-    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s", COOKIE,
-             clear ? "" : token, clear ? "; Max-Age=0" : "",
+    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s",
+             COOKIE, clear ? "" : token, clear ? "; Max-Age=0" : "",
              console->config->console_secure_cookies ? "; Secure" : "");
     evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", cookie);
 }
@@ -226,20 +230,22 @@ static void on_login(cw_console_t *console, struct evhttp_request *req)
         snprintf(retry, sizeof retry, "%lld", (long long)((wait + 999) / 1000));
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
         char message[128];
-        snprintf(message, sizeof message,
-                 "too many failed sign-ins: try again in %lld s", (long long)((wait + 999) / 1000));
+        snprintf(message, sizeof message, "too many failed sign-ins: try again in %lld s",
+                 (long long)((wait + 999) / 1000));
         cw_server_reply_error(console, req, 429, message);
         return;
     }
-    const cw_user_t *user = cw_users_name_valid(name) ? cw_users_find(console->users, name) : NULL;
+    const cw_user_t *user =
+        cw_users_name_valid(name) ? cw_users_find(console->users, name) : NULL;
     /* an unknown name costs the same as a wrong password */
-    bool ok = cw_passwd_check(password, user ? user->hash : console->dummy_hash) && user != NULL;
+    bool ok = cw_passwd_check(password, user ? user->hash : console->dummy_hash) &&
+              user != NULL;
     if (!ok) {
         cw_throttle_fail(&console->user_throttle, user_key, now);
         cw_throttle_fail(&console->addr_throttle, addr_key, now);
         console->metrics.logins_failed++;
-        cw_audit_write(console->audit, now, user ? user->name : NULL, "sign_in_failed", NULL,
-                       NULL, NULL, from);
+        cw_audit_write(console->audit, now, user ? user->name : NULL, "sign_in_failed",
+                       NULL, NULL, NULL, from);
         cw_log(LOG_NOTICE, "console: failed sign-in%s%s from %s", user ? " as " : "",
                user ? user->name : " with an unknown name", from);
         json_decref(body);
@@ -258,7 +264,8 @@ static void on_login(cw_console_t *console, struct evhttp_request *req)
     set_cookie(console, req, session->token, false);
     json_t *out = json_object();
     json_object_set_new(out, "user", json_string(user->name));
-    json_object_set_new(out, "role", json_string(user->supervisor ? "supervisor" : "agent"));
+    json_object_set_new(out, "role",
+                        json_string(user->supervisor ? "supervisor" : "agent"));
     json_object_set_new(out, "csrf", json_string(session->csrf));
     json_decref(body);
     cw_server_reply_json(console, req, 200, out);
@@ -274,16 +281,19 @@ static void on_logout(cw_console_t *console, struct evhttp_request *req,
     cw_server_reply_json(console, req, 200, json_object());
 }
 
-static void on_me(cw_console_t *console, struct evhttp_request *req, const cw_session_t *session,
-                  const cw_user_t *user)
+static void on_me(cw_console_t *console, struct evhttp_request *req,
+                  const cw_session_t *session, const cw_user_t *user)
 {
-    char week[CW_WEEK_LABEL_SIZE];
+    char week[CW_WEEK_LABEL_SIZE], month[CW_MONTH_LABEL_SIZE];
     cw_console_current_week(console, week);
+    cw_month_label(cw_month_of_ms(cw_wall_ms(), console->config->utc_offset_s), month);
     json_t *out = json_object();
     json_object_set_new(out, "user", json_string(user->name));
-    json_object_set_new(out, "role", json_string(user->supervisor ? "supervisor" : "agent"));
+    json_object_set_new(out, "role",
+                        json_string(user->supervisor ? "supervisor" : "agent"));
     json_object_set_new(out, "csrf", json_string(session->csrf));
     json_object_set_new(out, "current_week", json_string(week));
+    json_object_set_new(out, "current_month", json_string(month));
     json_object_set_new(out, "horizon_weeks",
                         json_integer(console->config->rules.outcome_horizon_weeks));
     cw_server_reply_json(console, req, 200, out);
@@ -295,9 +305,9 @@ static void on_users(cw_console_t *console, struct evhttp_request *req)
     for (size_t i = 0; i < console->users->count; i++) {
         json_t *u = json_object();
         json_object_set_new(u, "name", json_string(console->users->items[i].name));
-        json_object_set_new(u, "role", json_string(console->users->items[i].supervisor
-                                                       ? "supervisor"
-                                                       : "agent"));
+        json_object_set_new(
+            u, "role",
+            json_string(console->users->items[i].supervisor ? "supervisor" : "agent"));
         json_array_append_new(list, u);
     }
     json_t *out = json_object();
@@ -310,7 +320,8 @@ static void on_users(cw_console_t *console, struct evhttp_request *req)
 /* The case JSON for this caller: the full number for its owner and for
  * supervisors, written to the audit log first; masked when the audit log
  * cannot take the line. */
-static json_t *case_for(call_t *call, const cw_case_t *c, json_t *history, const char *action)
+static json_t *case_for(call_t *call, const cw_case_t *c, json_t *history,
+                        const char *action)
 {
     cw_console_t *console = call->console;
     bool may = call->supervisor || (c->owner[0] && strcmp(c->owner, call->user) == 0);
@@ -318,18 +329,20 @@ static json_t *case_for(call_t *call, const cw_case_t *c, json_t *history, const
     if (may) {
         char masked[CW_MASK_SIZE];
         cw_mask_msisdn(c->msisdn, masked);
-        if (cw_audit_write(console->audit, cw_wall_ms(), call->user, action, c->id, c->week,
-                           masked, call->from) == 0) {
+        if (cw_audit_write(console->audit, cw_wall_ms(), call->user, action, c->id,
+                           c->week, masked, call->from) == 0) {
             full = true;
             console->metrics.number_displays++;
         } else {
-            cw_log(LOG_ERR, "console: the audit log cannot be written; numbers stay masked");
+            cw_log(LOG_ERR,
+                   "console: the audit log cannot be written; numbers stay masked");
         }
     }
     json_t *o = cw_case_json(c, full, history);
     if (o != NULL && may && !full)
-        json_object_set_new(o, "msisdn_withheld",
-                            json_string("the audit log cannot be written: number withheld"));
+        json_object_set_new(
+            o, "msisdn_withheld",
+            json_string("the audit log cannot be written: number withheld"));
     return o;
 }
 
@@ -363,15 +376,17 @@ static void on_updated(redisReply *reply, void *arg)
         return;
     }
     if (strcmp(status, "ok") != 0 || reply->elements < 2) {
-        cw_server_reply_error(console, call->req, strcmp(status, "missing") == 0 ? 404 : 409,
-                              strcmp(status, "missing") == 0 ? "no such case"
-                                                             : "the case keeps changing; retry");
+        cw_server_reply_error(
+            console, call->req, strcmp(status, "missing") == 0 ? 404 : 409,
+            strcmp(status, "missing") == 0 ? "no such case"
+                                           : "the case keeps changing; retry");
         call_free(call);
         return;
     }
     cw_case_t c;
     if (cw_casestore_case(reply->element[1], &c) != 0) {
-        cw_server_reply_error(console, call->req, 500, "the case store answered nonsense");
+        cw_server_reply_error(console, call->req, 500,
+                              "the case store answered nonsense");
         call_free(call);
         return;
     }
@@ -399,11 +414,13 @@ static void decide_and_update(call_t *call, const cw_case_t *c)
         call_free(call);
         return;
     }
-    bool unchanged = strcmp(change.state, c->state) == 0 && strcmp(change.owner, c->owner) == 0 &&
-                     call->wf.note == NULL && call->wf.action == CW_WF_CLAIM;
+    bool unchanged = strcmp(change.state, c->state) == 0 &&
+                     strcmp(change.owner, c->owner) == 0 && call->wf.note == NULL &&
+                     call->wf.action == CW_WF_CLAIM;
     if (unchanged) {
         /* claiming one's own case again: nothing to write */
-        cw_server_reply_json(console, call->req, 200, case_for(call, c, NULL, "show_number"));
+        cw_server_reply_json(console, call->req, 200,
+                             case_for(call, c, NULL, "show_number"));
         call_free(call);
         return;
     }
@@ -420,7 +437,8 @@ static void decide_and_update(call_t *call, const cw_case_t *c)
                             change.reason, text, call->wf.note != NULL, on_updated,
                             call) != 0) {
         free(text);
-        cw_server_reply_error(console, call->req, 503, "the case store (Redis) is unreachable");
+        cw_server_reply_error(console, call->req, 503,
+                              "the case store (Redis) is unreachable");
         call_free(call);
         return;
     }
@@ -501,7 +519,8 @@ static bool word(const char *s, size_t max)
     if (len > max)
         return false;
     for (size_t i = 0; i < len; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' || (s[i] >= '0' && s[i] <= '9')))
+        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' ||
+              (s[i] >= '0' && s[i] <= '9')))
             return false;
     return true;
 }
@@ -517,6 +536,8 @@ static void on_list(call_t *call, struct evkeyvalq *params)
     const char *tier = evhttp_find_header(params, "tier");
     const char *trigger = evhttp_find_header(params, "trigger");
     const char *week = evhttp_find_header(params, "week");
+    const char *month = evhttp_find_header(params, "month");
+    const char *kind = evhttp_find_header(params, "kind");
     const char *limit = evhttp_find_header(params, "limit");
     const char *after = evhttp_find_header(params, "after");
     level = level ? level : "";
@@ -525,6 +546,8 @@ static void on_list(call_t *call, struct evkeyvalq *params)
     tier = tier ? tier : "";
     trigger = trigger ? trigger : "";
     week = week ? week : "";
+    month = month ? month : "";
+    kind = kind ? kind : "";
     const char *bad = NULL;
     int lv = level[0] ? cw_intake_level(level) : 0;
     if (level[0] && lv == 0)
@@ -533,13 +556,20 @@ static void on_list(call_t *call, struct evkeyvalq *params)
         bad = "state: expected new, claimed, contacted, closed or open";
     else if (owner[0] && strcmp(owner, "me") != 0 && !cw_users_name_valid(owner))
         bad = "owner: expected a user name or me";
-    else if (tier[0] && strcmp(tier, "high") && strcmp(tier, "mid") && strcmp(tier, "low") &&
-             strcmp(tier, "unknown"))
+    else if (tier[0] && strcmp(tier, "high") && strcmp(tier, "mid") &&
+             strcmp(tier, "low") && strcmp(tier, "unknown"))
         bad = "tier: expected high, mid, low or unknown";
     else if (!word(trigger, 32))
         bad = "trigger: expected a trigger name";
     else if (week[0] && cw_week_parse_label(week, strlen(week), &(int32_t){0}) != 0)
         bad = "week: expected YYYY-Www";
+    else if (month[0] && (strlen(month) != 7 ||
+                          cw_month_parse_label(month, strlen(month), &(int32_t){0}) != 0))
+        bad = "month: expected YYYY-MM";
+    else if (week[0] && month[0])
+        bad = "week, month: a case has one or the other";
+    else if (kind[0] && strcmp(kind, "weekly") != 0 && strcmp(kind, "monthly") != 0)
+        bad = "kind: expected weekly or monthly";
     q.limit = LIST_LIMIT_DEFAULT;
     if (!bad && limit) {
         char *end;
@@ -576,7 +606,9 @@ static void on_list(call_t *call, struct evkeyvalq *params)
     q.owner = "";
     q.tier = tier;
     q.trigger = trigger;
-    q.week = week;
+    /* a monthly case's period is its month: the same filter */
+    q.week = month[0] ? month : week;
+    q.kind = kind;
     if (owner[0]) {
         snprintf(q.index, sizeof q.index, "z:own:%s", owner);
         q.state = state;
@@ -590,7 +622,8 @@ static void on_list(call_t *call, struct evkeyvalq *params)
         snprintf(q.index, sizeof q.index, "z:all");
     }
     if (cw_casestore_list(console, &q, on_listed, call) != 0) {
-        cw_server_reply_error(console, call->req, 503, "the case store (Redis) is unreachable");
+        cw_server_reply_error(console, call->req, 503,
+                              "the case store (Redis) is unreachable");
         call_free(call);
     }
 }
@@ -603,7 +636,8 @@ static void on_report_reply(redisReply *reply, void *arg)
     cw_console_t *console = call->console;
     const char **fields, **values;
     size_t *field_lens, *value_lens, count;
-    if (cw_casestore_pairs(reply, &fields, &field_lens, &values, &value_lens, &count) != 0) {
+    if (cw_casestore_pairs(reply, &fields, &field_lens, &values, &value_lens, &count) !=
+        0) {
         cw_server_reply_error(console, call->req, 503, "the case store did not answer");
         call_free(call);
         return;
@@ -615,8 +649,9 @@ static void on_report_reply(redisReply *reply, void *arg)
         call_free(call);
         return;
     }
-    cw_report_from_fields(r, call->week, (int)console->config->rules.outcome_horizon_weeks,
-                          count, fields, field_lens, values, value_lens);
+    cw_report_from_fields(r, call->week,
+                          (int)console->config->rules.outcome_horizon_weeks, count,
+                          fields, field_lens, values, value_lens);
     cw_casestore_pairs_free(fields, field_lens, values, value_lens);
     if (call->csv) {
         char *csv = cw_report_csv(r);
@@ -634,15 +669,20 @@ static void on_report_reply(redisReply *reply, void *arg)
         }
     } else {
         json_t *out = cw_report_json(r);
-        /* a week is final once its horizon has passed */
-        int32_t week, now_week;
+        /* a week is final once its horizon has passed; a month once the
+         * horizon after the week of its last day has */
+        int32_t week = 0, now_week = 0, month;
         char current[CW_WEEK_LABEL_SIZE];
         cw_console_current_week(console, current);
-        cw_week_parse_label(call->week, strlen(call->week), &week);
+        if (r->monthly &&
+            cw_month_parse_label(call->week, strlen(call->week), &month) == 0)
+            week = cw_week_of_day(cw_month_last_day(month));
+        else
+            cw_week_parse_label(call->week, strlen(call->week), &week);
         cw_week_parse_label(current, strlen(current), &now_week);
-        json_object_set_new(out, "final",
-                            json_boolean(now_week - week >
-                                         console->config->rules.outcome_horizon_weeks));
+        json_object_set_new(
+            out, "final",
+            json_boolean(now_week - week > console->config->rules.outcome_horizon_weeks));
         cw_server_reply_json(console, call->req, 200, out);
     }
     cw_free(r);
@@ -653,8 +693,23 @@ static void on_report(call_t *call, struct evkeyvalq *params)
 {
     cw_console_t *console = call->console;
     const char *week = evhttp_find_header(params, "week");
+    const char *month = evhttp_find_header(params, "month");
     const char *format = evhttp_find_header(params, "format");
-    if (week && week[0]) {
+    if (week && week[0] && month && month[0]) {
+        cw_server_reply_error(console, call->req, 400, "week, month: one or the other");
+        call_free(call);
+        return;
+    }
+    if (month && month[0]) {
+        /* the report of a month's monthly cases */
+        int32_t m;
+        if (strlen(month) != 7 || cw_month_parse_label(month, strlen(month), &m) != 0) {
+            cw_server_reply_error(console, call->req, 400, "month: expected YYYY-MM");
+            call_free(call);
+            return;
+        }
+        snprintf(call->week, sizeof call->week, "%s", month);
+    } else if (week && week[0]) {
         int32_t w;
         if (cw_week_parse_label(week, strlen(week), &w) != 0) {
             cw_server_reply_error(console, call->req, 400, "week: expected YYYY-Www");
@@ -672,7 +727,8 @@ static void on_report(call_t *call, struct evkeyvalq *params)
     }
     call->csv = format && strcmp(format, "csv") == 0;
     if (cw_casestore_report(console, call->week, on_report_reply, call) != 0) {
-        cw_server_reply_error(console, call->req, 503, "the case store (Redis) is unreachable");
+        cw_server_reply_error(console, call->req, 503,
+                              "the case store (Redis) is unreachable");
         call_free(call);
     }
 }
@@ -686,16 +742,29 @@ static void on_weeks_reply(redisReply *reply, void *arg)
         call_free(call);
         return;
     }
-    json_t *weeks = json_array();
+    json_t *labels = json_array();
     for (size_t i = 0; i < reply->elements; i++)
         if (reply->element[i]->type == REDIS_REPLY_STRING)
-            json_array_append_new(weeks, json_stringn(reply->element[i]->str,
-                                                      reply->element[i]->len));
-    char current[CW_WEEK_LABEL_SIZE];
+            json_array_append_new(
+                labels, json_stringn(reply->element[i]->str, reply->element[i]->len));
+    if (call->weeks == NULL) {
+        /* the weeks: now the months with monthly cases */
+        call->weeks = labels;
+        if (cw_casestore_months(console, on_weeks_reply, call) != 0) {
+            cw_server_reply_error(console, call->req, 503,
+                                  "the case store (Redis) is unreachable");
+            call_free(call);
+        }
+        return;
+    }
+    char current[CW_WEEK_LABEL_SIZE], month[CW_MONTH_LABEL_SIZE];
     cw_console_current_week(console, current);
+    cw_month_label(cw_month_of_ms(cw_wall_ms(), console->config->utc_offset_s), month);
     json_t *out = json_object();
-    json_object_set_new(out, "weeks", weeks);
+    json_object_set(out, "weeks", call->weeks);
     json_object_set_new(out, "current", json_string(current));
+    json_object_set_new(out, "months", labels);
+    json_object_set_new(out, "current_month", json_string(month));
     cw_server_reply_json(console, call->req, 200, out);
     call_free(call);
 }
@@ -731,9 +800,9 @@ static route_t route_of(const char *path, char *id, size_t id_size)
         const char *path;
         route_t route;
     } fixed[] = {
-        {"/api/login", R_LOGIN},   {"/api/logout", R_LOGOUT}, {"/api/me", R_ME},
-        {"/api/cases", R_CASES},   {"/api/stream", R_STREAM}, {"/api/report", R_REPORT},
-        {"/api/weeks", R_WEEKS},   {"/api/users", R_USERS},
+        {"/api/login", R_LOGIN}, {"/api/logout", R_LOGOUT}, {"/api/me", R_ME},
+        {"/api/cases", R_CASES}, {"/api/stream", R_STREAM}, {"/api/report", R_REPORT},
+        {"/api/weeks", R_WEEKS}, {"/api/users", R_USERS},
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (strcmp(path, fixed[i].path) == 0)
@@ -776,13 +845,15 @@ static route_info_t info_of(route_t route)
     }
 }
 
-static void on_stream(cw_console_t *console, struct evhttp_request *req, const cw_user_t *user)
+static void on_stream(cw_console_t *console, struct evhttp_request *req,
+                      const cw_user_t *user)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     cw_server_security_headers(req);
     evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
     evhttp_add_header(h, "Cache-Control", "no-store");
-    evhttp_add_header(h, "X-Accel-Buffering", "no"); /* a proxy must not hold events back */
+    evhttp_add_header(h, "X-Accel-Buffering",
+                      "no"); /* a proxy must not hold events back */
     if (cw_feed_add(console->feed, req, user->name) != 0) {
         cw_server_reply_error(console, req, 500, "out of memory");
         return;
@@ -871,7 +942,8 @@ void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char
         }
         const char *owner = string_member(call->body, "owner");
         if (owner == NULL || cw_users_find(console->users, owner) == NULL) {
-            cw_server_reply_error(console, req, 400, "owner: expected the name of a user");
+            cw_server_reply_error(console, req, 400,
+                                  "owner: expected the name of a user");
             call_free(call);
             return;
         }
@@ -883,7 +955,8 @@ void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char
     } else if (kind == K_STATE) {
         const char *type = header(req, "Content-Type");
         if (type == NULL || strncmp(type, "application/json", 16) != 0) {
-            cw_server_reply_error(console, req, 415, "expected Content-Type: application/json");
+            cw_server_reply_error(console, req, 415,
+                                  "expected Content-Type: application/json");
             call_free(call);
             return;
         }
@@ -918,7 +991,8 @@ void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char
     }
     if (kind == K_WEEKS) {
         if (cw_casestore_weeks(console, on_weeks_reply, call) != 0) {
-            cw_server_reply_error(console, req, 503, "the case store (Redis) is unreachable");
+            cw_server_reply_error(console, req, 503,
+                                  "the case store (Redis) is unreachable");
             call_free(call);
         }
         return;

@@ -48,9 +48,9 @@ static void set(json_t *o, const char *key, const char *value)
         json_object_set_new(o, key, json_string(value));
 }
 
-int cw_audit_write(cw_audit_t *audit, int64_t now_ms, const char *user, const char *action,
-                   const char *case_id, const char *week, const char *msisdn_masked,
-                   const char *from)
+int cw_audit_write(cw_audit_t *audit, int64_t now_ms, const char *user,
+                   const char *action, const char *case_id, const char *week,
+                   const char *msisdn_masked, const char *from)
 {
     time_t secs = (time_t)(now_ms / 1000);
     struct tm tm;
@@ -65,7 +65,8 @@ int cw_audit_write(cw_audit_t *audit, int64_t now_ms, const char *user, const ch
     set(o, "user", user);
     set(o, "action", action);
     set(o, "case", case_id);
-    set(o, "week", week);
+    /* a monthly case's period is a month (YYYY-MM, no W) */
+    set(o, week != NULL && strchr(week, 'W') == NULL ? "month" : "week", week);
     set(o, "msisdn", msisdn_masked);
     set(o, "from", from);
     char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -15,10 +15,11 @@ typedef struct cw_audit cw_audit_t;
 cw_audit_t *cw_audit_open(const char *path, char *errbuf, size_t size);
 void cw_audit_close(cw_audit_t *audit);
 /* Appends {"at":"<RFC 3339 UTC>","ts":<ms>,"user","action","case","week",
- * "msisdn" (masked),"from"}; NULL fields are left out. Returns 0, or -1 when
+ * "msisdn" (masked),"from"}; NULL fields are left out; a monthly case's
+ * period (YYYY-MM) goes in as "month" instead of "week". Returns 0, or -1 when
  * the line could not be written whole. */
-int cw_audit_write(cw_audit_t *audit, int64_t now_ms, const char *user, const char *action,
-                   const char *case_id, const char *week, const char *msisdn_masked,
-                   const char *from);
+int cw_audit_write(cw_audit_t *audit, int64_t now_ms, const char *user,
+                   const char *action, const char *case_id, const char *week,
+                   const char *msisdn_masked, const char *from);
 
 #endif

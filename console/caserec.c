@@ -19,14 +19,15 @@ static bool in_list(const char *s, const char *const *list)
 
 bool cw_case_outcome_valid(const char *outcome)
 {
-    static const char *const list[] = {"retained", "churned", "unreachable", "declined", NULL};
+    static const char *const list[] = {"retained", "churned", "unreachable", "declined",
+                                       NULL};
     return outcome && in_list(outcome, list);
 }
 
 bool cw_case_reason_valid(const char *reason)
 {
-    static const char *const list[] = {"price", "quality", "social", "convenience", "other",
-                                       NULL};
+    static const char *const list[] = {"price",       "quality", "social",
+                                       "convenience", "other",   NULL};
     return reason && in_list(reason, list);
 }
 
@@ -99,6 +100,16 @@ int cw_case_from_fields(cw_case_t *c, size_t count, const char *const *fields,
             c->hit = vl == 1 && v[0] == '1';
         else if (IS("nn"))
             c->notes = to_int(v, vl);
+        else if (IS("k"))
+            c->monthly = vl == 1 && v[0] == 'm';
+        else if (IS("sc"))
+            c->score = to_int(v, vl);
+        else if (IS("th"))
+            c->threshold = to_int(v, vl);
+        else if (IS("pc"))
+            c->potential_churner = vl == 1 && v[0] == '1';
+        else if (IS("vc"))
+            c->value_churn = vl == 1 && v[0] == '1';
         else if (IS("tr")) {
             c->triggers = v;
             c->triggers_len = vl;
@@ -124,10 +135,12 @@ static json_t *str_or_null(const char *s)
     return s && s[0] ? json_string(s) : json_null();
 }
 
-/* The stored trigger objects, each with a "title" and "words" added. */
+/* The stored trigger (or item) objects, each with a "title" and "words"
+ * added; an item keeps its "points". */
 static json_t *triggers_json(const cw_case_t *c)
 {
-    json_t *stored = c->triggers ? json_loadb(c->triggers, c->triggers_len, 0, NULL) : NULL;
+    json_t *stored =
+        c->triggers ? json_loadb(c->triggers, c->triggers_len, 0, NULL) : NULL;
     json_t *out = json_array();
     size_t i;
     json_t *t;
@@ -143,8 +156,12 @@ static json_t *triggers_json(const cw_case_t *c)
         json_object_set_new(item, "name", json_string(name));
         json_object_set_new(item, "title", json_string(cw_words_title(name)));
         json_object_set_new(item, "words", json_string(words));
+        json_t *points = json_object_get(t, "points");
+        if (json_is_integer(points))
+            json_object_set_new(item, "points", json_incref(points));
         json_object_set_new(item, "evidence",
-                            json_is_object(evidence) ? json_incref(evidence) : json_object());
+                            json_is_object(evidence) ? json_incref(evidence)
+                                                     : json_object());
         json_array_append_new(out, item);
     }
     json_decref(stored);
@@ -172,14 +189,26 @@ json_t *cw_case_json(const cw_case_t *c, bool full_number, json_t *history)
     if (o == NULL)
         return NULL;
     json_object_set_new(o, "id", json_string(c->id));
-    json_object_set_new(o, "msisdn",
-                        json_string(full_number ? c->msisdn : cw_mask_msisdn(c->msisdn, masked)));
+    json_object_set_new(
+        o, "msisdn",
+        json_string(full_number ? c->msisdn : cw_mask_msisdn(c->msisdn, masked)));
     json_object_set_new(o, "msisdn_full", json_boolean(full_number));
-    json_object_set_new(o, "week", json_string(c->week));
+    json_object_set_new(o, "kind", json_string(c->monthly ? "monthly" : "weekly"));
+    json_object_set_new(o, "week", c->monthly ? json_null() : json_string(c->week));
+    json_object_set_new(o, "month", c->monthly ? json_string(c->week) : json_null());
     json_object_set_new(o, "level", json_string(cw_intake_level_name(c->level)));
     json_object_set_new(o, "tier", str_or_null(c->tier));
     json_object_set_new(o, "risk_tier", json_integer(c->risk_tier));
-    json_object_set_new(o, "triggers", triggers_json(c));
+    if (c->monthly) {
+        json_object_set_new(o, "triggers", json_array());
+        json_object_set_new(o, "items", triggers_json(c));
+        json_object_set_new(o, "score", json_integer(c->score));
+        json_object_set_new(o, "threshold", json_integer(c->threshold));
+        json_object_set_new(o, "potential_churner", json_boolean(c->potential_churner));
+        json_object_set_new(o, "value_churn", json_boolean(c->value_churn));
+    } else {
+        json_object_set_new(o, "triggers", triggers_json(c));
+    }
     json_t *actions = c->actions ? json_loadb(c->actions, c->actions_len, 0, NULL) : NULL;
     json_object_set_new(o, "actions", json_is_array(actions) ? actions : json_array());
     if (actions && !json_is_array(actions))
@@ -188,7 +217,9 @@ json_t *cw_case_json(const cw_case_t *c, bool full_number, json_t *history)
     json_object_set_new(o, "owner", str_or_null(c->owner));
     json_object_set_new(o, "outcome", str_or_null(c->outcome));
     json_object_set_new(o, "reason", str_or_null(c->reason));
-    json_object_set_new(o, "alert_ids", alert_ids_json(c));
+    json_object_set_new(o, "alert_ids", c->monthly ? json_array() : alert_ids_json(c));
+    if (c->monthly)
+        json_object_set_new(o, "score_ids", alert_ids_json(c));
     json_object_set_new(o, "created_at", json_integer(c->created_at));
     json_object_set_new(o, "updated_at", json_integer(c->updated_at));
     json_object_set_new(o, "alert_at", json_integer(c->alert_at));

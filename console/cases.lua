@@ -14,12 +14,20 @@
 --                      rs reason, al alert ids (space-separated), ca/ua
 --                      created/updated (ms), ts the last raising alert's time,
 --                      v version, ed/se/ce dates, h churned within the
---                      horizon, cn churn (JSON), nn notes
+--                      horizon, cn churn (JSON), nn notes; a monthly case
+--                      (a score record's, SPEC section 14) also has k "m",
+--                      w its month (YYYY-MM), tr its items, al its score ids,
+--                      sc score, th threshold, pc/vc potential churner and
+--                      value churn ("1"/"0"), ew the week of its month's last
+--                      day (what a churn is measured against)
 --   :hist:<id>   list  history entries, JSON {"at","by","what"[,"note"]}
---   :sub:<sid>   hash  the subscriber's cases by week, o:<outcome_id> seen,
---                      cw/cl/cn: the churn week, the horizon's first week, churn
---   :rep:<week>  hash  report counters (see count below)
+--   :sub:<sid>   hash  the subscriber's cases by week and by month,
+--                      o:<outcome_id> seen, cw/cl/cn: the churn week, the
+--                      horizon's first week, churn
+--   :rep:<week>  hash  report counters (see count below); :rep:<month> for
+--                      the month's monthly cases
 --   :weeks       zset  weeks with cases (score 0, lexical order)
+--   :months      zset  months with monthly cases
 --   :z:all :z:open :z:closed :z:st:<state> :z:own:<user>   zsets of case ids,
 --                      score level * 1e13 + ts: red first, then newest
 local base = KEYS[1]
@@ -203,6 +211,60 @@ local function apply_alert(now, a)
   return 'raised', id
 end
 
+-- A score record (SPEC section 14) opens the monthly case of (subscriber,
+-- month); the same record again changes nothing. Another record for the
+-- month (a new score id: never sent by the daemon, which scores a month
+-- once) takes its figures.
+local function apply_score(now, a)
+  local id, sid, score_id = a[1], a[2], a[3]
+  local key = base .. ':case:' .. id
+  local items = cjson.decode(a[11])
+  local names = names_of(items)
+  local what = 'score ' .. a[12] .. ' of ' .. a[13]
+  if a[14] == '1' then what = what .. ', a potential churner' end
+  if a[15] == '1' then what = what .. ', value churn' end
+  if #names > 0 then what = what .. ' (' .. table.concat(names, ', ') .. ')' end
+  local al = redis.call('HGET', key, 'al')
+  if al then
+    if string.find(' ' .. al .. ' ', ' ' .. score_id .. ' ', 1, true) then
+      return 'duplicate', id
+    end
+    local old = snapshot(key)
+    local new = {}
+    for k, v in pairs(old) do new[k] = v end
+    if tonumber(a[5]) > tonumber(old.l) then new.l = a[5] end
+    new.ts = a[10]
+    redis.call('HSET', key, 'l', new.l, 'ts', new.ts, 'tr', a[11],
+      'tn', trigger_names_field(names), 'sc', a[12], 'th', a[13], 'pc', a[14], 'vc', a[15],
+      't', a[7], 'rt', a[8], 'ed', a[9], 'al', al .. ' ' .. score_id, 'ua', now)
+    redis.call('HINCRBY', key, 'v', 1)
+    history(id, now, 'cdrwarn', 'new ' .. what)
+    reindex(id, old, new)
+    recount(old, new)
+    return 'raised', id
+  end
+  local c = {l = a[5], ts = a[10], st = 'new', ow = '', oc = '', rs = '', h = '0', w = a[6]}
+  local sub = base .. ':sub:' .. sid
+  local churn = churn_of(sub)
+  redis.call('HSET', key, 'id', id, 'k', 'm', 'm', a[4], 'w', a[6], 'l', a[5], 't', a[7],
+    'rt', a[8], 'se', '', 'ce', '', 'ed', a[9], 'ts', a[10], 'tr', a[11],
+    'tn', trigger_names_field(names), 'ac', '[]', 'st', 'new', 'ow', '', 'oc', '', 'rs', '',
+    'al', score_id, 'ca', now, 'ua', now, 'v', 1, 'h', '0', 'nn', 0, 'sc', a[12], 'th', a[13],
+    'pc', a[14], 'vc', a[15], 'ew', a[16])
+  history(id, now, 'cdrwarn', 'opened: monthly ' .. what)
+  redis.call('HSET', sub, a[6], id)
+  redis.call('ZADD', base .. ':months', 0, a[6])
+  if churn and a[16] <= churn.week then
+    c.st = 'closed'; c.oc = 'churned'
+    if a[16] >= churn.low then c.h = '1' end
+    redis.call('HSET', key, 'st', 'closed', 'oc', 'churned', 'h', c.h, 'cn', churn.json)
+    history(id, now, 'cdrwarn', 'closed: churned (the subscriber had left already)')
+  end
+  reindex(id, nil, c)
+  recount(nil, c)
+  return 'new', id
+end
+
 -- A case as every operation returns it: {hash fields, history entries}.
 local function case_fields(id)
   return {redis.call('HGETALL', base .. ':case:' .. id),
@@ -229,10 +291,34 @@ if op == 'alerts' then
   local out = {counts.new, counts.raised, counts.duplicate}
   for _, id in ipairs(order) do out[#out + 1] = case_fields(id) end
   return out
+elseif op == 'scores' then
+  -- ARGV: now, count, then 16 values per score record: case id, subscriber
+  -- id, score_id, msisdn, level, month, tier, risk_tier, eval_date,
+  -- emitted_at, items, score, threshold, potential churner ("1"/"0"),
+  -- value churn ("1"/"0"), the week of the month's last day.
+  -- Returns {new, raised, duplicate, each changed case...}.
+  local now, n = ARGV[2], tonumber(ARGV[3])
+  local counts = {new = 0, raised = 0, duplicate = 0}
+  local changed, order = {}, {}
+  for i = 0, n - 1 do
+    local a = {}
+    for k = 1, 16 do a[k] = ARGV[3 + i * 16 + k] end
+    local result, id = apply_score(now, a)
+    counts[result] = counts[result] + 1
+    if result ~= 'duplicate' and not changed[id] then
+      changed[id] = true; order[#order + 1] = id
+    end
+  end
+  local out = {counts.new, counts.raised, counts.duplicate}
+  for _, id in ipairs(order) do out[#out + 1] = case_fields(id) end
+  return out
 elseif op == 'outcome' then
   -- ARGV: now, subscriber id, outcome_id, churn week, first week of the
   -- horizon, churn JSON, history line. Closes the subscriber's open cases up
-  -- to the churn week as churned and marks those within the horizon.
+  -- to the churn week as churned and marks those within the horizon; a
+  -- monthly case counts as of the week of its month's last day (SPEC
+  -- section 14: a score record is a hit when the churn falls in the weeks
+  -- from that one to the horizon's end).
   -- Returns {applied (0 when a duplicate), each changed case...}.
   local now, sid, oid, cw, cl, cn, what = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6],
     ARGV[7], ARGV[8]
@@ -242,8 +328,14 @@ elseif op == 'outcome' then
   local out = {1}
   local all = redis.call('HGETALL', sub)
   for i = 1, #all, 2 do
-    local week, id = all[i], all[i + 1]
-    if string.match(week, '^%d%d%d%d%-W%d%d$') and week <= cw then
+    local period, id = all[i], all[i + 1]
+    local week
+    if string.match(period, '^%d%d%d%d%-W%d%d$') then
+      week = period
+    elseif string.match(period, '^%d%d%d%d%-%d%d$') then
+      week = redis.call('HGET', base .. ':case:' .. id, 'ew')
+    end
+    if week and week <= cw then
       local key = base .. ':case:' .. id
       local old = snapshot(key)
       if old then
@@ -289,14 +381,16 @@ elseif op == 'update' then
 elseif op == 'list' then
   -- ARGV: index (z:open, z:st:new, z:own:<user> ...), min score, max score,
   -- cursor id ('' for the first page), cursor score, limit, most entries to
-  -- scan, then filters ('' for none): state, owner, tier, trigger, week.
+  -- scan, then filters ('' for none): state, owner, tier, trigger, week (a
+  -- monthly case's month), kind (weekly, monthly).
   -- Returns {next id or '', next score, each case...}.
   local zkey = base .. ':' .. ARGV[2]
   local min, max = tonumber(ARGV[3]), ARGV[4]
   local cid, cscore = ARGV[5], ARGV[6]
   local limit, max_scan = tonumber(ARGV[7]), tonumber(ARGV[8])
-  local f_state, f_owner, f_tier, f_trigger, f_week = ARGV[9], ARGV[10], ARGV[11], ARGV[12],
-    ARGV[13]
+  local f_state, f_owner, f_tier, f_trigger, f_week, f_kind = ARGV[9], ARGV[10], ARGV[11],
+    ARGV[12], ARGV[13], ARGV[14] or ''
+  local want_monthly = f_kind == 'monthly'
   local start
   if cid ~= '' then
     local r = redis.call('ZREVRANK', zkey, cid)
@@ -308,7 +402,7 @@ elseif op == 'list' then
   local out = {'', ''}
   local scanned, found = 0, 0
   local filtered = f_state ~= '' or f_owner ~= '' or f_tier ~= '' or f_trigger ~= '' or
-    f_week ~= ''
+    f_week ~= '' or f_kind ~= ''
   local chunk = 200
   while true do
     local items = redis.call('ZREVRANGE', zkey, start, start + chunk - 1, 'WITHSCORES')
@@ -319,14 +413,15 @@ elseif op == 'list' then
       scanned = scanned + 1
       local ok = true
       if filtered then
-        local f = redis.call('HMGET', base .. ':case:' .. id, 'st', 'ow', 't', 'tn', 'w')
+        local f = redis.call('HMGET', base .. ':case:' .. id, 'st', 'ow', 't', 'tn', 'w', 'k')
         if f_state ~= '' and f[1] ~= f_state and
           not (f_state == 'open' and f[1] ~= 'closed') then ok = false
         elseif f_owner ~= '' and f[2] ~= f_owner then ok = false
         elseif f_tier ~= '' and f[3] ~= f_tier then ok = false
         elseif f_trigger ~= '' and not string.find(f[4] or '', ',' .. f_trigger .. ',', 1, true)
           then ok = false
-        elseif f_week ~= '' and f[5] ~= f_week then ok = false end
+        elseif f_week ~= '' and f[5] ~= f_week then ok = false
+        elseif f_kind ~= '' and (f[6] == 'm') ~= want_monthly then ok = false end
       end
       if ok then
         out[#out + 1] = case_fields(id)

@@ -106,6 +106,39 @@ void cw_casestore_alerts_add(const cw_console_t *console, cw_argv_t *a,
     cw_argv_addz(a, alert->actions);
 }
 
+void cw_casestore_scores_begin(const cw_console_t *console, cw_argv_t *a, int64_t now_ms)
+{
+    begin(console, a, "scores");
+    cw_argv_addi(a, now_ms);
+    cw_argv_addz(a, "0"); /* the count, set at the end */
+}
+
+void cw_casestore_scores_add(const cw_console_t *console, cw_argv_t *a,
+                             const cw_intake_score_t *score)
+{
+    char case_id[CW_CASEID_SIZE], sub_id[CW_CASEID_SIZE];
+    /* a month label never equals a week label: the ids of a subscriber's
+     * monthly and weekly cases differ */
+    cw_caseid_case(console->id_key, score->msisdn, score->month, case_id);
+    cw_caseid_subscriber(console->id_key, score->msisdn, sub_id);
+    cw_argv_addz(a, case_id);
+    cw_argv_addz(a, sub_id);
+    cw_argv_addz(a, score->score_id);
+    cw_argv_addz(a, score->msisdn);
+    cw_argv_addi(a, cw_intake_score_level(score));
+    cw_argv_addz(a, score->month);
+    cw_argv_addz(a, score->tier);
+    cw_argv_addi(a, score->risk_tier);
+    cw_argv_addz(a, score->eval_date);
+    cw_argv_addi(a, score->emitted_at);
+    cw_argv_addz(a, score->items);
+    cw_argv_addi(a, score->score);
+    cw_argv_addi(a, score->threshold);
+    cw_argv_addz(a, score->potential_churner ? "1" : "0");
+    cw_argv_addz(a, score->value_churn ? "1" : "0");
+    cw_argv_addz(a, score->end_week);
+}
+
 void cw_casestore_alerts_end(cw_argv_t *a, int count)
 {
     if (a->failed || a->count < 5)
@@ -134,9 +167,11 @@ void cw_casestore_outcome(const cw_console_t *console, cw_argv_t *a,
     json_t *churn = json_object();
     json_object_set_new(churn, "kind", json_string(outcome->kind));
     json_object_set_new(churn, "to_operator",
-                        outcome->to_operator[0] ? json_string(outcome->to_operator) : json_null());
+                        outcome->to_operator[0] ? json_string(outcome->to_operator)
+                                                : json_null());
     json_object_set_new(churn, "churn_date",
-                        outcome->churn_date[0] ? json_string(outcome->churn_date) : json_null());
+                        outcome->churn_date[0] ? json_string(outcome->churn_date)
+                                               : json_null());
     json_object_set_new(churn, "week", json_string(outcome->week));
     char *text = json_dumps(churn, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(churn);
@@ -159,14 +194,16 @@ int cw_casestore_send(cw_console_t *console, const cw_argv_t *a, cw_store_reply_
                          a->lens);
 }
 
-static int send_and_free(cw_console_t *console, cw_argv_t *a, cw_store_reply_fn fn, void *arg)
+static int send_and_free(cw_console_t *console, cw_argv_t *a, cw_store_reply_fn fn,
+                         void *arg)
 {
     int rc = cw_casestore_send(console, a, fn, arg);
     cw_argv_free(a);
     return rc;
 }
 
-int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn, void *arg)
+int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn,
+                     void *arg)
 {
     cw_argv_t a;
     begin(console, &a, "get");
@@ -176,7 +213,8 @@ int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn
 
 int cw_casestore_update(cw_console_t *console, const cw_case_t *c, const char *state,
                         const char *owner, const char *outcome, const char *reason,
-                        const char *history_json, bool note, cw_store_reply_fn fn, void *arg)
+                        const char *history_json, bool note, cw_store_reply_fn fn,
+                        void *arg)
 {
     cw_argv_t a;
     begin(console, &a, "update");
@@ -209,6 +247,7 @@ int cw_casestore_list(cw_console_t *console, const cw_casestore_query_t *q,
     cw_argv_addz(&a, q->tier);
     cw_argv_addz(&a, q->trigger);
     cw_argv_addz(&a, q->week);
+    cw_argv_addz(&a, q->kind);
     return send_and_free(console, &a, fn, arg);
 }
 
@@ -236,6 +275,14 @@ int cw_casestore_weeks(cw_console_t *console, cw_store_reply_fn fn, void *arg)
 {
     char key[160];
     snprintf(key, sizeof key, "%s:weeks", console->base_key);
+    const char *argv[] = {"ZRANGE", key, "0", "-1"};
+    return plain(console, fn, arg, 4, argv);
+}
+
+int cw_casestore_months(cw_console_t *console, cw_store_reply_fn fn, void *arg)
+{
+    char key[160];
+    snprintf(key, sizeof key, "%s:months", console->base_key);
     const char *argv[] = {"ZRANGE", key, "0", "-1"};
     return plain(console, fn, arg, 4, argv);
 }
@@ -283,11 +330,12 @@ void cw_casestore_pairs_free(const char **fields, size_t *field_lens, const char
 
 json_t *cw_casestore_history(const redisReply *item)
 {
-    const redisReply *list = item && item->type == REDIS_REPLY_ARRAY && item->elements == 2
-                                 ? item->element[1]
-                                 : NULL;
+    const redisReply *list =
+        item && item->type == REDIS_REPLY_ARRAY && item->elements == 2 ? item->element[1]
+                                                                       : NULL;
     json_t *out = json_array();
-    for (size_t i = 0; list && list->type == REDIS_REPLY_ARRAY && i < list->elements; i++) {
+    for (size_t i = 0; list && list->type == REDIS_REPLY_ARRAY && i < list->elements;
+         i++) {
         const redisReply *e = list->element[i];
         if (e->type != REDIS_REPLY_STRING)
             continue;
@@ -318,10 +366,12 @@ int cw_casestore_case(const redisReply *item, cw_case_t *c)
     const redisReply *reply = item->element[0];
     const char **fields, **values;
     size_t *field_lens, *value_lens, count;
-    if (cw_casestore_pairs(reply, &fields, &field_lens, &values, &value_lens, &count) != 0)
+    if (cw_casestore_pairs(reply, &fields, &field_lens, &values, &value_lens, &count) !=
+        0)
         return -1;
-    int rc = count == 0 ? -1
-                        : cw_case_from_fields(c, count, fields, field_lens, values, value_lens);
+    int rc = count == 0
+                 ? -1
+                 : cw_case_from_fields(c, count, fields, field_lens, values, value_lens);
     cw_casestore_pairs_free(fields, field_lens, values, value_lens);
     return rc;
 }

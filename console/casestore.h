@@ -14,6 +14,7 @@
 #include "store.h"
 
 #define CW_CASESTORE_ALERT_ARGS 14
+#define CW_CASESTORE_SCORE_ARGS 16
 
 /* A growing argument vector for one script call; strings are copied. */
 typedef struct cw_argv {
@@ -36,6 +37,12 @@ void cw_casestore_alerts_add(const cw_console_t *console, cw_argv_t *a,
                              const cw_intake_alert_t *alert);
 void cw_casestore_alerts_end(cw_argv_t *a, int count);
 
+/* A "scores" call, built the same way: begin, one add per score record,
+ * then cw_casestore_alerts_end with the count. */
+void cw_casestore_scores_begin(const cw_console_t *console, cw_argv_t *a, int64_t now_ms);
+void cw_casestore_scores_add(const cw_console_t *console, cw_argv_t *a,
+                             const cw_intake_score_t *score);
+
 /* An "outcome" call for one churn outcome; horizon_low = the first week of
  * the horizon (churn week minus outcome_horizon_weeks). */
 void cw_casestore_outcome(const cw_console_t *console, cw_argv_t *a,
@@ -47,25 +54,32 @@ int cw_casestore_send(cw_console_t *console, const cw_argv_t *a, cw_store_reply_
                       void *arg);
 
 /* One-call helpers. */
-int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn, void *arg);
+int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn,
+                     void *arg);
 int cw_casestore_update(cw_console_t *console, const cw_case_t *c, const char *state,
                         const char *owner, const char *outcome, const char *reason,
-                        const char *history_json, bool note, cw_store_reply_fn fn, void *arg);
+                        const char *history_json, bool note, cw_store_reply_fn fn,
+                        void *arg);
 /* A page of the list: see cases.lua "list" for the arguments. */
 typedef struct cw_casestore_query {
-    char index[96];          /* z:open, z:st:new, z:own:<user>, z:all, ... */
+    char index[96]; /* z:open, z:st:new, z:own:<user>, z:all, ... */
     int64_t min_score, max_score;
     char after_id[CW_CASEID_SIZE];
     int64_t after_score;
     int limit;
     int max_scan;
-    const char *state, *owner, *tier, *trigger, *week; /* "" for none */
+    const char *state, *owner, *tier, *trigger, *week; /* "" for none; week: a week, or a
+                                                         monthly case's month */
+    const char *kind;                                  /* "", "weekly", "monthly" */
 } cw_casestore_query_t;
 int cw_casestore_list(cw_console_t *console, const cw_casestore_query_t *q,
                       cw_store_reply_fn fn, void *arg);
+/* The counters of a week, or of a month's monthly cases (label YYYY-MM). */
 int cw_casestore_report(cw_console_t *console, const char *week, cw_store_reply_fn fn,
                         void *arg);
 int cw_casestore_weeks(cw_console_t *console, cw_store_reply_fn fn, void *arg);
+/* The months with monthly cases. */
+int cw_casestore_months(cw_console_t *console, cw_store_reply_fn fn, void *arg);
 
 /* A case from cases.lua's reply for one ({fields and values, history});
  * -1 when it is not one. */

@@ -30,7 +30,8 @@ extern const char cw_console_script[];
 
 bool cw_console_store_ready(const cw_console_t *console)
 {
-    return console->store != NULL && cw_store_ready(console->store) && console->id_key_ready;
+    return console->store != NULL && cw_store_ready(console->store) &&
+           console->id_key_ready;
 }
 
 void cw_console_current_week(const cw_console_t *console, char out[9])
@@ -47,7 +48,8 @@ static cw_users_t *load_users(const char *path, cw_errlist_t *errs)
     }
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        cw_errlist_add(errs, "%s: cannot open the accounts file: %s", path, strerror(errno));
+        cw_errlist_add(errs, "%s: cannot open the accounts file: %s", path,
+                       strerror(errno));
         return NULL;
     }
     char *text = NULL;
@@ -120,8 +122,9 @@ static void on_secret(redisReply *reply, void *arg)
     cw_console_t *console = arg;
     if (reply == NULL || reply->type != REDIS_REPLY_STRING ||
         cw_caseid_key_parse(reply->str, reply->len, console->id_key) != 0) {
-        cw_log(LOG_ERR, "console: the case-id secret %s:secret in Redis is missing or not 64 "
-                        "hex digits; case ids cannot be made",
+        cw_log(LOG_ERR,
+               "console: the case-id secret %s:secret in Redis is missing or not 64 "
+               "hex digits; case ids cannot be made",
                console->base_key);
         return;
     }
@@ -191,25 +194,32 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     if (console->stopping) {
         if (stop_started == 0)
             stop_started = now;
-        if (cw_ingest_pending(console->ingest) == 0 || now - stop_started > STOP_TIMEOUT_MS)
+        if (cw_ingest_pending(console->ingest) == 0 ||
+            now - stop_started > STOP_TIMEOUT_MS)
             event_base_loopexit(console->base, NULL);
         return;
     }
     if (!console->ready_sent && cw_console_store_ready(console)) {
         console->ready_sent = true;
         cw_notify("READY=1\nSTATUS=serving");
-        cw_log(LOG_NOTICE, "console ready on http://%s/", console->config->console_listen);
+        cw_log(LOG_NOTICE, "console ready on http://%s/",
+               console->config->console_listen);
     }
     static int64_t last_status;
     if (now - last_status >= 5000) {
         last_status = now;
         char status[200];
-        snprintf(status, sizeof status,
-                 "STATUS=%llu alerts, %llu outcomes, %d live page(s), redis %s, kafka %s",
-                 (unsigned long long)(console->metrics.alerts_new + console->metrics.alerts_raised),
-                 (unsigned long long)console->metrics.outcomes_applied,
-                 cw_feed_count(console->feed), cw_console_store_ready(console) ? "up" : "down",
-                 console->metrics.consumer_joined ? "joined" : "joining");
+        snprintf(
+            status, sizeof status,
+            "STATUS=%llu alerts, %llu outcomes, %llu score records, %d live page(s), "
+            "redis %s, kafka %s",
+            (unsigned long long)(console->metrics.alerts_new +
+                                 console->metrics.alerts_raised),
+            (unsigned long long)console->metrics.outcomes_applied,
+            (unsigned long long)(console->metrics.scores_new +
+                                 console->metrics.scores_raised),
+            cw_feed_count(console->feed), cw_console_store_ready(console) ? "up" : "down",
+            console->metrics.consumer_joined ? "joined" : "joining");
         cw_notify(status);
     }
     static int64_t last_watchdog;
@@ -247,7 +257,8 @@ static int start(cw_console_t *console, cw_errlist_t *errs)
         cw_errlist_add(errs, "[console] audit_log: %s", why);
         return -1;
     }
-    console->dummy_hash = cw_passwd_hash("no account has this password", "$y$", why, sizeof why);
+    console->dummy_hash =
+        cw_passwd_hash("no account has this password", "$y$", why, sizeof why);
     if (console->dummy_hash == NULL) {
         cw_errlist_add(errs, "password hashing: %s", why);
         return -1;
@@ -340,13 +351,14 @@ int cw_console_check(const char *config_path)
         if (users == NULL)
             errors = 1;
         else
-            printf("%s: configuration OK; %zu account(s) in %s\n", config_path, users->count,
-                   config->console_users_file);
+            printf("%s: configuration OK; %zu account(s) in %s\n", config_path,
+                   users->count, config->console_users_file);
         cw_users_free(users);
     }
     if (errors != 0) {
         fputs(cw_errlist_text(&errs), stderr);
-        fprintf(stderr, "%s: %d error(s)\n", config_path, errs.count > 0 ? errs.count : 1);
+        fprintf(stderr, "%s: %d error(s)\n", config_path,
+                errs.count > 0 ? errs.count : 1);
     }
     cw_config_free(config);
     cw_errlist_free(&errs);
@@ -372,7 +384,8 @@ int cw_console_run(const char *config_path)
         log_errors("cannot start: ", &errs);
         goto out;
     }
-    cw_log(LOG_NOTICE, "cdrwarn-console %s starting: http://%s/, %zu account(s), Redis %s:%lld",
+    cw_log(LOG_NOTICE,
+           "cdrwarn-console %s starting: http://%s/, %zu account(s), Redis %s:%lld",
            CW_VERSION, console->config->console_listen, console->users->count,
            console->config->redis_host, (long long)console->config->redis_port);
     event_base_dispatch(console->base);

@@ -1,7 +1,7 @@
 /* The running console (SPEC section 12): one libevent loop that owns the
  * Redis connection (the daemon's store module with cases.lua), the Kafka
- * consumer of alerts and outcomes, the HTTP server (page, API, live stream,
- * /healthz, /metrics), the sessions, the audit log, signals and timers.
+ * consumer of alerts, outcomes and score records, the HTTP server (page, API, live
+ * stream, /healthz, /metrics), the sessions, the audit log, signals and timers.
  * Everything runs on the loop's thread. */
 #ifndef CW_CONSOLE_H
 #define CW_CONSOLE_H
@@ -28,13 +28,15 @@ typedef struct cw_audit cw_audit_t;
 typedef struct cw_console_metrics {
     uint64_t alerts_new, alerts_raised, alerts_duplicate;
     uint64_t outcomes_applied, outcomes_duplicate;
-    uint64_t bad_records;            /* alerts or outcomes that could not be read */
-    uint64_t cases_auto_closed;      /* closed as churned by an outcome */
+    uint64_t scores_new, scores_raised,
+        scores_duplicate; /* score records (SPEC section 14) */
+    uint64_t bad_records; /* alerts, outcomes or score records that could not be read */
+    uint64_t cases_auto_closed; /* closed as churned by an outcome */
     uint64_t batches, batch_retries;
     uint64_t logins_ok, logins_failed, logins_throttled;
-    uint64_t number_displays;        /* full MSISDNs shown (each audited) */
-    uint64_t actions;                /* claims, assignments, state changes, notes */
-    uint64_t http_requests[6];       /* by status class: [2] 2xx ... [5] 5xx */
+    uint64_t number_displays;  /* full MSISDNs shown (each audited) */
+    uint64_t actions;          /* claims, assignments, state changes, notes */
+    uint64_t http_requests[6]; /* by status class: [2] 2xx ... [5] 5xx */
     uint64_t sse_events, sse_dropped;
     int consumer_joined;
 } cw_console_metrics_t;
@@ -42,22 +44,22 @@ typedef struct cw_console_metrics {
 typedef struct cw_console {
     struct event_base *base;
     const char *config_path;
-    cw_config_t *config;             /* owned: the start-up config */
-    cw_users_t *users;               /* owned: SIGHUP reloads it */
-    char *dummy_hash;                /* owned: checked for unknown users (same timing) */
-    char base_key[96];               /* "<key_prefix>{console}" */
+    cw_config_t *config; /* owned: the start-up config */
+    cw_users_t *users;   /* owned: SIGHUP reloads it */
+    char *dummy_hash;    /* owned: checked for unknown users (same timing) */
+    char base_key[96];   /* "<key_prefix>{console}" */
     uint8_t id_key[CW_CASEID_KEY_SIZE];
-    bool id_key_ready;               /* the case-id secret is loaded from Redis */
+    bool id_key_ready; /* the case-id secret is loaded from Redis */
     cw_store_t *store;
-    cw_metrics_t store_metrics;      /* the store's Redis counters */
+    cw_metrics_t store_metrics; /* the store's Redis counters */
     cw_console_metrics_t metrics;
     cw_ingest_t *ingest;
     cw_server_t *server;
     cw_feed_t *feed;
     cw_sessions_t *sessions;
     cw_audit_t *audit;
-    cw_throttle_t user_throttle;     /* sign-in failures per user name */
-    cw_throttle_t addr_throttle;     /* ... and per client address */
+    cw_throttle_t user_throttle; /* sign-in failures per user name */
+    cw_throttle_t addr_throttle; /* ... and per client address */
     bool stopping;
     bool ready_sent;
     int64_t started_ms;

@@ -1,4 +1,5 @@
-/* Alerts and outcomes from Kafka into the case store (see ingest.h). */
+/* Alerts, outcomes and score records from Kafka into the case store (see
+ * ingest.h). */
 #include "ingest.h"
 
 #include <event2/buffer.h>
@@ -21,13 +22,13 @@
 #include "store.h"
 #include "week.h"
 
-#define BATCH_MAX 500          /* records per batch: one alerts call of this many */
-#define IN_FLIGHT_MAX 4        /* batches sent and not yet answered */
-#define FEED_BULK 200          /* more changed cases than this in a batch: "reload" */
+#define BATCH_MAX 500   /* records per batch: one alerts call of this many */
+#define IN_FLIGHT_MAX 4 /* batches sent and not yet answered */
+#define FEED_BULK 200   /* more changed cases than this in a batch: "reload" */
 #define CLOSE_TIMEOUT_MS 10000
 
 typedef struct position {
-    char *topic;               /* borrowed from the ingest's names */
+    char *topic; /* borrowed from the ingest's names */
     int32_t partition;
     int64_t next_offset;
 } position_t;
@@ -36,7 +37,7 @@ typedef struct batch batch_t;
 typedef struct call {
     batch_t *batch;
     cw_argv_t argv;
-    bool done;                 /* answered with a usable reply */
+    bool done; /* answered with a usable reply */
 } call_t;
 
 struct batch {
@@ -44,8 +45,8 @@ struct batch {
     cw_ingest_t *ingest;
     call_t *calls;
     int call_count;
-    int answered;              /* replies (of any kind) since the last send */
-    bool failed;               /* a call must be sent again */
+    int answered; /* replies (of any kind) since the last send */
+    bool failed;  /* a call must be sent again */
     position_t *positions;
     int position_count;
     int records;
@@ -55,7 +56,7 @@ struct cw_ingest {
     cw_console_t *console;
     rd_kafka_t *rk;
     rd_kafka_queue_t *queue;
-    char *alert_topic, *outcome_topic;
+    char *alert_topic, *outcome_topic, *score_topic;
     int wake_pipe[2];
     struct event *wake_event;
     struct event *poll_timer;
@@ -87,9 +88,11 @@ static void store_offsets(cw_ingest_t *ingest, const batch_t *b)
 {
     if (b->position_count == 0)
         return;
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(b->position_count);
+    rd_kafka_topic_partition_list_t *list =
+        rd_kafka_topic_partition_list_new(b->position_count);
     for (int i = 0; i < b->position_count; i++)
-        rd_kafka_topic_partition_list_add(list, b->positions[i].topic, b->positions[i].partition)
+        rd_kafka_topic_partition_list_add(list, b->positions[i].topic,
+                                          b->positions[i].partition)
             ->offset = b->positions[i].next_offset;
     /* fails harmlessly for a partition given away meanwhile */
     rd_kafka_offsets_store(ingest->rk, list);
@@ -121,7 +124,8 @@ static void publish(cw_ingest_t *ingest, const redisReply *reply, size_t first)
     size_t changed = reply->elements - first;
     if (changed > FEED_BULK) {
         char text[96];
-        int n = snprintf(text, sizeof text, "event: reload\ndata: {\"changed\":%zu}\n\n", changed);
+        int n = snprintf(text, sizeof text, "event: reload\ndata: {\"changed\":%zu}\n\n",
+                         changed);
         cw_feed_broadcast(console->feed, text, (size_t)n);
         console->metrics.sse_events++;
         return;
@@ -176,6 +180,11 @@ static void on_reply(redisReply *reply, void *arg)
             console->metrics.alerts_raised += (uint64_t)reply->element[1]->integer;
             console->metrics.alerts_duplicate += (uint64_t)reply->element[2]->integer;
             publish(ingest, reply, 3);
+        } else if (strcmp(op, "scores") == 0 && reply->elements >= 3) {
+            console->metrics.scores_new += (uint64_t)reply->element[0]->integer;
+            console->metrics.scores_raised += (uint64_t)reply->element[1]->integer;
+            console->metrics.scores_duplicate += (uint64_t)reply->element[2]->integer;
+            publish(ingest, reply, 3);
         } else if (strcmp(op, "outcome") == 0) {
             if (reply->element[0]->integer == 1) {
                 console->metrics.outcomes_applied++;
@@ -204,7 +213,8 @@ static int send_batch(cw_ingest_t *ingest, batch_t *b)
             b->answered++;
             continue;
         }
-        if (cw_casestore_send(ingest->console, &b->calls[i].argv, on_reply, &b->calls[i]) != 0) {
+        if (cw_casestore_send(ingest->console, &b->calls[i].argv, on_reply,
+                              &b->calls[i]) != 0) {
             b->answered++;
             b->failed = true;
         } else {
@@ -263,7 +273,8 @@ static void log_bad(const rd_kafka_message_t *msg, const char *what, const char 
 {
     /* the value holds a subscriber number: never logged, only where it is */
     cw_log(LOG_WARNING, "console: %s at %s [%d] offset %lld cannot be used: %s", what,
-           rd_kafka_topic_name(msg->rkt), (int)msg->partition, (long long)msg->offset, why);
+           rd_kafka_topic_name(msg->rkt), (int)msg->partition, (long long)msg->offset,
+           why);
 }
 
 static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
@@ -272,16 +283,21 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
     batch_t *b = cw_calloc(1, sizeof *b);
     if (b != NULL) {
         b->ingest = ingest;
-        b->calls = cw_calloc((size_t)n + 1, sizeof *b->calls);
+        b->calls = cw_calloc((size_t)n + 2, sizeof *b->calls);
         b->positions = cw_calloc((size_t)n, sizeof *b->positions);
     }
     if (b == NULL || b->calls == NULL || b->positions == NULL)
-        cw_log_fatal("console: out of memory taking %zd records; exiting so that they are "
-                     "read again after the restart", n);
+        cw_log_fatal(
+            "console: out of memory taking %zd records; exiting so that they are "
+            "read again after the restart",
+            n);
     int64_t now = cw_wall_ms();
     call_t *alerts = new_call(b);
     cw_casestore_alerts_begin(console, &alerts->argv, now);
     int alert_count = 0;
+    call_t *scores = new_call(b);
+    cw_casestore_scores_begin(console, &scores->argv, now);
+    int score_count = 0;
     for (ssize_t i = 0; i < n; i++) {
         rd_kafka_message_t *msg = msgs[i];
         if (msg->err) {
@@ -293,6 +309,7 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
         const char *topic = rd_kafka_topic_name(msg->rkt);
         char *name = strcmp(topic, ingest->alert_topic) == 0     ? ingest->alert_topic
                      : strcmp(topic, ingest->outcome_topic) == 0 ? ingest->outcome_topic
+                     : strcmp(topic, ingest->score_topic) == 0   ? ingest->score_topic
                                                                  : NULL;
         if (name == NULL) {
             rd_kafka_message_destroy(msg);
@@ -303,7 +320,8 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
         char why[160];
         if (name == ingest->alert_topic) {
             cw_intake_alert_t alert;
-            if (cw_intake_alert_parse(msg->payload, msg->len, &alert, why, sizeof why) != 0) {
+            if (cw_intake_alert_parse(msg->payload, msg->len, &alert, why, sizeof why) !=
+                0) {
                 console->metrics.bad_records++;
                 log_bad(msg, "alert", why);
             } else {
@@ -311,16 +329,29 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
                 cw_intake_alert_free(&alert);
                 alert_count++;
             }
+        } else if (name == ingest->score_topic) {
+            cw_intake_score_t score;
+            if (cw_intake_score_parse(msg->payload, msg->len, &score, why, sizeof why) !=
+                0) {
+                console->metrics.bad_records++;
+                log_bad(msg, "score record", why);
+            } else {
+                cw_casestore_scores_add(console, &scores->argv, &score);
+                cw_intake_score_free(&score);
+                score_count++;
+            }
         } else {
             cw_intake_outcome_t outcome;
             int32_t week;
-            if (cw_intake_outcome_parse(msg->payload, msg->len, &outcome, why, sizeof why) != 0 ||
+            if (cw_intake_outcome_parse(msg->payload, msg->len, &outcome, why,
+                                        sizeof why) != 0 ||
                 cw_week_parse_label(outcome.week, strlen(outcome.week), &week) != 0) {
                 console->metrics.bad_records++;
                 log_bad(msg, "outcome", why);
             } else {
                 char low[CW_WEEK_LABEL_SIZE];
-                cw_week_label(week - (int32_t)console->config->rules.outcome_horizon_weeks, low);
+                cw_week_label(
+                    week - (int32_t)console->config->rules.outcome_horizon_weeks, low);
                 call_t *call = new_call(b);
                 cw_casestore_outcome(console, &call->argv, &outcome, low, now);
             }
@@ -333,10 +364,16 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
         cw_argv_free(&alerts->argv);
         alerts->done = true;
     }
+    cw_casestore_alerts_end(&scores->argv, score_count);
+    if (score_count == 0) {
+        cw_argv_free(&scores->argv);
+        scores->done = true;
+    }
     for (int i = 0; i < b->call_count; i++)
         if (b->calls[i].argv.failed)
-            cw_log_fatal("console: out of memory building a batch; exiting so that it is read "
-                         "again after the restart");
+            cw_log_fatal(
+                "console: out of memory building a batch; exiting so that it is read "
+                "again after the restart");
     console->metrics.batches++;
     ingest->pending_records += b->records;
     if (ingest->tail)
@@ -410,8 +447,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
-    cw_log(LOG_WARNING, "console: kafka: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err),
-           reason);
+    cw_log(LOG_WARNING, "console: kafka: %s: %s",
+           rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
 cw_ingest_t *cw_ingest_new(cw_console_t *console, cw_errlist_t *errs)
@@ -424,12 +461,13 @@ cw_ingest_t *cw_ingest_new(cw_console_t *console, cw_errlist_t *errs)
     ingest->wake_pipe[0] = ingest->wake_pipe[1] = -1;
     ingest->alert_topic = cw_strdup(config->alert_topic);
     ingest->outcome_topic = cw_strdup(config->outcome_topic);
-    if (ingest->alert_topic == NULL || ingest->outcome_topic == NULL)
+    ingest->score_topic = cw_strdup(config->score_topic);
+    if (ingest->alert_topic == NULL || ingest->outcome_topic == NULL ||
+        ingest->score_topic == NULL)
         goto fail;
-    static const char *const defaults[] = {"auto.offset.reset", "earliest",
-                                           "client.id", "cdrwarn-console",
-                                           "queued.max.messages.kbytes", "16384",
-                                           NULL};
+    static const char *const defaults[] = {
+        "auto.offset.reset",          "earliest", "client.id", "cdrwarn-console",
+        "queued.max.messages.kbytes", "16384",    NULL};
     rd_kafka_conf_t *conf = cw_kafka_conf_new(config, defaults, errs);
     if (conf == NULL)
         goto fail;
@@ -449,9 +487,11 @@ cw_ingest_t *cw_ingest_new(cw_console_t *console, cw_errlist_t *errs)
         goto fail;
     }
     rd_kafka_poll_set_consumer(ingest->rk);
-    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(3);
     rd_kafka_topic_partition_list_add(topics, ingest->alert_topic, RD_KAFKA_PARTITION_UA);
-    rd_kafka_topic_partition_list_add(topics, ingest->outcome_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, ingest->outcome_topic,
+                                      RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, ingest->score_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t err = rd_kafka_subscribe(ingest->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (err) {
@@ -464,8 +504,8 @@ cw_ingest_t *cw_ingest_new(cw_console_t *console, cw_errlist_t *errs)
     }
     ingest->queue = rd_kafka_queue_get_consumer(ingest->rk);
     rd_kafka_queue_io_event_enable(ingest->queue, ingest->wake_pipe[1], "1", 1);
-    ingest->wake_event =
-        event_new(console->base, ingest->wake_pipe[0], EV_READ | EV_PERSIST, on_wake, ingest);
+    ingest->wake_event = event_new(console->base, ingest->wake_pipe[0],
+                                   EV_READ | EV_PERSIST, on_wake, ingest);
     ingest->poll_timer = event_new(console->base, -1, EV_PERSIST, on_poll_timer, ingest);
     if (ingest->wake_event == NULL || ingest->poll_timer == NULL)
         goto fail;
@@ -502,7 +542,8 @@ void cw_ingest_free(cw_ingest_t *ingest)
             while (!rd_kafka_consumer_closed(ingest->rk) && cw_mono_ms() < deadline) {
                 rd_kafka_event_t *event = rd_kafka_queue_poll(queue, 100);
                 /* the revocation must be acknowledged, or the close never ends */
-                if (event != NULL && rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE)
+                if (event != NULL &&
+                    rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE)
                     on_rebalance(ingest->rk, rd_kafka_event_error(event),
                                  rd_kafka_event_topic_partition_list(event), ingest);
                 if (event)
@@ -522,5 +563,6 @@ void cw_ingest_free(cw_ingest_t *ingest)
     }
     cw_free(ingest->alert_topic);
     cw_free(ingest->outcome_topic);
+    cw_free(ingest->score_topic);
     cw_free(ingest);
 }

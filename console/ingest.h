@@ -1,9 +1,11 @@
-/* The console's Kafka consumer (SPEC section 12): alert_topic and
- * outcome_topic in the console's own group ([console] group_id), drained in
- * batches from the event loop, each batch applied with cases.lua calls and
- * its offsets stored for commit only once Redis answered. A replayed record
- * changes nothing (alerts de-duplicate by alert_id, outcomes by outcome_id),
- * so a batch whose fate is unknown (Redis lost) is simply sent again. */
+/* The console's Kafka consumer (SPEC section 12): alert_topic, outcome_topic
+ * and score_topic (the monthly model's records, SPEC section 14) in the
+ * console's own group ([console] group_id), drained in batches from the
+ * event loop, each batch applied with cases.lua calls and its offsets stored
+ * for commit only once Redis answered. A replayed record changes nothing
+ * (alerts de-duplicate by alert_id, outcomes by outcome_id, score records
+ * by score_id), so a batch whose fate is unknown (Redis lost) is simply sent
+ * again. */
 #ifndef CW_INGEST_H
 #define CW_INGEST_H
 

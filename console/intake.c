@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "date.h"
+#include "month.h"
 #include "week.h"
 
 #define FAIL(...)                                                                        \
@@ -65,7 +66,8 @@ static bool word_ok(const char *s, size_t max)
     if (len == 0 || len > max)
         return false;
     for (size_t i = 0; i < len; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' || (s[i] >= '0' && s[i] <= '9')))
+        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' ||
+              (s[i] >= '0' && s[i] <= '9')))
             return false;
     return true;
 }
@@ -164,7 +166,8 @@ static char *actions_text(json_t *actions)
             return NULL;
         for (size_t k = 0; k < len; k++)
             if (!((s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= 'a' && s[k] <= 'z') ||
-                  (s[k] >= '0' && s[k] <= '9') || s[k] == '_' || s[k] == '.' || s[k] == '-'))
+                  (s[k] >= '0' && s[k] <= '9') || s[k] == '_' || s[k] == '.' ||
+                  s[k] == '-'))
                 return NULL;
     }
     return json_dumps(actions, JSON_COMPACT);
@@ -180,7 +183,8 @@ int cw_intake_alert_parse(const char *json, size_t len, cw_intake_alert_t *alert
     char level[8];
     if (get_string(root, "alert_id", alert->alert_id, sizeof alert->alert_id) != 0 ||
         !id_ok(alert->alert_id))
-        FAIL("alert_id: expected a string of 1..%d printable characters", CW_INTAKE_ID_MAX);
+        FAIL("alert_id: expected a string of 1..%d printable characters",
+             CW_INTAKE_ID_MAX);
     if (get_string(root, "msisdn", alert->msisdn, sizeof alert->msisdn) != 0 ||
         !msisdn_ok(alert->msisdn))
         FAIL("msisdn: expected 3..15 digits");
@@ -194,7 +198,8 @@ int cw_intake_alert_parse(const char *json, size_t len, cw_intake_alert_t *alert
          strcmp(alert->tier, "low") != 0 && strcmp(alert->tier, "unknown") != 0))
         FAIL("tier: expected high, mid, low or unknown");
     json_t *risk = json_object_get(root, "risk_tier");
-    if (!json_is_integer(risk) || json_integer_value(risk) < 1 || json_integer_value(risk) > 2)
+    if (!json_is_integer(risk) || json_integer_value(risk) < 1 ||
+        json_integer_value(risk) > 2)
         FAIL("risk_tier: expected 1 or 2");
     alert->risk_tier = (int)json_integer_value(risk);
     if (get_date(root, "subsidy_end", alert->subsidy_end, true) != 0)
@@ -234,7 +239,8 @@ int cw_intake_outcome_parse(const char *json, size_t len, cw_intake_outcome_t *o
     json_t *root = load(json, len, errbuf, errbuf_size);
     if (root == NULL)
         return -1;
-    if (get_string(root, "outcome_id", outcome->outcome_id, sizeof outcome->outcome_id) != 0 ||
+    if (get_string(root, "outcome_id", outcome->outcome_id, sizeof outcome->outcome_id) !=
+            0 ||
         !id_ok(outcome->outcome_id))
         FAIL("outcome_id: expected a string of 1..%d printable characters",
              CW_INTAKE_ID_MAX);
@@ -263,4 +269,100 @@ int cw_intake_outcome_parse(const char *json, size_t len, cw_intake_outcome_t *o
 fail:
     json_decref(root);
     return -1;
+}
+
+/* Items: an array of up to 16 objects, each a lower-case "name", integer
+ * "points" (0 or more) and an "evidence" object; stored as given. */
+static char *items_text(json_t *items)
+{
+    if (!json_is_array(items) || json_array_size(items) > 16)
+        return NULL;
+    size_t i;
+    json_t *t;
+    json_array_foreach(items, i, t)
+    {
+        json_t *name = json_object_get(t, "name");
+        json_t *points = json_object_get(t, "points");
+        if (!json_is_object(t) || !json_is_string(name) ||
+            !word_ok(json_string_value(name), 32) || !json_is_integer(points) ||
+            json_integer_value(points) < 0 ||
+            !json_is_object(json_object_get(t, "evidence")))
+            return NULL;
+    }
+    return json_dumps(items, JSON_COMPACT | JSON_PRESERVE_ORDER);
+}
+
+int cw_intake_score_parse(const char *json, size_t len, cw_intake_score_t *score,
+                          char *errbuf, size_t errbuf_size)
+{
+    memset(score, 0, sizeof *score);
+    json_t *root = load(json, len, errbuf, errbuf_size);
+    if (root == NULL)
+        return -1;
+    if (get_string(root, "score_id", score->score_id, sizeof score->score_id) != 0 ||
+        !id_ok(score->score_id))
+        FAIL("score_id: expected a string of 1..%d printable characters",
+             CW_INTAKE_ID_MAX);
+    if (get_string(root, "msisdn", score->msisdn, sizeof score->msisdn) != 0 ||
+        !msisdn_ok(score->msisdn))
+        FAIL("msisdn: expected 3..15 digits");
+    int32_t month;
+    if (get_string(root, "month", score->month, sizeof score->month) != 0 ||
+        strlen(score->month) != 7 || cw_month_parse_label(score->month, 7, &month) != 0)
+        FAIL("month: expected YYYY-MM");
+    cw_week_label(cw_week_of_day(cw_month_last_day(month)), score->end_week);
+    json_t *points = json_object_get(root, "score");
+    json_t *threshold = json_object_get(root, "threshold");
+    if (!json_is_integer(points) || json_integer_value(points) < 0)
+        FAIL("score: expected an integer of 0 or more");
+    if (!json_is_integer(threshold) || json_integer_value(threshold) < 0)
+        FAIL("threshold: expected an integer of 0 or more");
+    score->score = json_integer_value(points);
+    score->threshold = json_integer_value(threshold);
+    json_t *potential = json_object_get(root, "potential_churner");
+    json_t *value = json_object_get(root, "value_churn");
+    if (!json_is_boolean(potential))
+        FAIL("potential_churner: expected true or false");
+    if (!json_is_boolean(value))
+        FAIL("value_churn: expected true or false");
+    score->potential_churner = json_is_true(potential);
+    score->value_churn = json_is_true(value);
+    if (!score->potential_churner && !score->value_churn)
+        FAIL("potential_churner, value_churn: expected one of them true");
+    if (get_string(root, "tier", score->tier, sizeof score->tier) != 0 ||
+        (strcmp(score->tier, "high") != 0 && strcmp(score->tier, "mid") != 0 &&
+         strcmp(score->tier, "low") != 0 && strcmp(score->tier, "unknown") != 0))
+        FAIL("tier: expected high, mid, low or unknown");
+    json_t *risk = json_object_get(root, "risk_tier");
+    if (!json_is_integer(risk) || json_integer_value(risk) < 1 ||
+        json_integer_value(risk) > 2)
+        FAIL("risk_tier: expected 1 or 2");
+    score->risk_tier = (int)json_integer_value(risk);
+    if (get_date(root, "eval_date", score->eval_date, false) != 0 || !score->eval_date[0])
+        FAIL("eval_date: expected YYYY-MM-DD");
+    json_t *emitted = json_object_get(root, "emitted_at");
+    if (!json_is_integer(emitted) || json_integer_value(emitted) < 0)
+        FAIL("emitted_at: expected epoch milliseconds");
+    score->emitted_at = json_integer_value(emitted);
+    if ((score->items = items_text(json_object_get(root, "items"))) == NULL)
+        FAIL("items: expected an array of {\"name\", \"points\", \"evidence\"} objects");
+    json_decref(root);
+    return 0;
+fail:
+    json_decref(root);
+    cw_intake_score_free(score);
+    return -1;
+}
+
+void cw_intake_score_free(cw_intake_score_t *score)
+{
+    free(score->items);
+    score->items = NULL;
+}
+
+int cw_intake_score_level(const cw_intake_score_t *score)
+{
+    if (!score->potential_churner)
+        return 1;
+    return score->risk_tier == 1 ? 3 : 2;
 }

@@ -10,7 +10,8 @@
 #include "intake.h"
 
 static const char *const outcomes[4] = {"retained", "churned", "unreachable", "declined"};
-static const char *const reasons[5] = {"price", "quality", "social", "convenience", "other"};
+static const char *const reasons[5] = {"price", "quality", "social", "convenience",
+                                       "other"};
 
 static int index_of(const char *s, size_t len, const char *const *list, int n)
 {
@@ -53,12 +54,14 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(a, b);
 }
 
-void cw_report_from_fields(cw_report_t *r, const char *week, int horizon_weeks, size_t count,
-                           const char *const *fields, const size_t *field_lens,
-                           const char *const *values, const size_t *value_lens)
+void cw_report_from_fields(cw_report_t *r, const char *week, int horizon_weeks,
+                           size_t count, const char *const *fields,
+                           const size_t *field_lens, const char *const *values,
+                           const size_t *value_lens)
 {
     memset(r, 0, sizeof *r);
     snprintf(r->week, sizeof r->week, "%s", week);
+    r->monthly = strchr(r->week, 'W') == NULL;
     r->horizon_weeks = horizon_weeks;
     for (size_t i = 0; i < count; i++) {
         const char *f = fields[i];
@@ -172,14 +175,15 @@ static json_t *row_json(const cw_report_row_t *row)
 json_t *cw_report_json(const cw_report_t *r)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "week", json_string(r->week));
+    json_object_set_new(o, r->monthly ? "month" : "week", json_string(r->week));
     json_object_set_new(o, "horizon_weeks", json_integer(r->horizon_weeks));
     json_t *levels = json_object();
     for (int l = 3; l >= 1; l--)
         json_object_set_new(levels, cw_intake_level_name(l), row_json(&r->level[l]));
     json_object_set_new(o, "by_level", levels);
     json_object_set_new(o, "all", row_json(&r->all));
-    json_object_set_new(o, "retention_rate", ratio(r->all.retained, cw_report_closed(&r->all)));
+    json_object_set_new(o, "retention_rate",
+                        ratio(r->all.retained, cw_report_closed(&r->all)));
     json_object_set_new(o, "precision", ratio(r->all.hits, r->all.cases));
     json_t *agents = json_object();
     for (size_t i = 0; i < r->agent_count; i++) {
@@ -251,7 +255,8 @@ static void put_ratio(text_t *t, int64_t num, int64_t den)
     char buf[32];
     int64_t pm = cw_report_permille(num, den);
     if (pm >= 0) {
-        snprintf(buf, sizeof buf, "%lld.%03lld", (long long)(pm / 1000), (long long)(pm % 1000));
+        snprintf(buf, sizeof buf, "%lld.%03lld", (long long)(pm / 1000),
+                 (long long)(pm % 1000));
         put(t, buf, strlen(buf));
     }
 }
@@ -265,9 +270,10 @@ static void put_row(text_t *t, const char *week, const char *group, const char *
     put_field(t, group);
     put(t, ",", 1);
     put_field(t, name);
-    snprintf(buf, sizeof buf, ",%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,", (long long)row->cases,
-             (long long)cw_report_open(row), (long long)cw_report_closed(row),
-             (long long)row->retained, (long long)row->churned, (long long)row->unreachable,
+    snprintf(buf, sizeof buf, ",%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,",
+             (long long)row->cases, (long long)cw_report_open(row),
+             (long long)cw_report_closed(row), (long long)row->retained,
+             (long long)row->churned, (long long)row->unreachable,
              (long long)row->declined, (long long)row->hits);
     put(t, buf, strlen(buf));
     put_ratio(t, row->retained, cw_report_closed(row));
@@ -280,8 +286,9 @@ char *cw_report_csv(const cw_report_t *r)
 {
     text_t t = {0};
     static const char header[] =
-        "week,group,name,cases,open,closed,retained,churned,unreachable,declined,"
+        ",group,name,cases,open,closed,retained,churned,unreachable,declined,"
         "churned_within_horizon,retention_rate,precision\r\n";
+    put(&t, r->monthly ? "month" : "week", r->monthly ? 5 : 4);
     put(&t, header, sizeof header - 1);
     for (int l = 3; l >= 1; l--)
         put_row(&t, r->week, "level", cw_intake_level_name(l), &r->level[l]);

@@ -102,8 +102,8 @@ void cw_server_reply_json(cw_console_t *console, struct evhttp_request *req, int
     char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(body);
     if (text == NULL) {
-        cw_server_reply(console, req, 500, "application/json", "{\"error\":\"out of memory\"}",
-                        25);
+        cw_server_reply(console, req, 500, "application/json",
+                        "{\"error\":\"out of memory\"}", 25);
         return;
     }
     cw_server_reply(console, req, code, "application/json", text, strlen(text));
@@ -148,13 +148,13 @@ static void on_healthz(cw_console_t *console, struct evhttp_request *req)
 }
 
 #define COUNTER(name, help, value)                                                       \
-    evbuffer_add_printf(out, "# HELP " name " " help "\n# TYPE " name " counter\n" name    \
-                             " %llu\n",                                                    \
-                        (unsigned long long)(value))
+    evbuffer_add_printf(                                                                 \
+        out, "# HELP " name " " help "\n# TYPE " name " counter\n" name " %llu\n",       \
+        (unsigned long long)(value))
 #define GAUGE(name, help, value)                                                         \
-    evbuffer_add_printf(out, "# HELP " name " " help "\n# TYPE " name " gauge\n" name      \
-                             " %lld\n",                                                    \
-                        (long long)(value))
+    evbuffer_add_printf(                                                                 \
+        out, "# HELP " name " " help "\n# TYPE " name " gauge\n" name " %lld\n",         \
+        (long long)(value))
 
 static void on_metrics(cw_console_t *console, struct evhttp_request *req)
 {
@@ -164,14 +164,15 @@ static void on_metrics(cw_console_t *console, struct evhttp_request *req)
         return;
     }
     const cw_console_metrics_t *m = &console->metrics;
-    evbuffer_add_printf(out,
-                        "# HELP cdrwarn_console_alerts_total Alerts consumed, by what they did "
-                        "to the cases.\n# TYPE cdrwarn_console_alerts_total counter\n"
-                        "cdrwarn_console_alerts_total{result=\"new_case\"} %llu\n"
-                        "cdrwarn_console_alerts_total{result=\"raised\"} %llu\n"
-                        "cdrwarn_console_alerts_total{result=\"duplicate\"} %llu\n",
-                        (unsigned long long)m->alerts_new, (unsigned long long)m->alerts_raised,
-                        (unsigned long long)m->alerts_duplicate);
+    evbuffer_add_printf(
+        out,
+        "# HELP cdrwarn_console_alerts_total Alerts consumed, by what they did "
+        "to the cases.\n# TYPE cdrwarn_console_alerts_total counter\n"
+        "cdrwarn_console_alerts_total{result=\"new_case\"} %llu\n"
+        "cdrwarn_console_alerts_total{result=\"raised\"} %llu\n"
+        "cdrwarn_console_alerts_total{result=\"duplicate\"} %llu\n",
+        (unsigned long long)m->alerts_new, (unsigned long long)m->alerts_raised,
+        (unsigned long long)m->alerts_duplicate);
     evbuffer_add_printf(out,
                         "# HELP cdrwarn_console_outcomes_total Churn outcomes consumed.\n"
                         "# TYPE cdrwarn_console_outcomes_total counter\n"
@@ -179,34 +180,50 @@ static void on_metrics(cw_console_t *console, struct evhttp_request *req)
                         "cdrwarn_console_outcomes_total{result=\"duplicate\"} %llu\n",
                         (unsigned long long)m->outcomes_applied,
                         (unsigned long long)m->outcomes_duplicate);
+    evbuffer_add_printf(
+        out,
+        "# HELP cdrwarn_console_scores_total Score records consumed, by what "
+        "they did to the monthly cases.\n"
+        "# TYPE cdrwarn_console_scores_total counter\n"
+        "cdrwarn_console_scores_total{result=\"new_case\"} %llu\n"
+        "cdrwarn_console_scores_total{result=\"raised\"} %llu\n"
+        "cdrwarn_console_scores_total{result=\"duplicate\"} %llu\n",
+        (unsigned long long)m->scores_new, (unsigned long long)m->scores_raised,
+        (unsigned long long)m->scores_duplicate);
     COUNTER("cdrwarn_console_bad_records_total",
-            "Alerts or outcomes that could not be read (logged with their offsets).",
+            "Alerts, outcomes or score records that could not be read (logged with their "
+            "offsets).",
             m->bad_records);
     COUNTER("cdrwarn_console_cases_changed_by_outcomes_total",
-            "Cases closed as churned or marked by a churn outcome.", m->cases_auto_closed);
+            "Cases closed as churned or marked by a churn outcome.",
+            m->cases_auto_closed);
     COUNTER("cdrwarn_console_batches_total", "Batches of records applied.", m->batches);
     COUNTER("cdrwarn_console_batch_retries_total",
             "Batches sent again after Redis failed to answer.", m->batch_retries);
     GAUGE("cdrwarn_console_records_pending", "Records taken from Kafka, not yet applied.",
           cw_ingest_pending(console->ingest));
-    evbuffer_add_printf(out,
-                        "# HELP cdrwarn_console_logins_total Sign-in attempts by result.\n"
-                        "# TYPE cdrwarn_console_logins_total counter\n"
-                        "cdrwarn_console_logins_total{result=\"ok\"} %llu\n"
-                        "cdrwarn_console_logins_total{result=\"failed\"} %llu\n"
-                        "cdrwarn_console_logins_total{result=\"throttled\"} %llu\n",
-                        (unsigned long long)m->logins_ok, (unsigned long long)m->logins_failed,
-                        (unsigned long long)m->logins_throttled);
+    evbuffer_add_printf(
+        out,
+        "# HELP cdrwarn_console_logins_total Sign-in attempts by result.\n"
+        "# TYPE cdrwarn_console_logins_total counter\n"
+        "cdrwarn_console_logins_total{result=\"ok\"} %llu\n"
+        "cdrwarn_console_logins_total{result=\"failed\"} %llu\n"
+        "cdrwarn_console_logins_total{result=\"throttled\"} %llu\n",
+        (unsigned long long)m->logins_ok, (unsigned long long)m->logins_failed,
+        (unsigned long long)m->logins_throttled);
     COUNTER("cdrwarn_console_number_displays_total",
-            "Full subscriber numbers shown, each written to the audit log.", m->number_displays);
+            "Full subscriber numbers shown, each written to the audit log.",
+            m->number_displays);
     COUNTER("cdrwarn_console_actions_total",
             "Claims, assignments, state changes and notes applied.", m->actions);
-    evbuffer_add_printf(out, "# HELP cdrwarn_console_http_responses_total HTTP answers by "
-                             "status class.\n# TYPE cdrwarn_console_http_responses_total "
-                             "counter\n");
+    evbuffer_add_printf(out,
+                        "# HELP cdrwarn_console_http_responses_total HTTP answers by "
+                        "status class.\n# TYPE cdrwarn_console_http_responses_total "
+                        "counter\n");
     for (int c = 2; c <= 5; c++)
-        evbuffer_add_printf(out, "cdrwarn_console_http_responses_total{code=\"%dxx\"} %llu\n", c,
-                            (unsigned long long)m->http_requests[c]);
+        evbuffer_add_printf(out,
+                            "cdrwarn_console_http_responses_total{code=\"%dxx\"} %llu\n",
+                            c, (unsigned long long)m->http_requests[c]);
     GAUGE("cdrwarn_console_sessions", "Signed-in sessions.",
           cw_sessions_count(console->sessions));
     GAUGE("cdrwarn_console_streams", "Open live streams (pages showing the feed).",

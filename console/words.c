@@ -36,6 +36,20 @@ const char *cw_words_title(const char *trigger)
         {"contract_expiry", "Contract ending"},
         {"spend_drop", "Spend fell"},
         {"usage_drop", "Call time fell"},
+        /* the monthly model's items (SPEC section 14) */
+        {"spend_fall", "Spend falling for months"},
+        {"fwd_3m", "Calls forwarded, 3 months"},
+        {"fwd_1m", "Calls forwarded this month"},
+        {"arrears_stops", "Stopped for arrears"},
+        {"owed", "Money owed"},
+        {"months_owed", "Months in arrears"},
+        {"fault", "Network or service faults"},
+        {"complaints_3m", "Complaints, 3 months"},
+        {"own_service", "Calls to our service line"},
+        {"rival_service_6m", "Called a rival's service line, 6 months"},
+        {"vip_service", "Key-account team contacts"},
+        {"few_new_services", "No new services"},
+        {"vas_fall", "Value-added services fell"},
     };
     for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
         if (strcmp(titles[i].name, trigger) == 0)
@@ -143,7 +157,8 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
     char a[48], b[48], pct[32];
     out[0] = '\0';
     if (strcmp(trigger, "complaints") == 0) {
-        int64_t n = num(evidence, "complaints"), serious = num(evidence, "serious_complaints"),
+        int64_t n = num(evidence, "complaints"),
+                serious = num(evidence, "serious_complaints"),
                 overdue = num(evidence, "overdue_complaints");
         append(out, size, &len, "%lld complaint%s this week", (long long)(n < 0 ? 0 : n),
                n == 1 ? "" : "s");
@@ -155,7 +170,8 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
         int64_t n = num(evidence, "fwd_rival_days");
         char days[128];
         cw_words_days(json_object_get(evidence, "days"), days, sizeof days);
-        append(out, size, &len, "incoming calls forwarded to a rival operator's number on %lld day%s",
+        append(out, size, &len,
+               "incoming calls forwarded to a rival operator's number on %lld day%s",
                (long long)(n < 0 ? 0 : n), n == 1 ? "" : "s");
         if (days[0])
             append(out, size, &len, ": %s", days);
@@ -163,8 +179,8 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
         int64_t n = num(evidence, "rival_service_calls");
         const char *word = times(n);
         if (word)
-            append(out, size, &len, "called a rival operator's customer service %s this week",
-                   word);
+            append(out, size, &len,
+                   "called a rival operator's customer service %s this week", word);
         else
             append(out, size, &len,
                    "called a rival operator's customer service %lld times this week",
@@ -198,7 +214,80 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
         int64_t cur = num(evidence, "voice_s"), prev = num(evidence, "prev_voice_s");
         fall_pct(prev, cur, pct, sizeof pct);
         append(out, size, &len, "weekly call time fell from %s to %s%s",
-               cw_words_duration(prev, a, sizeof a), cw_words_duration(cur, b, sizeof b), pct);
+               cw_words_duration(prev, a, sizeof a), cw_words_duration(cur, b, sizeof b),
+               pct);
+    } else if (strcmp(trigger, "spend_fall") == 0) {
+        /* sums over 3 and 6 months: the item compares their monthly means */
+        int64_t s3 = num(evidence, "spend_3m_fen"), s6 = num(evidence, "spend_6m_fen");
+        append(out, size, &len,
+               "monthly spend averaged %s over the last 3 months against %s over 6",
+               amount(s3 < 0 ? 0 : s3 / 3, a, sizeof a),
+               cw_words_money(s6 < 0 ? 0 : s6 / 6, b, sizeof b));
+    } else if (strcmp(trigger, "fwd_3m") == 0 || strcmp(trigger, "fwd_1m") == 0) {
+        bool month = trigger[4] == '1';
+        int64_t n = num(evidence, month ? "fwd_1m_calls" : "fwd_3m_calls");
+        append(out, size, &len, "%lld incoming call%s forwarded %s",
+               (long long)(n < 0 ? 0 : n), n == 1 ? "" : "s",
+               month ? "this month" : "in 3 months");
+    } else if (strcmp(trigger, "arrears_stops") == 0) {
+        int64_t n = num(evidence, "arrears_stops_6m");
+        const char *word = times(n);
+        if (word)
+            append(out, size, &len, "service stopped for unpaid bills %s in 6 months",
+                   word);
+        else
+            append(out, size, &len,
+                   "service stopped for unpaid bills %lld times in 6 months",
+                   (long long)(n < 0 ? 0 : n));
+    } else if (strcmp(trigger, "owed") == 0) {
+        int64_t fen = num(evidence, "owed_fen");
+        append(out, size, &len, "owes %s at the month's end",
+               cw_words_money(fen < 0 ? 0 : fen, a, sizeof a));
+    } else if (strcmp(trigger, "months_owed") == 0) {
+        int64_t n = num(evidence, "months_owed");
+        append(out, size, &len, "bills unpaid for %lld month%s",
+               (long long)(n < 0 ? 0 : n), n == 1 ? "" : "s");
+    } else if (strcmp(trigger, "fault") == 0) {
+        int64_t level = num(evidence, "fault_level_3m");
+        append(out, size, &len,
+               "a fault ticket of severity %lld (of 3) in the last 3 months",
+               (long long)(level < 0 ? 0 : level));
+    } else if (strcmp(trigger, "complaints_3m") == 0) {
+        int64_t n = num(evidence, "complaints_3m");
+        append(out, size, &len, "%lld complaint%s in 3 months",
+               (long long)(n < 0 ? 0 : n), n == 1 ? "" : "s");
+    } else if (strcmp(trigger, "own_service") == 0 ||
+               strcmp(trigger, "rival_service_6m") == 0) {
+        bool own = trigger[0] == 'o';
+        int64_t n =
+            num(evidence, own ? "own_service_calls_6m" : "rival_service_calls_6m");
+        const char *word = times(n);
+        const char *whose = own ? "our" : "a rival operator's";
+        if (word)
+            append(out, size, &len, "called %s customer service %s in 6 months", whose,
+                   word);
+        else
+            append(out, size, &len, "called %s customer service %lld times in 6 months",
+                   whose, (long long)(n < 0 ? 0 : n));
+    } else if (strcmp(trigger, "vip_service") == 0) {
+        int64_t n = num(evidence, "vip_services_6m");
+        append(out, size, &len, "%lld contact%s with the key-account team in 6 months",
+               (long long)(n < 0 ? 0 : n), n == 1 ? "" : "s");
+    } else if (strcmp(trigger, "few_new_services") == 0) {
+        int64_t n = num(evidence, "new_services_6m");
+        if (n <= 0)
+            append(out, size, &len, "no new value-added service in 6 months");
+        else
+            append(out, size, &len, "only %lld new value-added service%s in 6 months",
+                   (long long)n, n == 1 ? "" : "s");
+    } else if (strcmp(trigger, "vas_fall") == 0) {
+        int64_t cur = num(evidence, "vas_2m_fen"),
+                prev = num(evidence, "prev_vas_2m_fen");
+        fall_pct(prev, cur, pct, sizeof pct);
+        append(out, size, &len,
+               "value-added services fell from %s to %s over two months%s",
+               amount(prev < 0 ? 0 : prev, a, sizeof a),
+               cw_words_money(cur < 0 ? 0 : cur, b, sizeof b), pct);
     } else {
         /* a trigger this console does not know yet: its figures as they are */
         append(out, size, &len, "%s", trigger);
@@ -208,7 +297,8 @@ char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t
         json_object_foreach(evidence, key, v)
         {
             if (json_is_integer(v))
-                append(out, size, &len, "%s%s %lld", sep, key, (long long)json_integer_value(v));
+                append(out, size, &len, "%s%s %lld", sep, key,
+                       (long long)json_integer_value(v));
             else if (json_is_string(v))
                 append(out, size, &len, "%s%s %s", sep, key, json_string_value(v));
             else

@@ -1,7 +1,9 @@
 /* An alert's evidence in words a retention agent reads at a glance ("spend
  * fell from 120.00 to 38.00 yuan this week, down 68 %"), written from the
  * figures the daemon put in each trigger (SPEC section 7; README "Reading the
- * alerts" lists them). Money is integer fen until written here. */
+ * alerts" lists them), and likewise a score record's items (SPEC section 14:
+ * "3 complaints in 3 months"; their names differ from the triggers'). Money
+ * is integer fen until written here. */
 #ifndef CW_WORDS_H
 #define CW_WORDS_H
 
@@ -9,10 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A short title for a trigger ("Spend fell"); the name itself when unknown. */
+/* A short title for a trigger or item ("Spend fell"); the name itself when
+ * unknown. */
 const char *cw_words_title(const char *trigger);
-/* The sentence for a trigger and its evidence object into out; unknown
- * triggers and missing figures still give a readable line. Returns out. */
+/* The sentence for a trigger or item and its evidence object into out;
+ * unknown names and missing figures still give a readable line. Returns
+ * out. */
 char *cw_words_evidence(const char *trigger, json_t *evidence, char *out, size_t size);
 
 /* 12000 -> "120.00 yuan" (negative amounts keep their sign). */

@@ -87,7 +87,7 @@ static void build_ops(apply_t *apply)
 static void loaded(cw_step_t *step, void *arg)
 {
     apply_t *apply = arg;
-    cw_batch_ctx_t ctx = {apply->env->config, apply->env->setup, cw_wall_ms()};
+    cw_batch_ctx_t ctx = {apply->env->config, apply->env->setup, cw_wall_ms(), false};
     if (cw_batch_apply(&apply->batch, &ctx, &apply->stored) != 0) {
         cw_step_fail(step, "out of memory");
         return;

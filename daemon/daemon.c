@@ -23,6 +23,7 @@
 #include "producer.h"
 #include "secret.h"
 #include "secrets.h"
+#include "statecache.h"
 #include "store.h"
 
 extern const char cw_commit_script[];
@@ -437,6 +438,11 @@ static int start(cw_daemon_t *daemon, cw_errlist_t *errs)
         cw_errlist_add(errs, "out of memory");
         return -1;
     }
+    env->cache = cw_statecache_new((size_t)config->state_cache_bytes);
+    if (env->cache == NULL) {
+        cw_errlist_add(errs, "out of memory");
+        return -1;
+    }
     daemon->producer = cw_producer_new(env->base, config, env->metrics, errs);
     if (daemon->producer == NULL)
         return -1;
@@ -496,6 +502,8 @@ static void stop(cw_daemon_t *daemon)
     cw_producer_free(daemon->producer);
     cw_outbox_free(env->outbox); /* removes what was acknowledged last */
     cw_store_free(env->store);
+    cw_statecache_free(env->cache);
+    env->cache = NULL;
     cw_http_free(daemon->http);
     for (size_t i = 0; i < sizeof daemon->signals / sizeof daemon->signals[0]; i++)
         if (daemon->signals[i] != NULL)

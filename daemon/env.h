@@ -15,6 +15,7 @@ struct event_base;
 typedef struct cw_store cw_store_t;
 typedef struct cw_outbox cw_outbox_t;
 typedef struct cw_consumer cw_consumer_t;
+typedef struct cw_statecache cw_statecache_t;
 
 /* Apply and sweep steps in flight at once over all partitions: enough to keep
  * Redis and both cores busy, few enough to bound memory. */
@@ -28,6 +29,7 @@ typedef struct cw_env {
     cw_store_t *store;
     cw_outbox_t *outbox;
     cw_consumer_t *consumer;     /* offsets for the group commit; NULL until it exists */
+    cw_statecache_t *cache;      /* states as the last commits wrote them (step.c) */
     int32_t partition_count;     /* of the input topics; 0 until known */
     bool stopping;               /* a stop began: no new steps */
     int steps_in_flight;         /* counted by the partition pipelines only */

@@ -8,6 +8,7 @@
 #include "keys.h"
 #include "log.h"
 #include "outbox.h"
+#include "statecache.h"
 
 typedef struct load {
     const cw_env_t *env;
@@ -117,6 +118,10 @@ cw_step_t *cw_load_begin(const cw_env_t *env, int32_t partition, const char *cla
         return NULL;
     load->env = env;
     load->partition = partition;
+    /* whatever made the partition load again (an assignment, a failure, a
+     * reconnect, an audit), its states in Redis may not be what this
+     * instance last wrote */
+    cw_statecache_drop_partition(env->cache, partition);
     snprintf(load->owner, sizeof load->owner, "%s", owner);
     memcpy(load->floor, floor, sizeof load->floor);
     load->done = done;

@@ -147,6 +147,17 @@ void cw_metrics_render(const cw_metrics_t *m, struct evbuffer *out,
            "Commits that fewer replicas acknowledged than [redis] min_replicas_acked within "
            "half the Redis timeout (each is redone from Redis's offsets).",
            (double)m->redis_wait_shortfalls);
+    scalar(out, "cdrwarn_state_cache_hits_total", "counter",
+           "Subscriber states found in memory instead of read from Redis.",
+           (double)m->state_cache_hits);
+    scalar(out, "cdrwarn_state_cache_misses_total", "counter",
+           "Subscriber states read from Redis: not in the state cache.",
+           (double)m->state_cache_misses);
+    scalar(out, "cdrwarn_state_cache_entries", "gauge", "Subscriber states in the state cache.",
+           (double)m->state_cache_entries);
+    scalar(out, "cdrwarn_state_cache_bytes", "gauge",
+           "Memory the state cache counts against [redis] state_cache.",
+           (double)m->state_cache_bytes);
     scalar(out, "cdrwarn_redis_rollbacks_total", "counter",
            "Partitions whose state in Redis was found behind the group's committed offsets "
            "(Redis came back older) and replayed from Redis's offsets.",

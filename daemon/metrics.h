@@ -40,6 +40,8 @@ typedef struct cw_metrics {
     uint64_t redis_cluster_replies[4];
     uint64_t redis_map_refreshes;          /* cluster slot maps read */
     uint64_t redis_wait_shortfalls;        /* commits fewer replicas acknowledged than asked */
+    uint64_t state_cache_hits, state_cache_misses;
+    uint64_t state_cache_entries, state_cache_bytes;
     uint64_t redis_rollbacks;              /* partitions found behind the group's offsets */
     uint64_t records_rewound;              /* records applied again after a rollback */
     uint64_t partitions_fenced;            /* partitions given up: another instance claimed them */

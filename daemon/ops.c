@@ -40,146 +40,265 @@ static bool store(cw_ops_t *ops, const void *data, size_t len, cw_ops_item_t *it
     return true;
 }
 
-void cw_ops_arg(cw_ops_t *ops, const void *data, size_t len)
+static void push(cw_ops_t *ops, cw_ops_list_t *list, const void *data, size_t len)
 {
     cw_ops_item_t item;
     if (!store(ops, data, len, &item))
         return;
-    if (!grow((void **)&ops->args, &ops->arg_cap, ops->arg_count + 1, sizeof item)) {
+    if (!grow((void **)&list->items, &list->cap, list->count + 1, sizeof item)) {
         ops->failed = true;
         return;
     }
-    ops->args[ops->arg_count++] = item;
+    list->items[list->count++] = item;
 }
 
-void cw_ops_str(cw_ops_t *ops, const char *text)
+static void push_str(cw_ops_t *ops, cw_ops_list_t *list, const char *text)
 {
-    cw_ops_arg(ops, text, strlen(text));
+    push(ops, list, text, strlen(text));
 }
 
-void cw_ops_int(cw_ops_t *ops, long long value)
+static void push_int(cw_ops_t *ops, cw_ops_list_t *list, long long value)
 {
     char text[24];
-    cw_ops_arg(ops, text, (size_t)snprintf(text, sizeof text, "%lld", value));
-}
-
-void cw_ops_key(cw_ops_t *ops, const char *key, char out[16])
-{
-    cw_ops_item_t item;
-    snprintf(out, 16, "%zu", ops->key_count + 1);
-    if (!store(ops, key, strlen(key), &item))
-        return;
-    if (!grow((void **)&ops->keys, &ops->key_cap, ops->key_count + 1, sizeof item)) {
-        ops->failed = true;
-        return;
-    }
-    ops->keys[ops->key_count++] = item;
+    push(ops, list, text, (size_t)snprintf(text, sizeof text, "%lld", value));
 }
 
 void cw_ops_init(cw_ops_t *ops, const char *meta_key, const char *outbox_key,
                  const char *expected_seq, const char *owner)
 {
     memset(ops, 0, sizeof *ops);
-    char index[16];
-    cw_ops_key(ops, meta_key, index);
-    cw_ops_key(ops, outbox_key, index);
-    cw_ops_str(ops, expected_seq);
-    cw_ops_str(ops, owner);
+    const char *head[4] = {meta_key, outbox_key, expected_seq, owner};
+    for (int i = 0; i < 4; i++)
+        store(ops, head[i], strlen(head[i]), &ops->head[i]);
 }
 
 void cw_ops_free(cw_ops_t *ops)
 {
     cw_free(ops->arena);
-    cw_free(ops->keys);
-    cw_free(ops->args);
+    for (int k = 0; k < CW_OPS__KINDS; k++) {
+        cw_free(ops->keys[k].items);
+        cw_free(ops->args[k].items);
+    }
     cw_free(ops->argv);
     cw_free(ops->argvlen);
+    cw_free(ops->command_start);
+    cw_free(ops->command_argc);
     memset(ops, 0, sizeof *ops);
 }
 
-static void keyed_op(cw_ops_t *ops, const char *op, const char *key, const void *value,
-                     size_t len, long long expire_at_ms)
+/* An operation of `kind` on `key` (NULL: on a field of the meta or outbox). */
+static cw_ops_list_t *add(cw_ops_t *ops, cw_ops_kind_t kind, const char *key)
 {
-    char index[16];
-    cw_ops_key(ops, key, index);
-    cw_ops_str(ops, op);
-    cw_ops_str(ops, index);
-    if (value != NULL) {
-        cw_ops_arg(ops, value, len);
-        cw_ops_int(ops, expire_at_ms);
-    }
-    ops->op_count++;
+    if (key != NULL)
+        push_str(ops, &ops->keys[kind], key);
+    ops->counts[kind]++;
+    return &ops->args[kind];
 }
 
-void cw_ops_set(cw_ops_t *ops, const char *key, const void *value, size_t len, long long expire_at_ms)
+void cw_ops_set(cw_ops_t *ops, const char *key, const void *value, size_t len)
 {
-    keyed_op(ops, "S", key, value, len, expire_at_ms);
+    push(ops, add(ops, CW_OPS_SET, key), value, len);
+}
+
+void cw_ops_expire(cw_ops_t *ops, const char *key, long long expire_at_ms)
+{
+    push_int(ops, add(ops, CW_OPS_EXPIRE, key), expire_at_ms);
 }
 
 void cw_ops_append(cw_ops_t *ops, const char *key, const void *value, size_t len,
                    long long expire_at_ms)
 {
-    keyed_op(ops, "A", key, value, len, expire_at_ms);
+    cw_ops_list_t *args = add(ops, CW_OPS_APPEND, key);
+    push(ops, args, value, len);
+    push_int(ops, args, expire_at_ms);
 }
 
 void cw_ops_del(cw_ops_t *ops, const char *key)
 {
-    keyed_op(ops, "D", key, NULL, 0, 0);
+    add(ops, CW_OPS_DEL, key);
 }
 
 void cw_ops_meta_int(cw_ops_t *ops, const char *field, long long value)
 {
-    cw_ops_str(ops, "M");
-    cw_ops_str(ops, field);
-    cw_ops_int(ops, value);
-    ops->op_count++;
+    cw_ops_list_t *args = add(ops, CW_OPS_META_SET, NULL);
+    push_str(ops, args, field);
+    push_int(ops, args, value);
 }
 
 void cw_ops_meta_del(cw_ops_t *ops, const char *field)
 {
-    cw_ops_str(ops, "X");
-    cw_ops_str(ops, field);
-    ops->op_count++;
+    push_str(ops, add(ops, CW_OPS_META_DEL, NULL), field);
 }
 
 void cw_ops_outbox_add(cw_ops_t *ops, const char *field, const void *value, size_t len)
 {
-    cw_ops_str(ops, "O");
-    cw_ops_str(ops, field);
-    cw_ops_arg(ops, value, len);
-    ops->op_count++;
+    cw_ops_list_t *args = add(ops, CW_OPS_OUTBOX, NULL);
+    push_str(ops, args, field);
+    push(ops, args, value, len);
 }
 
+/* argv: numkeys; KEYS: meta, outbox, then every kind's keys in kind order;
+ * ARGV: expected seq, owner, the count of each kind, then every kind's
+ * arguments in kind order. */
 int cw_ops_build(cw_ops_t *ops)
 {
-    if (ops->failed)
-        return -1;
-    /* numkeys goes into the arena too */
-    char numkeys[24];
-    cw_ops_item_t nk;
-    if (!store(ops, numkeys, (size_t)snprintf(numkeys, sizeof numkeys, "%zu", ops->key_count), &nk))
-        return -1;
-    size_t argc = 1 + ops->key_count + ops->arg_count;
+    size_t key_count = 2, arg_count = 2 + CW_OPS__KINDS;
+    for (int k = 0; k < CW_OPS__KINDS; k++) {
+        key_count += ops->keys[k].count;
+        arg_count += ops->args[k].count;
+    }
+    /* the numbers go into the arena too */
+    cw_ops_list_t numbers = {0};
+    push_int(ops, &numbers, (long long)key_count);
+    for (int k = 0; k < CW_OPS__KINDS; k++)
+        push_int(ops, &numbers, (long long)ops->counts[k]);
+    size_t argc = 1 + key_count + arg_count;
     cw_free(ops->argv);
     cw_free(ops->argvlen);
     ops->argv = cw_malloc(argc * sizeof *ops->argv);
     ops->argvlen = cw_malloc(argc * sizeof *ops->argvlen);
-    if (ops->argv == NULL || ops->argvlen == NULL) {
+    if (ops->failed || ops->argv == NULL || ops->argvlen == NULL) {
+        cw_free(numbers.items);
         ops->failed = true;
         return -1;
     }
     size_t i = 0;
-    ops->argv[i] = ops->arena + nk.offset;
-    ops->argvlen[i++] = nk.len;
-    for (size_t k = 0; k < ops->key_count; k++, i++) {
-        ops->argv[i] = ops->arena + ops->keys[k].offset;
-        ops->argvlen[i] = ops->keys[k].len;
-    }
-    for (size_t a = 0; a < ops->arg_count; a++, i++) {
-        ops->argv[i] = ops->arena + ops->args[a].offset;
-        ops->argvlen[i] = ops->args[a].len;
-    }
+#define PUT(item)                                                                             \
+    do {                                                                                      \
+        ops->argv[i] = ops->arena + (item).offset;                                            \
+        ops->argvlen[i++] = (item).len;                                                       \
+    } while (0)
+    PUT(numbers.items[0]);
+    PUT(ops->head[0]);
+    PUT(ops->head[1]);
+    for (int k = 0; k < CW_OPS__KINDS; k++)
+        for (size_t j = 0; j < ops->keys[k].count; j++)
+            PUT(ops->keys[k].items[j]);
+    PUT(ops->head[2]);
+    PUT(ops->head[3]);
+    for (int k = 0; k < CW_OPS__KINDS; k++)
+        PUT(numbers.items[1 + k]);
+    for (int k = 0; k < CW_OPS__KINDS; k++)
+        for (size_t j = 0; j < ops->args[k].count; j++)
+            PUT(ops->args[k].items[j]);
+#undef PUT
+    cw_free(numbers.items);
     return (int)argc;
+}
+
+/* ---- the transaction's commands -------------------------------------------- */
+
+typedef struct builder {
+    cw_ops_t *ops;
+    size_t argc, argc_cap;       /* of ops->argv */
+    size_t commands_cap;
+} builder_t;
+
+static bool put_arg(builder_t *b, const char *data, size_t len)
+{
+    cw_ops_t *ops = b->ops;
+    if (b->argc == b->argc_cap) {
+        size_t cap = b->argc_cap ? b->argc_cap * 2 : 64;
+        const char **argv = cw_realloc(ops->argv, cap * sizeof *argv);
+        if (argv == NULL)
+            return false;
+        ops->argv = argv;
+        size_t *argvlen = cw_realloc(ops->argvlen, cap * sizeof *argvlen);
+        if (argvlen == NULL)
+            return false;
+        ops->argvlen = argvlen;
+        b->argc_cap = cap;
+    }
+    ops->argv[b->argc] = data;
+    ops->argvlen[b->argc++] = len;
+    ops->command_argc[ops->command_count - 1]++;
+    return true;
+}
+
+/* Starts a command with its name. */
+static bool command(builder_t *b, const char *name)
+{
+    cw_ops_t *ops = b->ops;
+    if (ops->command_count == b->commands_cap) {
+        size_t cap = b->commands_cap ? b->commands_cap * 2 : 16;
+        size_t *start = cw_realloc(ops->command_start, cap * sizeof *start);
+        if (start == NULL)
+            return false;
+        ops->command_start = start;
+        int *argc = cw_realloc(ops->command_argc, cap * sizeof *argc);
+        if (argc == NULL)
+            return false;
+        ops->command_argc = argc;
+        b->commands_cap = cap;
+    }
+    ops->command_start[ops->command_count] = b->argc;
+    ops->command_argc[ops->command_count++] = 0;
+    return put_arg(b, name, strlen(name));
+}
+
+static bool item(builder_t *b, const cw_ops_item_t *it)
+{
+    return put_arg(b, b->ops->arena + it->offset, it->len);
+}
+
+int cw_ops_build_multi(cw_ops_t *ops)
+{
+    if (ops->failed)
+        return -1;
+    cw_free(ops->argv);
+    cw_free(ops->argvlen);
+    cw_free(ops->command_start);
+    cw_free(ops->command_argc);
+    ops->argv = NULL;
+    ops->argvlen = NULL;
+    ops->command_start = NULL;
+    ops->command_argc = NULL;
+    ops->command_count = 0;
+    builder_t b = {.ops = ops};
+    const cw_ops_item_t *meta = &ops->head[0], *outbox = &ops->head[1];
+    const cw_ops_list_t *keys = ops->keys, *args = ops->args;
+    bool ok = command(&b, "MULTI");
+    if (ops->counts[CW_OPS_SET] > 0) {
+        ok = ok && command(&b, "MSET");
+        for (size_t i = 0; ok && i < ops->counts[CW_OPS_SET]; i++)
+            ok = item(&b, &keys[CW_OPS_SET].items[i]) && item(&b, &args[CW_OPS_SET].items[i]);
+    }
+    for (size_t i = 0; ok && i < ops->counts[CW_OPS_EXPIRE]; i++)
+        ok = command(&b, "PEXPIREAT") && item(&b, &keys[CW_OPS_EXPIRE].items[i]) &&
+             item(&b, &args[CW_OPS_EXPIRE].items[i]);
+    for (size_t i = 0; ok && i < ops->counts[CW_OPS_APPEND]; i++)
+        ok = command(&b, "APPEND") && item(&b, &keys[CW_OPS_APPEND].items[i]) &&
+             item(&b, &args[CW_OPS_APPEND].items[2 * i]) && command(&b, "PEXPIREAT") &&
+             item(&b, &keys[CW_OPS_APPEND].items[i]) &&
+             item(&b, &args[CW_OPS_APPEND].items[2 * i + 1]);
+    if (ok && ops->counts[CW_OPS_DEL] > 0) {
+        ok = command(&b, "DEL");
+        for (size_t i = 0; ok && i < ops->counts[CW_OPS_DEL]; i++)
+            ok = item(&b, &keys[CW_OPS_DEL].items[i]);
+    }
+    /* the hashes: a field list of its own per command */
+    static const struct {
+        cw_ops_kind_t kind;
+        const char *name;
+        bool meta;
+    } fields[] = {{CW_OPS_META_SET, "HSET", true},
+                  {CW_OPS_META_DEL, "HDEL", true},
+                  {CW_OPS_OUTBOX, "HSET", false}};
+    for (size_t f = 0; ok && f < sizeof fields / sizeof fields[0]; f++) {
+        const cw_ops_list_t *list = &args[fields[f].kind];
+        if (list->count == 0)
+            continue;
+        ok = command(&b, fields[f].name) && item(&b, fields[f].meta ? meta : outbox);
+        for (size_t i = 0; ok && i < list->count; i++)
+            ok = item(&b, &list->items[i]);
+    }
+    ok = ok && command(&b, "HINCRBY") && item(&b, meta) && put_arg(&b, "seq", 3) &&
+         put_arg(&b, "1", 1) && command(&b, "EXEC");
+    if (!ok) {
+        ops->failed = true;
+        return -1;
+    }
+    return 0;
 }
 
 void cw_ops_begin(cw_ops_t *ops, const char *prefix, int32_t partition, const cw_meta_t *stored)
@@ -219,16 +338,19 @@ void cw_ops_write_states(cw_ops_t *ops, const char *prefix, int32_t partition,
     char key[CW_KEY_SIZE];
     for (size_t i = 0; i < subs->count; i++) {
         const cw_subset_entry_t *sub = &subs->subs[i];
-        if (!sub->dirty)
+        if (!sub->dirty && !sub->expire)
             continue;
-        size_t len = cw_sub_encode(&sub->state, buf, sizeof buf);
-        if (len == 0) {
-            /* not encodable (a state corrupted in memory): keep the stored one */
-            cw_log(LOG_ERR, "partition %d: a subscriber state could not be encoded; not written",
-                   (int)partition);
-            continue;
-        }
         cw_key_sub(key, prefix, partition, sub->msisdn);
-        cw_ops_set(ops, key, buf, len, expire_at);
+        if (sub->dirty) {
+            size_t len = cw_sub_encode(&sub->state, buf, sizeof buf);
+            if (len > 0)
+                cw_ops_set(ops, key, buf, len);
+            else /* not encodable (a state corrupted in memory): keep the stored one */
+                cw_log(LOG_ERR,
+                       "partition %d: a subscriber state could not be encoded; not written",
+                       (int)partition);
+        }
+        if (sub->expire)
+            cw_ops_expire(ops, key, expire_at);
     }
 }

@@ -18,18 +18,37 @@ typedef struct cw_ops_item {
     size_t len;
 } cw_ops_item_t;
 
+typedef struct cw_ops_list {
+    cw_ops_item_t *items;
+    size_t count, cap;
+} cw_ops_list_t;
+
+/* The kinds of operation, in the order commit.lua runs them. */
+typedef enum {
+    CW_OPS_SET,              /* a state: key; value */
+    CW_OPS_EXPIRE,           /* key; epoch ms */
+    CW_OPS_APPEND,           /* a seen list: key; value, epoch ms */
+    CW_OPS_DEL,              /* key */
+    CW_OPS_META_SET,         /* field, value */
+    CW_OPS_META_DEL,         /* field */
+    CW_OPS_OUTBOX,           /* field, value */
+    CW_OPS__KINDS
+} cw_ops_kind_t;
+
 typedef struct cw_ops {
     char *arena;
     size_t used, cap;
-    cw_ops_item_t *keys;
-    size_t key_count, key_cap;
-    cw_ops_item_t *args;
-    size_t arg_count, arg_cap;
-    int op_count;            /* operations added (not counting the fence) */
+    cw_ops_list_t keys[CW_OPS__KINDS];
+    cw_ops_list_t args[CW_OPS__KINDS];
+    size_t counts[CW_OPS__KINDS]; /* operations of each kind */
+    cw_ops_item_t head[4];   /* meta key, outbox key, expected seq, owner */
     bool failed;             /* out of memory somewhere: do not send */
-    /* filled by cw_ops_build */
+    /* filled by cw_ops_build (one argv) or cw_ops_build_multi (commands) */
     const char **argv;
     size_t *argvlen;
+    size_t *command_start;   /* cw_ops_build_multi: command i is argv[command_start[i]..] */
+    int *command_argc;
+    size_t command_count;
 } cw_ops_t;
 
 /* Starts with KEYS[1] = meta, KEYS[2] = outbox, ARGV[1] = expected seq and
@@ -45,15 +64,9 @@ void cw_ops_meta_changes(cw_ops_t *ops, const cw_config_t *config, const cw_meta
                          const cw_meta_t *next, bool always_stream);
 void cw_ops_free(cw_ops_t *ops);
 
-/* Adds a key and returns its KEYS index (1-based) as text in out[16]. */
-void cw_ops_key(cw_ops_t *ops, const char *key, char out[16]);
-/* Adds one argument (bytes copied). */
-void cw_ops_arg(cw_ops_t *ops, const void *data, size_t len);
-void cw_ops_str(cw_ops_t *ops, const char *text);
-void cw_ops_int(cw_ops_t *ops, long long value);
-
-/* The operations of commit.lua. */
-void cw_ops_set(cw_ops_t *ops, const char *key, const void *value, size_t len, long long expire_at_ms);
+/* The operations of commit.lua (bytes copied). */
+void cw_ops_set(cw_ops_t *ops, const char *key, const void *value, size_t len);
+void cw_ops_expire(cw_ops_t *ops, const char *key, long long expire_at_ms);
 void cw_ops_append(cw_ops_t *ops, const char *key, const void *value, size_t len,
                    long long expire_at_ms);
 void cw_ops_del(cw_ops_t *ops, const char *key);
@@ -61,16 +74,27 @@ void cw_ops_meta_int(cw_ops_t *ops, const char *field, long long value);
 void cw_ops_meta_del(cw_ops_t *ops, const char *field);
 void cw_ops_outbox_add(cw_ops_t *ops, const char *field, const void *value, size_t len);
 
-/* When keys written now expire: weeks_kept weeks (plus the grace and a
- * day) from now, long enough for every week close that still reads them, in
- * real time and in replays of old traffic alike. */
+/* When keys given an expiry now expire: weeks_kept weeks (plus the grace
+ * and a day) from now, long enough for every week close that still reads
+ * them, in real time and in replays of old traffic alike. */
 int64_t cw_ops_expire_at(const cw_config_t *config);
-/* S ops for the changed states of a step's subscribers. */
+/* S ops for the changed states of a step's subscribers, and E ops (expiring
+ * at expire_at) for those marked to expire: a state is kept without an
+ * expiry while a later week close will visit it, and given one by the close
+ * that finds it silent (lib/subset.h). */
 void cw_ops_write_states(cw_ops_t *ops, const char *prefix, int32_t partition,
                          const cw_subset_t *subs, int64_t expire_at);
 
-/* Builds argv = [numkeys, keys..., args...] pointing into the arena (valid
- * until the next change or free). Returns the count, or -1 if failed. */
+/* Builds argv = [numkeys, keys..., args...] as commit.lua reads them,
+ * pointing into the arena (valid until the next change or free). Returns
+ * the count, or -1 if failed. */
 int cw_ops_build(cw_ops_t *ops);
+/* Builds the same operations as the commands of a transaction, MULTI first
+ * and EXEC last (command_start, command_argc, command_count): MSET for the
+ * states, PEXPIREAT, APPEND and PEXPIREAT for the seen lists, DEL, HSET and
+ * HDEL of the meta, HSET of the outbox, then HINCRBY of the meta's seq, the
+ * fence (EXEC's last reply is the new seq). The claim and the expected seq
+ * are checked before, under WATCH (step.c). Returns 0, or -1 if failed. */
+int cw_ops_build_multi(cw_ops_t *ops);
 
 #endif

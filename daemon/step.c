@@ -10,6 +10,7 @@
 #include "keys.h"
 #include "log.h"
 #include "mask.h"
+#include "statecache.h"
 #include "store.h"
 
 #define MGET_CHUNK 500
@@ -26,6 +27,8 @@ struct cw_step {
     char why[160];
     long long seq;
     cw_subset_t *subs;         /* being loaded */
+    size_t *misses;            /* owned: the indexes into subs of those read from Redis */
+    const cw_ops_t *ops;       /* committed: what the state cache learns once it landed */
 };
 
 /* One command in flight. */
@@ -35,7 +38,7 @@ typedef struct sent {
     const char *command;       /* for the failure's reason */
     cw_step_reply_fn on_reply; /* a command's own handler, or NULL */
     cw_step_fn then;           /* MGET and commit: once all replies are in */
-    size_t first, count;       /* MGET: the subscribers it loads */
+    size_t first, count;       /* MGET: the subscribers it loads (step->misses[first..]) */
 } sent_t;
 
 cw_step_t *cw_step_new(const cw_env_t *env, int32_t partition, cw_step_end_fn on_end,
@@ -58,8 +61,42 @@ static void maybe_end(cw_step_t *step)
 {
     if (step->replies_pending > 0 || !(step->failed || step->abandoned || step->finished))
         return;
-    step->on_end(step, !step->failed && !step->abandoned, step->arg);
+    bool ok = !step->failed && !step->abandoned;
+    /* what landed in Redis is unknown: the partition's cached states may be wrong */
+    if (!ok)
+        cw_statecache_drop_partition(step->env->cache, step->partition);
+    step->on_end(step, ok, step->arg);
+    cw_free(step->misses);
     cw_free(step);
+}
+
+static void count_cache(const cw_env_t *env)
+{
+    cw_statecache_stats_t stats = cw_statecache_stats(env->cache);
+    env->metrics->state_cache_hits = stats.hits;
+    env->metrics->state_cache_misses = stats.misses;
+    env->metrics->state_cache_entries = stats.entries;
+    env->metrics->state_cache_bytes = stats.bytes;
+}
+
+/* The commit landed: Redis holds the states it set, and may drop those it
+ * gave an expiry. */
+static void learn_commit(cw_step_t *step)
+{
+    const cw_ops_t *ops = step->ops;
+    cw_statecache_t *cache = step->env->cache;
+    const cw_ops_list_t *keys = &ops->keys[CW_OPS_SET], *values = &ops->args[CW_OPS_SET];
+    for (size_t i = 0; i < keys->count; i++)
+        if (cw_statecache_put(cache, step->partition, ops->arena + keys->items[i].offset,
+                              keys->items[i].len,
+                              (const uint8_t *)ops->arena + values->items[i].offset,
+                              values->items[i].len) != 0)
+            cw_statecache_drop_partition(cache, step->partition); /* out of memory */
+    keys = &ops->keys[CW_OPS_EXPIRE];
+    for (size_t i = 0; i < keys->count; i++)
+        cw_statecache_remove(cache, step->partition, ops->arena + keys->items[i].offset,
+                             keys->items[i].len);
+    count_cache(step->env);
 }
 
 void cw_step_go(cw_step_t *step)
@@ -150,13 +187,13 @@ static void load_values(cw_step_t *step, const sent_t *sent, const redisReply *r
 {
     for (size_t i = 0; i < sent->count; i++) {
         const redisReply *value = reply->element[i];
+        size_t sub = step->misses[sent->first + i];
         if (value->type != REDIS_REPLY_STRING)
             continue; /* a new subscriber */
-        if (cw_subset_load(step->subs, sent->first + i, (const uint8_t *)value->str,
-                           value->len) != 0) {
+        if (cw_subset_load(step->subs, sub, (const uint8_t *)value->str, value->len) != 0) {
             /* the key, its MSISDN masked: which one an operator may inspect */
             char masked[CW_MASK_SIZE], key[CW_KEY_SIZE];
-            cw_mask_msisdn(step->subs->subs[sent->first + i].msisdn, masked);
+            cw_mask_msisdn(step->subs->subs[sub].msisdn, masked);
             cw_key_sub(key, step->env->config->key_prefix, step->partition, masked);
             cw_log(LOG_ERR,
                    "partition %d: the stored subscriber state %s (%zu bytes) does not "
@@ -198,8 +235,10 @@ static void on_reply(redisReply *reply, void *arg)
     }
     if (sent->count > 0)
         load_values(step, sent, reply);
-    if (sent->type == REDIS_REPLY_INTEGER && sent->then != NULL)
+    if (sent->type == REDIS_REPLY_INTEGER && sent->then != NULL) {
         step->seq = reply->integer; /* the commit's new fence */
+        learn_commit(step);
+    }
     cw_step_reply_fn on_reply_fn = sent->on_reply;
     cw_step_fn then = sent->then;
     cw_free(sent);
@@ -235,10 +274,38 @@ bool cw_step_wait(cw_step_t *step, cw_step_reply_fn then)
     return false;
 }
 
+/* Takes the states the cache holds; the others are step->misses. Returns
+ * how many missed, or -1 when out of memory. */
+static long from_cache(cw_step_t *step, cw_subset_t *subs)
+{
+    cw_free(step->misses);
+    step->misses = cw_malloc(subs->count * sizeof *step->misses);
+    if (step->misses == NULL)
+        return -1;
+    const char *prefix = step->env->config->key_prefix;
+    char key[CW_KEY_SIZE];
+    size_t missed = 0;
+    for (size_t i = 0; i < subs->count; i++) {
+        size_t key_len = cw_key_sub(key, prefix, step->partition, subs->subs[i].msisdn);
+        const uint8_t *bytes;
+        size_t len;
+        if (!cw_statecache_get(step->env->cache, step->partition, key, key_len, &bytes, &len) ||
+            cw_subset_load(subs, i, bytes, len) != 0)
+            step->misses[missed++] = i;
+    }
+    count_cache(step->env);
+    return (long)missed;
+}
+
 void cw_step_load(cw_step_t *step, cw_subset_t *subs, cw_step_fn then)
 {
     step->subs = subs;
-    if (subs->count == 0) {
+    long missed = from_cache(step, subs);
+    if (missed < 0) {
+        cw_step_fail(step, "out of memory");
+        return;
+    }
+    if (missed == 0) {
         then(step, step->arg);
         return;
     }
@@ -252,13 +319,13 @@ void cw_step_load(cw_step_t *step, cw_subset_t *subs, cw_step_fn then)
     }
     /* counted first, so that no reply can run `then` before the last is sent */
     step->replies_pending++;
-    for (size_t first = 0; first < subs->count; first += MGET_CHUNK) {
-        size_t count = subs->count - first < MGET_CHUNK ? subs->count - first : MGET_CHUNK;
+    for (size_t first = 0; first < (size_t)missed; first += MGET_CHUNK) {
+        size_t count = (size_t)missed - first < MGET_CHUNK ? (size_t)missed - first : MGET_CHUNK;
         argv[0] = "MGET";
         argvlen[0] = 4;
         for (size_t i = 0; i < count; i++) {
-            argvlen[i + 1] =
-                cw_key_sub(keys[i], prefix, step->partition, subs->subs[first + i].msisdn);
+            argvlen[i + 1] = cw_key_sub(keys[i], prefix, step->partition,
+                                        subs->subs[step->misses[first + i]].msisdn);
             argv[i + 1] = keys[i];
         }
         sent_t *sent = new_sent(step, REDIS_REPLY_ARRAY, "MGET");
@@ -288,6 +355,7 @@ void cw_step_commit(cw_step_t *step, cw_ops_t *ops, cw_step_fn then)
         cw_step_fail(step, "out of memory");
         return;
     }
+    step->ops = ops;
     sent_t *sent = new_sent(step, REDIS_REPLY_INTEGER, "commit");
     if (sent != NULL)
         sent->then = then;

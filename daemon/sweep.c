@@ -117,7 +117,7 @@ static void loaded(cw_step_t *step, void *arg)
 {
     sweep_t *sweep = arg;
     const cw_env_t *env = sweep->env;
-    cw_batch_ctx_t ctx = {env->config, env->setup, cw_wall_ms()};
+    cw_batch_ctx_t ctx = {env->config, env->setup, cw_wall_ms(), false};
     int rc = sweep->period == CW_PERIOD_WEEK
                  ? cw_close_evaluate(&sweep->subs, sweep->close->list, sweep->close->sweep,
                                      sweep->meta.stream_ms, &ctx, &sweep->entries,

@@ -29,6 +29,14 @@ const cw_week_agg_t *cw_sub_find_week(const cw_sub_t *sub, int32_t week)
     return NULL;
 }
 
+bool cw_sub_active_since(const cw_sub_t *sub, int32_t week)
+{
+    for (int i = 0; i < sub->week_count && sub->weeks[i].week >= week; i++)
+        if (!sub->weeks[i].no_event)
+            return true;
+    return false;
+}
+
 cw_week_agg_t *cw_sub_get_week(cw_sub_t *sub, int32_t week)
 {
     int i = 0;

@@ -82,6 +82,9 @@ void cw_sub_init(cw_sub_t *sub);
 
 /* The week's aggregates, or NULL when the subscriber has none for it. */
 const cw_week_agg_t *cw_sub_find_week(const cw_sub_t *sub, int32_t week);
+/* Whether the subscriber had an event in `week` or a later one (weeks a
+ * week close made for a silent subscriber do not count). */
+bool cw_sub_active_since(const cw_sub_t *sub, int32_t week);
 /* The week's aggregates, created zeroed when missing. When the state is full,
  * the oldest week makes room; returns NULL only when `week` is older than
  * every held week of a full state. Inserting moves the weeks array: a

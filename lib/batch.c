@@ -96,15 +96,22 @@ int cw_batch_alert(cw_entries_t *entries, const cw_batch_ctx_t *ctx,
         .rules_version = rules->rules_version,
         .actions = &rules->actions,
     };
-    size_t json_len;
-    char *json = cw_alert_json(&input, &json_len);
-    if (json == NULL)
-        return -1;
-    char alert_id[CW_ALERT_ID_SIZE];
-    cw_alert_id(sub->msisdn, eval->week, eval->level, eval->triggers, alert_id);
-    int rc = cw_entries_add_alert(entries, alert_id, sub->msisdn, json, json_len,
+    size_t json_len = 0;
+    char *json = NULL;
+    char alert_id[CW_ALERT_ID_SIZE] = "";
+    if (!ctx->decisions_only) {
+        json = cw_alert_json(&input, &json_len);
+        if (json == NULL)
+            return -1;
+        cw_alert_id(sub->msisdn, eval->week, eval->level, eval->triggers, alert_id);
+    }
+    int rc = cw_entries_add_alert(entries, alert_id, sub->msisdn, json ? json : "", json_len,
                                   (int)eval->level);
     cw_free(json);
+    if (rc == 0) {
+        entries->items[entries->count - 1].period = eval->week;
+        entries->items[entries->count - 1].bits = eval->triggers;
+    }
     return rc;
 }
 
@@ -122,16 +129,26 @@ static int add_outcome(cw_batch_t *batch, const cw_batch_ctx_t *ctx,
         .emitted_at_ms = ctx->now_ms,
     };
     cw_outcome_t outcome;
-    size_t len;
-    char *json = cw_outcome_json(&input, &len, &outcome);
-    if (json == NULL)
-        return -1;
-    char id[CW_OUTCOME_ID_SIZE];
-    cw_outcome_id(sub->msisdn, outcome.week, event->churn_kind, id);
-    int rc = cw_entries_add_outcome(&batch->entries, id, sub->msisdn, json, len,
+    size_t len = 0;
+    char *json = NULL;
+    char id[CW_OUTCOME_ID_SIZE] = "";
+    if (ctx->decisions_only) {
+        cw_outcome_compute(input.rules, input.sub, event->ts_ms, input.utc_offset_s, &outcome);
+    } else {
+        json = cw_outcome_json(&input, &len, &outcome);
+        if (json == NULL)
+            return -1;
+        cw_outcome_id(sub->msisdn, outcome.week, event->churn_kind, id);
+    }
+    int rc = cw_entries_add_outcome(&batch->entries, id, sub->msisdn, json ? json : "", len,
                                     (int)outcome.caught_level, (int)event->churn_kind,
                                     outcome.lead_weeks);
     cw_free(json);
+    if (rc == 0) {
+        cw_entry_t *entry = &batch->entries.items[batch->entries.count - 1];
+        entry->period = outcome.week;
+        entry->watched = outcome.watched;
+    }
     return rc;
 }
 
@@ -285,5 +302,15 @@ int cw_batch_apply(cw_batch_t *batch, const cw_batch_ctx_t *ctx, const cw_meta_t
     }
     cw_subset_drop_before(&batch->subs, cw_batch_oldest_week(config, next->stream_ms),
                           cw_batch_oldest_month(config, next->stream_ms));
+    /* A state is stored without an expiry while a week close will still read
+     * a seen list it is on: the lists of the last closed week and after. One
+     * written for late events only is on none of them, so nothing would ever
+     * visit it again: it expires like a silent subscriber's. */
+    int32_t closed = next->close[CW_PERIOD_WEEK].closed;
+    for (size_t i = 0; i < batch->subs.count; i++) {
+        cw_subset_entry_t *sub = &batch->subs.subs[i];
+        sub->expire = sub->dirty && closed != CW_WEEK_NONE &&
+                      !cw_sub_active_since(&sub->state, closed);
+    }
     return 0;
 }

@@ -24,14 +24,17 @@
 #include "setup.h"
 #include "subset.h"
 
-#define CW_BATCH_MAX_RECORDS 2000
-#define CW_BATCH_MAX_SUBS 1000
+#define CW_BATCH_MAX_RECORDS 1000
+#define CW_BATCH_MAX_SUBS 500
 
 /* What a step decides with. */
 typedef struct cw_batch_ctx {
     const cw_config_t *config;   /* time settings, topics, country code (start-up) */
     const cw_setup_t *setup;     /* rules, number plan, actions, rules_version (current) */
     int64_t now_ms;              /* wall clock: future_ts, emitted_at */
+    bool decisions_only;         /* entries carry what was decided (entry.h's values) but
+                                    no message, neither JSON nor id: for a backtest that
+                                    only counts (the daemon publishes, so never sets it) */
 } cw_batch_ctx_t;
 
 typedef enum {
@@ -78,7 +81,8 @@ int cw_batch_take(cw_batch_t *batch, const cw_record_t *const *records, size_t c
                   const char *country_code, size_t max_bytes);
 
 /* Applies the taken records to the loaded states, starting from the
- * partition's `meta`. Returns 0, or -1 when out of memory (nothing decided
+ * partition's `meta`; a changed state on no seen list a week close will
+ * still read (late events only) is marked to expire. Returns 0, or -1 when out of memory (nothing decided
  * may then be committed). */
 int cw_batch_apply(cw_batch_t *batch, const cw_batch_ctx_t *ctx, const cw_meta_t *meta);
 

@@ -46,6 +46,9 @@ int cw_close_evaluate(cw_subset_t *subs, int list, int32_t week, int64_t stream_
         /* a subscriber with an event in W is on W's list: evaluated there */
         if (list == 1 && existing != NULL && !existing->no_event)
             continue;
+        /* silent in W: no later close visits it unless it has events again,
+         * which store it anew without an expiry */
+        sub->expire = list == 1;
         (*evaluated)++;
         cw_eval_t eval;
         cw_rules_evaluate(&ctx->setup->config->rules, &sub->state, week, eval_date, true, &eval);
@@ -89,17 +92,22 @@ int cw_close_score_month(cw_subset_t *subs, int list, int32_t month, const cw_ba
         if (!cw_score_should_publish(&score))
             continue;
         cw_scorerec_input_t input = {sub->msisdn, &score, ctx->now_ms, rules->rules_version};
-        size_t len;
-        char *json = cw_scorerec_json(&input, &len);
-        if (json == NULL)
-            return -1;
-        char id[CW_SCORE_ID_SIZE];
-        cw_scorerec_id(sub->msisdn, month, id);
-        int rc = cw_entries_add_score(entries, id, sub->msisdn, json, len,
+        size_t len = 0;
+        char *json = NULL;
+        char id[CW_SCORE_ID_SIZE] = "";
+        if (!ctx->decisions_only) {
+            json = cw_scorerec_json(&input, &len);
+            if (json == NULL)
+                return -1;
+            cw_scorerec_id(sub->msisdn, month, id);
+        }
+        int rc = cw_entries_add_score(entries, id, sub->msisdn, json ? json : "", len,
                                       score.potential_churner, score.value_churn);
         cw_free(json);
         if (rc != 0)
             return -1;
+        entries->items[entries->count - 1].period = month;
+        entries->items[entries->count - 1].bits = score.items;
         (*records)++;
     }
     return 0;

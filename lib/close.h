@@ -27,7 +27,8 @@ long cw_close_take(cw_subset_t *subs, const char *text, size_t len);
 /* Evaluates the chunk's subscribers for `week`: `list` 0 is W's seen list,
  * 1 is W-1's (whose subscribers with an event in W were evaluated from W's).
  * Alerts go to entries; changed states are marked dirty and trimmed to the
- * weeks kept at `stream_ms`. Adds to *evaluated and *alerts. Returns 0 or -1
+ * weeks kept at `stream_ms`; the silent ones (list 1's) are marked to
+ * expire, since no later close visits them. Adds to *evaluated and *alerts. Returns 0 or -1
  * (out of memory). */
 int cw_close_evaluate(cw_subset_t *subs, int list, int32_t week, int64_t stream_ms,
                       const cw_batch_ctx_t *ctx, cw_entries_t *entries, size_t *evaluated,

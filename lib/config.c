@@ -115,6 +115,7 @@ static const directive_t directives[] = {
      RESTART},
     {SEC_REDIS, "max_step_bytes", T_BYTES, OFF(max_step_bytes), "4M", 128LL << 10, 256LL << 20,
      RESTART},
+    {SEC_REDIS, "state_cache", T_BYTES, OFF(state_cache_bytes), "32M", 0, 64LL << 30, RESTART},
     {SEC_TIME, "utc_offset", T_UTC_OFFSET, OFF(utc_offset_s), "+08:00", NOLIM, RESTART},
     {SEC_TIME, "late_grace", T_DURATION, OFF(late_grace_ms), "6h", 0, 30 * MS_DAY, RESTART},
     {SEC_TIME, "max_future", T_DURATION, OFF(max_future_ms), "10m", 0, 7 * MS_DAY, RESTART},
@@ -229,6 +230,7 @@ typedef struct seen_key {
 
 typedef struct parser {
     const char *path;
+    const char *source; /* what errors name: the path, or the override being applied */
     size_t dir_len; /* bytes of path up to and including its last '/' */
     cw_config_t *config;
     cw_errlist_t *errs;
@@ -260,12 +262,12 @@ static void report(parser_t *p, int line, section_t sec, const char *key, const 
     if (line > 0)
         snprintf(where, sizeof where, "%d:", line);
     if (sec != SEC_NONE && key != NULL)
-        cw_errlist_add(p->errs, "%s:%s [%s] %s: %s", p->path, where, section_names[sec], key,
+        cw_errlist_add(p->errs, "%s:%s [%s] %s: %s", p->source, where, section_names[sec], key,
                        msg);
     else if (key != NULL)
-        cw_errlist_add(p->errs, "%s:%s %s: %s", p->path, where, key, msg);
+        cw_errlist_add(p->errs, "%s:%s %s: %s", p->source, where, key, msg);
     else
-        cw_errlist_add(p->errs, "%s:%s %s", p->path, where, msg);
+        cw_errlist_add(p->errs, "%s:%s %s", p->source, where, msg);
 }
 
 /* The offending text for an error message: quoted, control bytes shown as
@@ -1353,13 +1355,71 @@ void cw_config_key_at(size_t index, cw_config_key_t *out)
     };
 }
 
+/* The line an overridden key is said to come from: set, but on no line. */
+#define OVERRIDE_LINE (-1)
+
+/* One "section.key=value" given apart from the file; errors name it. */
+static void apply_override(parser_t *p, const char *text)
+{
+    char source[320];
+    snprintf(source, sizeof source, "--set %s", text);
+    p->source = source;
+    const char *dot = strchr(text, '.');
+    const char *eq = strchr(text, '=');
+    section_t sec = SEC_NONE;
+    if (dot != NULL && eq != NULL && dot < eq) {
+        size_t len = (size_t)(dot - text);
+        if (len == strlen("rules") && memcmp(text, "rules", len) == 0)
+            sec = SEC_RULES;
+        else if (len == strlen("score") && memcmp(text, "score", len) == 0)
+            sec = SEC_SCORE;
+    }
+    if (sec == SEC_NONE) {
+        report(p, 0, SEC_NONE, NULL,
+               "expected rules.KEY=VALUE or score.KEY=VALUE (only [rules] and [score] keys "
+               "can be overridden)");
+        p->source = p->path;
+        return;
+    }
+    const char *kb = dot + 1, *ke = eq, *vb = eq + 1, *ve = eq + strlen(eq);
+    trim(&kb, &ke);
+    trim(&vb, &ve);
+    char *key = cw_strndup(kb, (size_t)(ke - kb));
+    char *value = cw_strndup(vb, (size_t)(ve - vb));
+    size_t i = 0;
+    while (key != NULL && i < N_DIRECTIVES &&
+           (directives[i].section != sec || strcmp(directives[i].key, key) != 0))
+        i++;
+    if (key == NULL || value == NULL) {
+        p->oom = true;
+    } else if (i == N_DIRECTIVES) {
+        report_unknown_key(p, 0, sec, key);
+    } else {
+        /* the file's own line for the key, if any, no longer counts */
+        p->lines[i] = OVERRIDE_LINE;
+        if (set_value(p, &directives[i], value, 0) < 0)
+            p->oom = true;
+    }
+    cw_free(key);
+    cw_free(value);
+    p->source = p->path;
+}
+
 int cw_config_parse(const char *text, size_t len, const char *path, cw_config_t **out,
                     cw_errlist_t *errs)
+{
+    return cw_config_parse_with(text, len, path, NULL, 0, out, errs);
+}
+
+int cw_config_parse_with(const char *text, size_t len, const char *path,
+                         const char *const *overrides, size_t override_count, cw_config_t **out,
+                         cw_errlist_t *errs)
 {
     *out = NULL;
     parser_t p;
     memset(&p, 0, sizeof p);
     p.path = path;
+    p.source = path;
     p.errs = errs;
     const char *slash = strrchr(path, '/');
     p.dir_len = slash ? (size_t)(slash - path) + 1 : 0;
@@ -1394,6 +1454,8 @@ int cw_config_parse(const char *text, size_t len, const char *path, cw_config_t 
         parse_line(&p, ++line, b, e, &sec, &skip);
         pos = (size_t)(e - text) + 1;
     }
+    for (size_t i = 0; i < override_count && !p.oom; i++)
+        apply_override(&p, overrides[i]);
 
     if (!p.oom) {
         /* a required key given with a bad value was reported on its line;
@@ -1435,6 +1497,12 @@ int cw_config_parse(const char *text, size_t len, const char *path, cw_config_t 
 }
 
 int cw_config_load(const char *path, cw_config_t **out, cw_errlist_t *errs)
+{
+    return cw_config_load_with(path, NULL, 0, out, errs);
+}
+
+int cw_config_load_with(const char *path, const char *const *overrides, size_t override_count,
+                        cw_config_t **out, cw_errlist_t *errs)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
@@ -1483,7 +1551,7 @@ int cw_config_load(const char *path, cw_config_t **out, cw_errlist_t *errs)
         return 1;
     }
     fclose(f);
-    int rc = cw_config_parse(text, len, path, out, errs);
+    int rc = cw_config_parse_with(text, len, path, overrides, override_count, out, errs);
     cw_free(text);
     return rc;
 }

@@ -60,6 +60,7 @@ typedef struct cw_config {
     char *key_prefix;
     int64_t redis_timeout_ms;     /* a command unanswered this long drops the connection */
     int64_t max_step_bytes;       /* record bytes one step takes at most (its commit's size) */
+    int64_t state_cache_bytes;    /* subscriber states kept in memory between steps; 0 = none */
     bool redis_cluster;           /* host:port is one node of a Redis Cluster */
     int64_t min_replicas_acked;   /* replicas each commit waits for (WAIT); 0: none */
     /* [time] */
@@ -105,6 +106,17 @@ int cw_config_load(const char *path, cw_config_t **out, cw_errlist_t *errs);
  * relative paths. */
 int cw_config_parse(const char *text, size_t len, const char *path, cw_config_t **out,
                     cw_errlist_t *errs);
+/* The same with values given apart from the file (cdrwarn-backtest's --set),
+ * each "section.key=value" ("rules.spend_drop_pct=40"), applied after the
+ * file's lines as if the file said so instead: validated by the same table
+ * and cross-key checks, an error naming the override ("--set
+ * rules.spend_drop_pct=120: [rules] spend_drop_pct: expected an integer from
+ * 1 to 100, found '120'"). Only [rules] and [score] keys may be overridden. */
+int cw_config_load_with(const char *path, const char *const *overrides, size_t override_count,
+                        cw_config_t **out, cw_errlist_t *errs);
+int cw_config_parse_with(const char *text, size_t len, const char *path,
+                         const char *const *overrides, size_t override_count, cw_config_t **out,
+                         cw_errlist_t *errs);
 void cw_config_free(cw_config_t *config);
 
 /* A reload's verdict on a new config against the running one: every key

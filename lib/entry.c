@@ -43,7 +43,7 @@ static int append(cw_entries_t *entries, cw_entry_kind_t kind, char *field, size
         entries->cap = cap;
     }
     entries->items[entries->count++] =
-        (cw_entry_t){kind, field, field_len, value, value_len, level, 0, -1};
+        (cw_entry_t){kind, field, field_len, value, value_len, level, 0, -1, 0, 0, false};
     return 0;
 fail:
     cw_free(field);

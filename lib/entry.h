@@ -33,6 +33,13 @@ typedef struct cw_entry {
     int level;
     int churn_kind;
     int lead_weeks;
+    /* what the entry is about, as values, for the backtest (SPEC section 11)
+     * to count without parsing the JSON: an alert's week and trigger bits; an
+     * outcome's churn week and whether the tier was watched; a score record's
+     * month and item bits (0 for dead letters) */
+    int32_t period;
+    uint16_t bits;
+    bool watched;
 } cw_entry_t;
 
 /* A growing list of entries, in the order they were decided. */

@@ -28,3 +28,33 @@ int cw_number_normalise(const char *text, size_t len, const char *country_code,
     out[len] = '\0';
     return (int)len;
 }
+
+/* 15 digits are below 10^15 < 2^50: the count goes above them. */
+#define PACK_DIGITS_SHIFT 50
+
+uint64_t cw_number_pack(const char *normalised)
+{
+    uint64_t value = 0;
+    size_t len = 0;
+    for (; normalised[len] != '\0'; len++) {
+        if (len == CW_NUMBER_MAX || normalised[len] < '0' || normalised[len] > '9')
+            return 0;
+        value = value * 10 + (uint64_t)(normalised[len] - '0');
+    }
+    if (len < CW_NUMBER_MIN)
+        return 0;
+    return value | (uint64_t)len << PACK_DIGITS_SHIFT;
+}
+
+void cw_number_unpack(uint64_t packed, char out[CW_NUMBER_SIZE])
+{
+    size_t len = (size_t)(packed >> PACK_DIGITS_SHIFT);
+    uint64_t value = packed & ((1ULL << PACK_DIGITS_SHIFT) - 1);
+    if (len > CW_NUMBER_MAX)
+        len = 0;
+    out[len] = '\0';
+    for (size_t i = len; i > 0; i--) {
+        out[i - 1] = (char)('0' + value % 10);
+        value /= 10;
+    }
+}

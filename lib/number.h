@@ -5,6 +5,7 @@
 #define CW_NUMBER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define CW_NUMBER_MIN 3
 #define CW_NUMBER_MAX 15
@@ -16,5 +17,12 @@
  * a non-digit, too short or too long after normalisation). */
 int cw_number_normalise(const char *text, size_t len, const char *country_code,
                         char out[CW_NUMBER_SIZE]);
+
+/* A normalised number as one 64-bit value (its digits and their count, so
+ * "0123" and "123" differ), for tables of many numbers; never 0. Returns 0
+ * for text that is not 3..15 digits. */
+uint64_t cw_number_pack(const char *normalised);
+/* The digits back, NUL-terminated, into out[CW_NUMBER_SIZE]. */
+void cw_number_unpack(uint64_t packed, char out[CW_NUMBER_SIZE]);
 
 #endif

@@ -7,9 +7,15 @@
 
 int cw_setup_load(const char *config_path, cw_setup_t **out, cw_errlist_t *errs)
 {
+    return cw_setup_load_with(config_path, NULL, 0, out, errs);
+}
+
+int cw_setup_load_with(const char *config_path, const char *const *overrides,
+                       size_t override_count, cw_setup_t **out, cw_errlist_t *errs)
+{
     *out = NULL;
     cw_config_t *config = NULL;
-    int rc = cw_config_load(config_path, &config, errs);
+    int rc = cw_config_load_with(config_path, overrides, override_count, &config, errs);
     if (rc != 0)
         return rc; /* without a valid config there are no file names to follow */
 

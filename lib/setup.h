@@ -16,6 +16,10 @@ typedef struct cw_setup {
 /* Loads the config and every number-plan file; on success returns 0 and a new
  * setup; otherwise the number of errors (all in errs) and NULL. */
 int cw_setup_load(const char *config_path, cw_setup_t **out, cw_errlist_t *errs);
+/* The same with [rules] and [score] values given apart from the file
+ * ("rules.KEY=VALUE", see cw_config_load_with). */
+int cw_setup_load_with(const char *config_path, const char *const *overrides,
+                       size_t override_count, cw_setup_t **out, cw_errlist_t *errs);
 void cw_setup_free(cw_setup_t *setup);
 
 #endif

@@ -45,6 +45,7 @@ int cw_subset_add(cw_subset_t *set, const char *msisdn)
     strcpy(sub->msisdn, msisdn);
     cw_sub_init(&sub->state);
     sub->dirty = false;
+    sub->expire = false;
     set->index[slot] = (int32_t)++set->count;
     return (int)set->count - 1;
 }

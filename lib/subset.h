@@ -15,6 +15,9 @@ typedef struct cw_subset_entry {
     char msisdn[CW_NUMBER_SIZE];
     cw_sub_t state;
     bool dirty;                 /* changed: to be written */
+    /* to be given an expiry: no later week close will visit it (it is on no
+     * seen list still to be read), so nothing else would ever remove it */
+    bool expire;
 } cw_subset_entry_t;
 
 typedef struct cw_subset {

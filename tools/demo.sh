@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # The demo: installs what cdrwarn needs, builds it, starts redis-server, the
 # development Kafka broker, cdrwarnd, the retention console and the traffic
-# generator on loopback, and shows alerts as they arrive, coloured by level,
-# here and in the console's page (its address and a demo sign-in are
-# printed). Ctrl-C stops it all.
+# generator on loopback, and shows alerts (coloured by level), churn outcomes
+# and score records as they arrive, here and in the console's page (its
+# address and a demo sign-in are printed). Ctrl-C stops it all.
 # Run as root on Debian 12:  bash tools/demo.sh
+# With --full: thirty weeks of traffic instead of six (the generator's
+# --model full, faster), so that six whole months close and potential
+# churners of the monthly model are scored too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
+
+model=weekly
+case "${1:-}" in
+  "") ;;
+  --full) model=full ;;
+  *) echo "usage: bash tools/demo.sh [--full]" >&2; exit 2 ;;
+esac
 
 bash tools/setup-debian.sh
 cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release -DCW_BUILD_TESTS=OFF >/dev/null
@@ -102,18 +112,34 @@ cat <<INFO
   Kafka (devbroker) $brokers
   cdrwarnd          http://127.0.0.1:$http_port/healthz  /metrics   log: $work/cdrwarnd.log
   cdrwarn-console   http://127.0.0.1:$console_port/   log: $work/console.log
-  alerts            topic churn-alerts, shown below (MSISDNs masked)
+  shown below       as they arrive, MSISDNs masked: alerts (topic churn-alerts),
+                    churn outcomes (churn-outcomes), score records (churn-scores)
+  the backtest      of this traffic, once it is sent:
+                      $bin/tools/cdrwarn-backtest -c $work/cdrwarn.conf --brokers $brokers --partition 0
 INFO
 console_info
 echo
 
-setsid "$bin/tools/cdrwarn-watch" --brokers "$brokers" --topic churn-alerts &
+setsid "$bin/tools/cdrwarn-watch" --brokers "$brokers" \
+  --topic churn-alerts,churn-outcomes,churn-scores &
 pids+=($!)
 
-# three weeks of traffic for 1500 subscribers, 20 % drifting toward churn,
-# replayed at 8000 events/s; the week-closing events at the end close week 3
-setsid "$bin/tools/cdrwarn-gen" --brokers "$brokers" --subscribers 1500 --weeks 3 --seed 7 \
-  --rate 8000 --quiet &
+# six weeks of traffic for 1500 subscribers, 20 % drifting toward churn and
+# most of those, and a few others, churning (--churn: their outcomes), with
+# the monthly model's billing and CRM events (--monthly), replayed at 10000
+# events/s; the run opens on the Monday of the week holding a month's 1st,
+# so that month closes inside it and is scored (its score records: value
+# churn after a plan downgrade; a potential churner needs six months of
+# history, see the README's "The monthly model"); the week-closing events
+# at the end close week 6
+# With --full: thirty weeks for 1000 subscribers with recycled numbers and
+# slow drifters (--model full), at 50000 events/s (about half a minute)
+if [ "$model" = full ]; then
+  traffic=(--model full --subscribers 1000 --rate 50000)
+else
+  traffic=(--subscribers 1500 --weeks 6 --churn --monthly --rate 10000)
+fi
+setsid "$bin/tools/cdrwarn-gen" --brokers "$brokers" --seed 7 "${traffic[@]}" --quiet &
 gen=$!
 pids+=("$gen")
 wait "$gen" || true
@@ -122,9 +148,10 @@ sleep 5
 echo
 echo "traffic sent. cdrwarnd's counters:"
 curl -fs "http://127.0.0.1:$http_port/metrics" |
-  grep -E '^cdrwarn_(alerts_total|dlq_records_total|events_total|week_closes_total)' |
+  grep -E '^cdrwarn_(alerts_total|churns_total|dlq_records_total|events_total|month_closes_total|score_records_total|week_closes_total)' |
   grep -v ' 0$' | sed 's/^/  /'
 console_info
 echo
-echo "still running: alerts keep showing above and in the console. Ctrl-C stops everything."
+echo "still running: alerts, outcomes and score records keep showing above, and as cases"
+echo "(weekly and monthly) in the console. Ctrl-C stops everything."
 wait

@@ -87,6 +87,7 @@ static void usage(FILE *out)
     fprintf(
         out,
         "usage: cdrwarn-devbroker --port P --topic NAME:PARTITIONS [--topic ...]\n"
+        "       cdrwarn-devbroker -h | --help\n"
         "\n"
         "Runs librdkafka's mock Kafka cluster (one broker) for development and\n"
         "tests. Listens on 127.0.0.1:P (0 = any free port), creates the topics,\n"

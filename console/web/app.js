@@ -53,6 +53,13 @@ const STRATEGIES = {
     ],
   },
 };
+// a monthly case (SPEC section 14) in words
+const VALUE_CHURN = "Value churn: still a customer, but fallen to low value (a cheaper plan in the last two months, " +
+  "or spend in the last two months well down on the two before)";
+const MONTHLY_ACTIONS = {
+  potential: "retention_call",
+  value: "value_review",
+};
 const OUTCOMES = { retained: "Retained", churned: "Churned", unreachable: "Unreachable", declined: "Declined offer" };
 const REASONS = { price: "Price", quality: "Quality", social: "Social", convenience: "Convenience", other: "Other" };
 const PAGE = 50;
@@ -61,7 +68,7 @@ const state = {
   me: null,
   csrf: null,
   view: "feed",
-  filters: { level: "", state: "open", tier: "", trigger: "", owner: "", week: "" },
+  filters: { kind: "", level: "", state: "open", tier: "", trigger: "", owner: "", week: "", month: "" },
   cases: [],
   byId: new Map(),
   next: null,
@@ -75,7 +82,19 @@ const state = {
   mineTimer: null,
   users: [],
   weeks: [],
+  months: [],
 };
+
+function isMonthly(c) { return c.kind === "monthly"; }
+// the signs a case lists: a weekly case's triggers, a monthly case's items
+function signs(c) { return isMonthly(c) ? (c.items || []) : c.triggers; }
+function period(c) { return isMonthly(c) ? c.month : c.week; }
+function scoreText(c) {
+  const parts = [];
+  if (c.potential_churner) parts.push("potential churner");
+  if (c.value_churn) parts.push("value churn");
+  return "score " + c.score + " of " + c.threshold + (parts.length ? ": " + parts.join(", ") : "");
+}
 
 // ---- small helpers ---------------------------------------------------------
 
@@ -185,7 +204,7 @@ async function logout() {
 
 async function start(me) {
   const full = await api("GET", "/api/me");
-  state.me = { user: full.user, role: full.role, currentWeek: full.current_week, horizon: full.horizon_weeks };
+  state.me = { user: full.user, role: full.role, currentWeek: full.current_week, currentMonth: full.current_month, horizon: full.horizon_weeks };
   state.csrf = full.csrf || me.csrf;
   $("login").hidden = true;
   $("app").hidden = false;
@@ -213,9 +232,16 @@ async function loadWeeks() {
     const keep = f.value;
     f.replaceChildren(h("option", { value: "" }, "All weeks"), ...state.weeks.map((w) => h("option", { value: w }, w)));
     f.value = keep;
+    state.months = (data.months || []).slice().reverse();
+    const fm = $("f-month");
+    const keepM = fm.value;
+    fm.replaceChildren(h("option", { value: "" }, "All months"), ...state.months.map((m) => h("option", { value: m }, m)));
+    fm.value = keepM;
     const r = $("r-week");
     const keepR = r.value;
-    r.replaceChildren(...state.weeks.map((w) => h("option", { value: w }, w + (w === data.current ? " (this week)" : ""))));
+    r.replaceChildren(
+      h("optgroup", { label: "Weekly cases" }, ...state.weeks.map((w) => h("option", { value: w }, w + (w === data.current ? " (this week)" : "")))),
+      state.months.length ? h("optgroup", { label: "Monthly cases" }, ...state.months.map((m) => h("option", { value: m }, m))) : null);
     r.value = keepR || data.current;
   } catch (e) { /* the filters keep what they had */ }
 }
@@ -282,12 +308,14 @@ async function more() {
 
 function matches(c) {
   const f = state.filters;
+  if (f.kind && c.kind !== f.kind) return false;
   if (f.level && c.level !== f.level) return false;
   if (f.state === "open" && c.state === "closed") return false;
   if (f.state && f.state !== "open" && c.state !== f.state) return false;
   if (f.tier && c.tier !== f.tier) return false;
-  if (f.trigger && !c.triggers.some((t) => t.name === f.trigger)) return false;
+  if (f.trigger && !signs(c).some((t) => t.name === f.trigger)) return false;
   if (f.week && c.week !== f.week) return false;
+  if (f.month && c.month !== f.month) return false;
   const owner = f.owner === "me" ? state.me.user : f.owner;
   if (owner && c.owner !== owner) return false;
   return true;
@@ -307,18 +335,25 @@ function stateBadge(c) {
 }
 
 function row(c) {
-  const first = c.triggers[0];
+  const list = signs(c);
+  const first = list[0];
+  const monthly = isMonthly(c);
+  let why;
+  // a value churner is a case for that, whatever its few points say
+  if (monthly) why = c.potential_churner && first ? capital(first.words) : "Value churn: still a customer, fallen to low value";
+  else why = first ? capital(first.words) : "No warning sign this week; contract subsidy ending: watch";
   const tr = h("tr", {
-    class: c.level + (state.selected === c.id ? " selected" : "") + (state.fresh.has(c.id) ? " fresh" : ""),
+    class: c.level + (monthly ? " monthly" : "") + (state.selected === c.id ? " selected" : "") + (state.fresh.has(c.id) ? " fresh" : ""),
     "data-id": c.id,
     onclick: () => select(c.id),
   },
     h("td", { class: "c-level" }),
-    h("td", {}, h("div", { class: "num" }, c.msisdn), h("div", { class: "lvl " + c.level, title: LEVEL_WORK[c.level] }, c.level + " · " + LEVEL_SHORT[c.level])),
-    h("td", { class: "why" }, first ? capital(first.words) : "No warning sign this week; contract subsidy ending: watch",
-      c.triggers.length > 1 ? h("span", { class: "more-triggers" }, " +" + (c.triggers.length - 1) + " more") : null),
+    h("td", {}, h("div", { class: "num" }, c.msisdn), h("div", { class: "lvl " + c.level, title: LEVEL_WORK[c.level] }, c.level + " · " + LEVEL_SHORT[c.level]),
+      monthly ? h("div", { class: "kind-tag", title: "Monthly score (six months of behaviour)" }, "monthly · " + scoreText(c)) : null),
+    h("td", { class: "why" }, why,
+      list.length > 1 ? h("span", { class: "more-triggers" }, " +" + (list.length - 1) + " more") : null),
     h("td", { class: "c-tier" }, c.tier || ""),
-    h("td", { class: "c-week" }, c.week),
+    h("td", { class: "c-week" }, period(c)),
     h("td", {}, stateBadge(c)),
     h("td", {}, c.owner || "–"),
     h("td", { class: "c-age", title: new Date(c.alert_at).toString() }, ago(c.alert_at)));
@@ -507,6 +542,29 @@ function workSection(c) {
   return section("Work the case", h("div", { class: "work" }, rows));
 }
 
+// a monthly case's suggested actions: its record names none, its kind does
+function actionsOf(c) {
+  if (!isMonthly(c)) return c.actions;
+  const out = [];
+  if (c.potential_churner) out.push(MONTHLY_ACTIONS.potential);
+  if (c.value_churn) out.push(MONTHLY_ACTIONS.value);
+  return out;
+}
+
+function evidenceSection(c) {
+  if (!isMonthly(c)) {
+    return section("Why this customer may leave",
+      c.triggers.length ? h("ul", { class: "evidence" }, c.triggers.map((t) => h("li", {}, h("b", {}, t.title), capital(t.words))))
+        : h("p", {}, "No warning sign this week. The customer's contract subsidy has ended or ends within a few months " +
+          "(risk tier " + c.risk_tier + "), which is when customers leave: keep an eye on them."));
+  }
+  const items = c.items || [];
+  return section("Why this customer may leave: six months scored",
+    h("p", { class: "score-line", id: "score-line" }, capital(scoreText(c)) + " (" + c.month + ")"),
+    items.length ? h("ul", { class: "evidence" }, items.map((t) => h("li", {}, h("b", {}, t.title + " · " + t.points + (t.points === 1 ? " point" : " points")), capital(t.words)))) : null,
+    c.value_churn ? h("p", { class: "value-churn" }, VALUE_CHURN + ".") : null);
+}
+
 function renderDetail(c) {
   $("detail-placeholder").hidden = true;
   const body = $("detail-body");
@@ -517,20 +575,18 @@ function renderDetail(c) {
     h("span", { class: "lvl-pill " + c.level }, c.level), " ",
     h("b", {}, LEVEL_WORK[c.level]),
     number,
+    isMonthly(c) ? h("div", { class: "kind-tag" }, "Monthly case · " + scoreText(c)) : null,
     h("div", { class: "case-meta" },
-      h("span", {}, "Week " + c.week),
+      h("span", {}, isMonthly(c) ? "Month " + c.month : "Week " + c.week),
       h("span", {}, "Tier " + (c.tier || "unknown")),
       h("span", {}, "Risk tier " + c.risk_tier),
       c.contract_end ? h("span", {}, "Contract ends " + c.contract_end) : null,
       c.subsidy_end ? h("span", {}, "Subsidy ends " + c.subsidy_end) : null,
       h("span", {}, stateBadge(c)),
       c.owner ? h("span", {}, "Owner " + c.owner) : null));
-  const evidence = section("Why this customer may leave",
-    c.triggers.length ? h("ul", { class: "evidence" }, c.triggers.map((t) => h("li", {}, h("b", {}, t.title), capital(t.words))))
-      : h("p", {}, "No warning sign this week. The customer's contract subsidy has ended or ends within a few months " +
-        "(risk tier " + c.risk_tier + "), which is when customers leave: keep an eye on them."));
+  const evidence = evidenceSection(c);
   const actions = section("Recommended actions",
-    h("ol", { class: "actions-list" }, c.actions.map((a) => h("li", {}, ACTIONS[a] || capital(a.replace(/_/g, " "))))),
+    h("ol", { class: "actions-list" }, actionsOf(c).map((a) => h("li", {}, ACTIONS[a] || capital(a.replace(/_/g, " "))))),
     c.churned_within_horizon ? h("p", { class: "error" }, "This customer has left since.") : null);
   const strategies = section("If you find the real reason",
     h("div", { class: "strategies" }, Object.entries(STRATEGIES).map(([k, s]) =>
@@ -588,16 +644,21 @@ function gridTable(table, head, rows, totalLast) {
 }
 
 async function loadReport() {
-  const week = $("r-week").value || state.me.currentWeek;
-  $("r-csv").href = "/api/report?week=" + encodeURIComponent(week) + "&format=csv";
+  const label = $("r-week").value || state.me.currentWeek;
+  // a month (YYYY-MM) reports its monthly cases; a week its weekly ones
+  const param = /^\d{4}-\d{2}$/.test(label) ? "month" : "week";
+  $("r-csv").href = "/api/report?" + param + "=" + encodeURIComponent(label) + "&format=csv";
   let r;
-  try { r = await api("GET", "/api/report?week=" + encodeURIComponent(week)); } catch (e) {
+  try { r = await api("GET", "/api/report?" + param + "=" + encodeURIComponent(label)); } catch (e) {
     if (e.status !== 401) toast("Cannot load the report: " + e.message, true);
     return;
   }
   const all = r.all;
-  $("r-note").textContent = "Cases opened by alerts of week " + r.week + ". Precision counts the cases whose customer left within " +
-    r.horizon_weeks + " weeks; it grows as outcomes arrive" + (r.final ? " (this week's horizon has passed: final)." : ", so it is a figure so far.");
+  $("r-note").textContent = (r.month ? "Monthly cases opened by the score records of " + r.month +
+    ". Precision counts the cases whose customer left within " + r.horizon_weeks + " weeks after the month's end"
+    : "Cases opened by alerts of week " + r.week + ". Precision counts the cases whose customer left within " +
+      r.horizon_weeks + " weeks") +
+    "; it grows as outcomes arrive" + (r.final ? " (the horizon has passed: final)." : ", so it is a figure so far.");
   $("r-kpis").replaceChildren(
     kpi("Cases", String(all.cases), all.open + " still open"),
     kpi("Closed", String(all.closed), all.cases ? Math.round(100 * all.closed / all.cases) + " % of the cases" : ""),
@@ -653,8 +714,14 @@ function wire() {
       reload();
     });
   }
-  for (const [id, key] of [["f-state", "state"], ["f-tier", "tier"], ["f-trigger", "trigger"], ["f-owner", "owner"], ["f-week", "week"]]) {
-    $(id).addEventListener("change", () => { state.filters[key] = $(id).value; reload(); });
+  for (const [id, key] of [["f-kind", "kind"], ["f-state", "state"], ["f-tier", "tier"], ["f-trigger", "trigger"], ["f-owner", "owner"], ["f-week", "week"], ["f-month", "month"]]) {
+    $(id).addEventListener("change", () => {
+      state.filters[key] = $(id).value;
+      // a case has a week or a month: one period filter at a time
+      const other = key === "week" ? "month" : key === "month" ? "week" : null;
+      if (other && state.filters[key]) { state.filters[other] = ""; $("f-" + other).value = ""; }
+      reload();
+    });
   }
   $("more").addEventListener("click", more);
   $("new-badge").addEventListener("click", () => {

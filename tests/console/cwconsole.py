@@ -27,7 +27,8 @@ USERS = {
 }
 ALERT_TOPIC = "churn-alerts"
 OUTCOME_TOPIC = "churn-outcomes"
-TOPICS = ["cdr", "billing", "crm", ALERT_TOPIC, "cdrwarn-dlq", OUTCOME_TOPIC, "churn-scores"]
+SCORE_TOPIC = "churn-scores"
+TOPICS = ["cdr", "billing", "crm", ALERT_TOPIC, "cdrwarn-dlq", OUTCOME_TOPIC, SCORE_TOPIC]
 
 _hash_cache = {}
 
@@ -102,6 +103,32 @@ def outcome(msisdn, week, kind="port_out", to_operator="unicom", churn_date="202
         "watched": True, "alerted": alerted, "caught": bool(alerted),
         "lead_weeks": None, "event_id": "e-" + uuid.uuid4().hex[:8],
         "emitted_at": int(time.time() * 1000),
+    }
+
+
+def score(msisdn, month, potential=True, value_churn=False, risk_tier=1, items=None,
+          score_id=None, tier="high", emitted_at=None):
+    """A score record of the monthly model as cdrwarnd publishes it (SPEC
+    section 14); the default is a potential churner with 12 points."""
+    _seq[0] += 1
+    if items is None:
+        items = [
+            {"name": "spend_fall", "points": 3, "evidence": {"spend_3m_fen": 9000, "spend_6m_fen": 42000}},
+            {"name": "complaints_3m", "points": 3, "evidence": {"complaints_3m": 4}},
+            {"name": "own_service", "points": 3, "evidence": {"own_service_calls_6m": 6}},
+            {"name": "rival_service_6m", "points": 3, "evidence": {"rival_service_calls_6m": 3}},
+        ] if potential else [
+            {"name": "few_new_services", "points": 1, "evidence": {"new_services_6m": 0}}]
+    points = sum(i["points"] for i in items)
+    year, mon = int(month[:4]), int(month[5:7])
+    last = [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mon - 1]
+    return {
+        "score_id": score_id or uuid.uuid4().hex, "msisdn": msisdn, "month": month,
+        "score": points, "threshold": 10, "potential_churner": potential,
+        "value_churn": value_churn, "items": items, "tier": tier, "risk_tier": risk_tier,
+        "eval_date": f"{month}-{last:02d}",
+        "emitted_at": emitted_at if emitted_at is not None else int(time.time() * 1000) + _seq[0],
+        "rules_version": "test",
     }
 
 
@@ -388,6 +415,9 @@ class Stack:
 
     def send_outcomes(self, *outcomes):
         self.produce(OUTCOME_TOPIC, [(o["msisdn"], o) for o in outcomes])
+
+    def send_scores(self, *scores):
+        self.produce(SCORE_TOPIC, [(s["msisdn"], s) for s in scores])
 
 
 # ---- case ids, computed the console's way (console/caseid.c) ----------------

@@ -1,8 +1,10 @@
 """API integration tests of cdrwarn-console (SPEC section 12) against a real
-redis-server and devbroker, alerts and outcomes produced on their topics:
-ingest and de-duplication, escalation, restarts and replays, outcomes, the
-workflow, masking and the audit log, who gets 401 and 403 where, CSRF and
-cross-site refusals, sign-in throttling, lists and cursors, the report."""
+redis-server and devbroker, alerts, outcomes and score records produced on
+their topics: ingest and de-duplication, escalation, restarts and replays,
+outcomes, the workflow, masking and the audit log, who gets 401 and 403
+where, CSRF and cross-site refusals, sign-in throttling, lists and cursors,
+the report; monthly cases from score records (SPEC section 14) beside the
+weekly ones: their level, items, filters, outcomes, workflow and report."""
 
 import json
 import os
@@ -12,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cwconsole import (USERS, Stack, alert, case_id, outcome, wait_for)  # noqa: E402
+from cwconsole import (USERS, Stack, alert, case_id, outcome, score, wait_for)  # noqa: E402
 
 WEEK = "2026-W47"
 _next = [0]
@@ -173,6 +175,161 @@ class ConsoleApi(unittest.TestCase):
         c = self.case(number, check=lambda c: c["state"] == "closed")
         self.assertEqual(c["outcome"], "churned")
         self.assertTrue(c["churned_within_horizon"])
+
+    # ---- monthly cases (score records, SPEC section 14) ------------------------------
+
+    def test_a_score_record_opens_a_monthly_case_and_its_duplicate_changes_nothing(self):
+        number = msisdn()
+        s = score(number, "2026-10")
+        self.stack.send_scores(s)
+        c = self.case(number, "2026-10")
+        self.assertEqual((c["kind"], c["month"], c["week"]), ("monthly", "2026-10", None))
+        self.assertEqual(c["level"], "red", "a potential churner at risk tier 1")
+        self.assertEqual((c["score"], c["threshold"], c["potential_churner"], c["value_churn"]),
+                         (12, 10, True, False))
+        self.assertEqual(c["score_ids"], [s["score_id"]])
+        self.assertEqual((c["alert_ids"], c["triggers"], c["actions"]), ([], [], []))
+        self.assertEqual(c["state"], "new")
+        self.assertEqual([(i["name"], i["points"]) for i in c["items"]],
+                         [("spend_fall", 3), ("complaints_3m", 3), ("own_service", 3), ("rival_service_6m", 3)])
+        words = {i["name"]: i["words"] for i in c["items"]}
+        self.assertEqual(words["spend_fall"],
+                         "monthly spend averaged 30.00 over the last 3 months against 70.00 yuan over 6")
+        self.assertEqual(words["complaints_3m"], "4 complaints in 3 months")
+        self.assertEqual(words["rival_service_6m"], "called a rival operator's customer service 3 times in 6 months")
+        self.assertEqual(c["items"][0]["title"], "Spend falling for months")
+        self.assertEqual(c["history"][0]["what"], "opened: monthly score 12 of 10, a potential churner "
+                                                  "(spend_fall, complaints_3m, own_service, rival_service_6m)")
+        self.assertNotEqual(c["id"], case_id(self.stack, number, "2026-W44"))
+        dup_before = self.stack.metric('cdrwarn_console_scores_total{result="duplicate"}')
+        self.stack.send_scores(s)
+        wait_for("the duplicate counted",
+                 lambda: self.stack.metric('cdrwarn_console_scores_total{result="duplicate"}') > dup_before)
+        again = self.case(number, "2026-10")
+        self.assertEqual((again["version"], again["history"]), (c["version"], c["history"]))
+
+    def test_a_monthly_case_s_level_follows_the_risk_tier_and_value_churn_is_blue(self):
+        yellow, blue = msisdn(), msisdn()
+        self.stack.send_scores(score(yellow, "2026-10", risk_tier=2),
+                               score(blue, "2026-10", potential=False, value_churn=True))
+        self.assertEqual(self.case(yellow, "2026-10")["level"], "yellow")
+        c = self.case(blue, "2026-10")
+        self.assertEqual((c["level"], c["potential_churner"], c["value_churn"], c["score"]),
+                         ("blue", False, True, 1))
+        self.assertEqual(c["items"][0]["words"], "no new value-added service in 6 months")
+        # a weekly case of the same subscriber is a case of its own
+        self.stack.send_alerts(alert(blue, "2026-W44", "red"))
+        weekly = self.case(blue, "2026-W44")
+        self.assertEqual((weekly["kind"], weekly["week"], weekly["month"]), ("weekly", "2026-W44", None))
+        self.assertNotEqual(weekly["id"], c["id"])
+
+    def test_monthly_cases_are_filtered_by_kind_and_month(self):
+        number = msisdn()
+        self.stack.send_scores(score(number, "2026-09"))
+        self.stack.send_alerts(alert(number, "2026-W38", "red"))
+        self.case(number, "2026-09")
+        self.case(number, "2026-W38")
+
+        def numbers(query):
+            r = self.carol.get("/api/cases?state=&limit=200&" + query)
+            self.assertEqual(r.status, 200, r.body)
+            masked = number[:3] + "****" + number[-4:]  # lists mask every number
+            return [(c["kind"], c["month"] or c["week"]) for c in r.json()["cases"] if c["msisdn"] == masked]
+        self.assertEqual(numbers("kind=monthly"), [("monthly", "2026-09")])
+        self.assertEqual(numbers("kind=weekly"), [("weekly", "2026-W38")])
+        self.assertEqual(numbers("month=2026-09"), [("monthly", "2026-09")])
+        self.assertEqual(numbers("week=2026-W38"), [("weekly", "2026-W38")])
+        self.assertEqual(sorted(numbers("")), [("monthly", "2026-09"), ("weekly", "2026-W38")])
+        self.assertEqual(numbers("kind=monthly&trigger=complaints_3m"), [("monthly", "2026-09")])
+        for bad in ("kind=yearly", "month=2026-13", "month=2026-W38", "week=2026-W38&month=2026-09"):
+            self.assertEqual(self.carol.get("/api/cases?" + bad).status, 400, bad)
+
+    def test_an_outcome_closes_monthly_cases_by_the_week_their_month_ends(self):
+        number = msisdn()
+        # month ends: 2026-01 in W05, 2026-10 in W44, 2026-12 in W53; the churn
+        # is in W47 and the horizon 8 weeks (W39..W47)
+        self.stack.send_scores(*[score(number, m) for m in ("2026-01", "2026-10", "2026-12")])
+        for m in ("2026-01", "2026-10", "2026-12"):
+            self.case(number, m)
+        self.stack.send_outcomes(outcome(number, "2026-W47"))
+        old = self.case(number, "2026-01", check=lambda c: c["state"] == "closed")
+        self.assertEqual((old["outcome"], old["churned_within_horizon"]), ("churned", False))
+        hit = self.case(number, "2026-10", check=lambda c: c["state"] == "closed")
+        self.assertEqual((hit["outcome"], hit["churned_within_horizon"]), ("churned", True))
+        self.assertEqual(hit["churn"]["week"], "2026-W47")
+        later = self.case(number, "2026-12")
+        self.assertEqual((later["state"], later["churned_within_horizon"]), ("new", False))
+        # a score record arriving after the outcome lands on a closed case
+        late = msisdn()
+        applied = self.stack.metric('cdrwarn_console_outcomes_total{result="applied"}')
+        self.stack.send_outcomes(outcome(late, "2026-W47"))
+        wait_for("the outcome applied",
+                 lambda: self.stack.metric('cdrwarn_console_outcomes_total{result="applied"}') > applied)
+        self.stack.send_scores(score(late, "2026-10"))
+        c = self.case(late, "2026-10", check=lambda c: c["state"] == "closed")
+        self.assertEqual((c["outcome"], c["churned_within_horizon"]), ("churned", True))
+
+    def test_a_monthly_case_is_worked_like_a_weekly_one(self):
+        number = msisdn()
+        self.stack.send_scores(score(number, "2026-10"))
+        c = self.case(number, "2026-10", client=self.alice)
+        self.assertNotEqual(c["msisdn"], number)
+        r = self.alice.post(f"/api/cases/{c['id']}/claim")
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["msisdn"], number, "the owner sees the number")
+        self.assertEqual(self.bob.get(f"/api/cases/{c['id']}").json()["msisdn"], c["msisdn"])
+        r = self.alice.post(f"/api/cases/{c['id']}/state", {"state": "contacted", "note": "called"})
+        self.assertEqual(r.status, 200, r.body)
+        r = self.alice.post(f"/api/cases/{c['id']}/state", {"state": "closed", "outcome": "retained",
+                                                             "reason": "quality"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual((r.json()["state"], r.json()["outcome"]), ("closed", "retained"))
+        with open(os.path.join(self.stack.dir, "audit.log")) as f:
+            audit = [json.loads(line) for line in f if c["id"] in line]
+        self.assertTrue(audit)
+        self.assertEqual({(a["user"], a.get("month"), "week" in a) for a in audit}, {("alice", "2026-10", False)})
+
+    def test_bad_score_records_are_counted_and_skipped(self):
+        before = self.stack.metric("cdrwarn_console_bad_records_total")
+        neither = score(msisdn(), "2026-10", potential=False, value_churn=False)
+        bad_month = score(msisdn(), "2026-10")
+        bad_month["month"] = "2026-W44"
+        bad_item = score(msisdn(), "2026-10")
+        bad_item["items"][0]["points"] = "3"
+        self.stack.send_scores(neither, bad_month, bad_item)
+        wait_for("three bad records counted",
+                 lambda: self.stack.metric("cdrwarn_console_bad_records_total") == before + 3)
+        self.assertNotIn("13900", self.stack.log("console"))
+
+    def test_the_monthly_report_counts_a_month_s_monthly_cases(self):
+        month = "2026-08"
+        numbers = [msisdn() for _ in range(3)]
+        self.stack.send_scores(score(numbers[0], month), score(numbers[1], month, risk_tier=2),
+                               score(numbers[2], month, potential=False, value_churn=True))
+        ids = [self.case(n, month)["id"] for n in numbers]
+        self.assertEqual(self.bob.post(f"/api/cases/{ids[0]}/claim").status, 200)
+        self.assertEqual(self.bob.post(f"/api/cases/{ids[0]}/state",
+                                       {"state": "closed", "outcome": "retained", "reason": "price"}).status, 200)
+        # the value churner leaves 3 weeks after August (ends in W35): a hit
+        self.stack.send_outcomes(outcome(numbers[2], "2026-W38"))
+        self.case(numbers[2], month, check=lambda c: c["state"] == "closed")
+        r = self.carol.get(f"/api/report?month={month}").json()
+        self.assertEqual(r["month"], month)
+        self.assertNotIn("week", r)
+        self.assertEqual((r["by_level"]["red"]["cases"], r["by_level"]["red"]["retained"]), (1, 1))
+        self.assertEqual(r["by_level"]["yellow"]["open"], 1)
+        self.assertEqual((r["by_level"]["blue"]["churned"], r["by_level"]["blue"]["churned_within_horizon"]), (1, 1))
+        self.assertEqual((r["all"]["cases"], r["retention_rate"], r["precision"]), (3, 0.5, 0.333))
+        self.assertEqual(r["by_agent"]["bob"]["retained"], 1)
+        rows = self.carol.get(f"/api/report?month={month}&format=csv").body.split("\r\n")
+        self.assertTrue(rows[0].startswith("month,group,name,cases,"))
+        self.assertIn(f"{month},level,all,3,1,2,1,1,0,0,1,0.500,0.333", rows)
+        weeks = self.alice.get("/api/weeks").json()
+        self.assertIn(month, weeks["months"])
+        self.assertNotIn(month, weeks["weeks"])
+        self.assertRegex(weeks["current_month"], r"^\d{4}-\d{2}$")
+        self.assertEqual(self.carol.get("/api/report?month=2026-8").status, 400)
+        self.assertEqual(self.carol.get(f"/api/report?month={month}&week=2026-W35").status, 400)
 
     # ---- the gate: 401, 403, CSRF ----------------------------------------------------
 
@@ -453,6 +610,8 @@ class ConsoleApi(unittest.TestCase):
         wait_for("nothing pending", lambda: self.stack.metric("cdrwarn_console_records_pending") == 0)
         time.sleep(1)
         self.assertEqual(self.stack.metric('cdrwarn_console_alerts_total{result="new_case"}'), 0)
+        self.assertEqual(self.stack.metric('cdrwarn_console_scores_total{result="new_case"}'), 0)
+        self.assertGreater(self.stack.metric('cdrwarn_console_scores_total{result="duplicate"}'), 0)
         after = {k: self.stack.redis("DUMP", k) for k in before}
         changed = [k for k in before if before[k] != after[k]]
         self.assertEqual(changed, [])

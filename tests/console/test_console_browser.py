@@ -3,8 +3,11 @@ headless, driven by python3-selenium through chromium-driver. An agent signs
 in, sees an alert produced on the topic appear in the open page within 2 s,
 claims it, sees the full number, closes it as retained with a reason; a
 second agent does not see that number; a supervisor sees it in the weekly
-report. Screenshots of the feed, the case and the report are saved under
-$CW_ARTIFACTS (build/<dir>/artifacts/console/)."""
+report. Then the monthly model: score records produced on the score topic
+appear as monthly cases within 2 s, filtered by kind, with their items in
+words; an agent works one to retained and the supervisor sees it in the
+month's report. Screenshots of the feed, the case, the report and a monthly
+case are saved under $CW_ARTIFACTS (build/<dir>/artifacts/console/)."""
 
 import os
 import random
@@ -15,7 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cwconsole import USERS, Stack, alert, case_id, wait_for  # noqa: E402
+from cwconsole import USERS, Stack, alert, case_id, score, wait_for  # noqa: E402
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -93,6 +96,10 @@ class Browser:
 
     def sign_in(self, user):
         self.driver.get(self.base + "/")
+        # a session left from before opens the app: sign out of it first
+        self.wait("the page", lambda: self.find("#login-user").is_displayed() or self.find("#app").is_displayed())
+        if self.find("#app").is_displayed():
+            self.sign_out()
         self.wait("the sign-in form", lambda: self.find("#login-user").is_displayed())
         self.find("#login-user").clear()
         self.find("#login-user").send_keys(user)
@@ -227,6 +234,103 @@ class ConsoleInBrowser(unittest.TestCase):
         cid = case_id(self.stack, number, WEEK)
         self.assertIn('"user":"alice","action":"show_number","case":"%s"' % cid, audit)
         self.assertNotIn('"user":"bob","action":"show_number"', audit)
+
+
+class MonthlyCasesInBrowser(unittest.TestCase):
+    """Score records of the monthly model (SPEC section 14) as cases of their
+    own kind beside the weekly ones."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack("console-browser-monthly")
+        cls.stack.start_console()
+        cls.stack.send_alerts(*sample_alerts(8, WEEK, seed=11))
+        c = cls.stack.client()
+        c.login("carol")
+        wait_for("the sample cases", lambda: len(c.get(f"/api/cases?week={WEEK}&limit=200").json()["cases"]) == 8)
+        cls.profile = tempfile.mkdtemp(prefix="cw-chromium-")
+        cls.browser = Browser(f"http://127.0.0.1:{cls.stack.http_port}", cls.profile)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.quit()
+        cls.stack.close()
+        shutil.rmtree(cls.profile, ignore_errors=True)
+
+    def test_a_monthly_case_appears_is_filtered_by_kind_and_is_worked(self):
+        b = self.browser
+        try:
+            self._scenario(b)
+        except Exception:
+            b.shot("failure-monthly")
+            self.stack.dump_logs()
+            raise
+
+    def _scenario(self, b):
+        month = "2026-11"
+        b.sign_in("alice")
+        b.wait("the feed", lambda: len(b.finds("#cases-body tr")) == 8)
+        Select(b.find("#f-kind")).select_by_value("monthly")
+        b.wait("no monthly case yet", lambda: b.find("#empty").is_displayed())
+        # a potential churner and a value churner scored for November
+        churner, faded = "13712345678", "13787654321"
+        self.stack.send_scores(score(churner, month),
+                               score(faded, month, potential=False, value_churn=True, tier="mid"))
+        sent = time.monotonic()
+        b.wait("the monthly case on the page", lambda: b.row(churner), timeout=5)
+        seen = time.monotonic() - sent
+        print(f"the score record showed {seen:.2f} s after kcat returned")
+        self.assertLess(seen, 2.0, "a new monthly case appears within 2 s")
+        # the two records may come in two batches: the list is drawn again
+        # when the second arrives, so rows are looked up once both are there
+        b.wait("the value churner", lambda: b.row(faded))
+        row = b.row(churner)
+        self.assertIn("red", row.get_attribute("class"), "a potential churner at risk tier 1 is red")
+        self.assertIn("monthly · score 12 of 10: potential churner", row.text)
+        self.assertIn("Monthly spend averaged 30.00 over the last 3 months against 70.00 yuan over 6", row.text)
+        self.assertIn(month, row.text)
+        other = b.row(faded)
+        self.assertIn("blue", other.get_attribute("class"))
+        self.assertIn("Value churn", other.text)
+        self.assertEqual(len(b.finds("#cases-body tr")), 2, "only monthly cases under the kind filter")
+        # claim it, see the items, close it as retained
+        row.click()
+        b.wait("the case panel", lambda: b.find("#case-number").text.startswith(masked(churner)))
+        detail = b.find("#detail-body").text
+        self.assertIn("Monthly case · score 12 of 10: potential churner", detail)
+        self.assertIn("Month " + month, detail)
+        self.assertIn("Complaints, 3 months · 3 points", detail)
+        self.assertIn("4 complaints in 3 months", detail)
+        self.assertIn("Called a rival's service line, 6 months · 3 points", detail)
+        self.assertIn("Retention call: find out why, and what would keep them", detail)
+        b.find("#claim").click()
+        b.wait("the full number", lambda: b.find("#case-number").text == churner)
+        b.find("#contacted").click()
+        b.wait("contacted", lambda: "Contacted" in b.find(".case-head").text)
+        Select(b.find("#close-outcome")).select_by_value("retained")
+        Select(b.find("#close-reason")).select_by_value("quality")
+        b.find("#close").click()
+        b.wait("closed", lambda: "Closed: Retained" in b.find("#detail-body").text)
+        b.shot("monthly-case")
+        # the weekly kind hides them again
+        Select(b.find("#f-kind")).select_by_value("weekly")
+        b.wait("weekly cases only", lambda: b.row(faded) is None and len(b.finds("#cases-body tr")) == 8)
+        self.assertEqual(b.errors(), [])
+        b.sign_out()
+
+        # the supervisor's report of the month's monthly cases
+        b.sign_in("carol")
+        b.find("#tab-report").click()
+        b.wait("the month in the report's list",
+               lambda: month in [o.get_attribute("value") for o in b.finds("#r-week option")])
+        Select(b.find("#r-week")).select_by_value(month)
+        b.wait("the month's report", lambda: "alice" in b.find("#r-agents").text)
+        self.assertIn("Monthly cases opened by the score records of " + month, b.find("#r-note").text)
+        self.assertRegex(b.find("#r-agents").text, r"alice 1 1 1 0 100\.0 % 0\.0 %")
+        self.assertIn("Cases\n2", b.find("#r-kpis").text)
+        self.assertIn(f"api/report?month={month}&format=csv", b.find("#r-csv").get_attribute("href"))
+        self.assertEqual(b.errors(), [])
+        b.sign_out()
 
 
 if __name__ == "__main__":

@@ -1,19 +1,22 @@
 /* Integration: [time] weeks_kept (SPEC section 2 and 4, README "How it
  * works"). One daemon run on one partition a topic with weeks_kept at its
  * smallest allowed value, 2, and late_grace 2h. One subscriber, high tier,
- * gets a profile and a charge in week W0 (five weeks ago), then one charge
+ * gets a profile and a charge in week W0 (six weeks ago), then one charge
  * in each of the weeks W0+1, W0+2 and W0+3 (weeks_kept + 2 weeks in all),
  * each charge of its own amount, with a barrier (applied, and the week
  * before closed) after each week. After each week its state in Redis is
  * read back; after the last one the PTTL of its key. Then one more charge,
- * dated in W0+1, arrives when that week is out of the window.
+ * dated in W0+1, arrives when that week is out of the window. Last, another
+ * subscriber's events in W0+4 and W0+5 close W0+3 and W0+4: the first
+ * subscriber is silent in W0+4, and its key's PTTL is read again.
  *
  * The rules checked: a state holds the stream-time week and the
- * weeks_kept - 1 before it, no older (cw_step_write_subs trims every state it
- * writes); the profile stays with the state whatever week it was sent in; the
- * state key expires (weeks_kept * 7 + 1) days + late_grace after its last
- * write (cw_part_expire_at); an event dated before the window goes to the
- * DLQ as too_old and changes nothing. */
+ * weeks_kept - 1 before it, no older (every state written is trimmed); the
+ * profile stays with the state whatever week it was sent in; an active
+ * subscriber's key has no expiry (a later week close visits it), and the
+ * close that finds it silent gives it one, (weeks_kept * 7 + 1) days +
+ * late_grace later (cw_ops_expire_at); an event dated before the window
+ * goes to the DLQ as too_old and changes nothing. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,7 @@
 #define CLOCK_SLACK_MS 1000 /* Redis's and this process's clocks read apart */
 
 #define SUB "13800800001"
+#define CLOCK "13800800002"
 
 static cw_harness_t *h;
 static int32_t first_week; /* W0 */
@@ -44,8 +48,9 @@ static int32_t first_week; /* W0 */
 /* what the fixture saw */
 static cw_sub_t after_week[WEEKS_SENT]; /* the state after week W0 + k */
 static bool found_after_week[WEEKS_SENT];
-static long long pttl = -3;
-static int64_t pttl_lower = -1; /* the least PTTL a write after the last send gives */
+static long long pttl_active = -3;   /* after the last week's charge */
+static long long pttl_silent = -3;   /* after the close that found it silent */
+static int64_t pttl_lower = -1; /* the least PTTL an expiry set by that close gives */
 static cw_sub_t final_state;
 static bool final_found;
 static cw_harness_msgs_t dlq;
@@ -77,7 +82,7 @@ static int barrier(void)
     return 0;
 }
 
-static int read_pttl(void)
+static int read_pttl(long long *pttl)
 {
     char key[CW_KEY_SIZE];
     cw_key_sub(key, "cw:", cw_harness_partition_of(SUB, PARTITIONS), SUB);
@@ -89,7 +94,7 @@ static int read_pttl(void)
         return -1;
     }
     if (reply->type == REDIS_REPLY_INTEGER)
-        pttl = reply->integer;
+        *pttl = reply->integer;
     freeReplyObject(reply);
     return 0;
 }
@@ -111,10 +116,8 @@ static int play(void)
                                           cw_week_start_ms(first_week, UTC8) + 9 * HOUR,
                                           ",\"tier\":\"high\",\"subsidy_end\":null,"
                                           "\"contract_end\":null") < 0);
-    int64_t last_send_ms = 0;
     for (int k = 0; k < WEEKS_SENT; k++) {
         int32_t week = first_week + k;
-        last_send_ms = cw_harness_now_ms();
         if (send_charge(week, wednesday(week)) != 0 || barrier() != 0)
             return -1;
         /* this week's charge carried the stream past end(week - 1) + grace */
@@ -123,13 +126,8 @@ static int play(void)
         CW_HARNESS_STEP(
             h, cw_harness_sub_state(h, SUB, &after_week[k], &found_after_week[k]));
     }
-    if (read_pttl() != 0)
+    if (read_pttl(&pttl_active) != 0)
         return -1;
-    /* the last write came after last_send_ms: its expiry is at least
-     * last_send_ms + EXPIRE_MS, read now */
-    pttl_lower = last_send_ms + EXPIRE_MS - cw_harness_now_ms();
-    cw_harness_log(h, "PTTL of the state %lld ms, expected %lld..%lld", pttl,
-                   (long long)pttl_lower, (long long)EXPIRE_MS);
 
     /* W0 + 1 is before the window [W0 + 2, W0 + 3] now */
     if (send_charge(first_week + 1, wednesday(first_week + 1) + CW_MS_PER_DAY) != 0 ||
@@ -137,12 +135,36 @@ static int play(void)
         return -1;
     CW_HARNESS_STEP(h, cw_harness_read_topic(h, CW_HARNESS_TOPIC_DLQ, 1, WAIT_MS, &dlq));
     CW_HARNESS_STEP(h, cw_harness_sub_state(h, SUB, &final_state, &final_found));
+
+    /* another subscriber's events close W0+3 (SUB active in it) and W0+4
+     * (SUB silent): that close gives SUB's key its expiry */
+    int32_t silent_week = first_week + WEEKS_SENT;
+    CW_HARNESS_STEP(h, cw_harness_send_event(h, CW_HARNESS_TOPIC_CRM, CLOCK, "complaint",
+                                             wednesday(silent_week),
+                                             ",\"severity\":\"normal\"") < 0);
+    if (barrier() != 0)
+        return -1;
+    CW_HARNESS_STEP(h, cw_harness_wait_closed(h, silent_week - 1, WAIT_MS));
+    int64_t before_close_ms = cw_harness_now_ms();
+    CW_HARNESS_STEP(h, cw_harness_send_event(h, CW_HARNESS_TOPIC_CRM, CLOCK, "complaint",
+                                             wednesday(silent_week + 1),
+                                             ",\"severity\":\"normal\"") < 0);
+    if (barrier() != 0)
+        return -1;
+    CW_HARNESS_STEP(h, cw_harness_wait_closed(h, silent_week, WAIT_MS));
+    if (read_pttl(&pttl_silent) != 0)
+        return -1;
+    /* the close came after before_close_ms: the expiry is at least
+     * before_close_ms + EXPIRE_MS, read now */
+    pttl_lower = before_close_ms + EXPIRE_MS - cw_harness_now_ms();
+    cw_harness_log(h, "PTTL of the silent state %lld ms, expected %lld..%lld", pttl_silent,
+                   (long long)pttl_lower, (long long)EXPIRE_MS);
     return 0;
 }
 
 static void setup(void)
 {
-    first_week = cw_week_of_ms(cw_harness_now_ms(), UTC8) - 5;
+    first_week = cw_week_of_ms(cw_harness_now_ms(), UTC8) - 6;
     h = cw_harness_new("expiry");
     if (h != NULL)
         play();
@@ -223,16 +245,26 @@ START_TEST(the_profile_outlives_the_week_it_was_sent_in)
 }
 END_TEST
 
-START_TEST(
-    the_state_key_expires_weeks_kept_weeks_a_day_and_the_grace_after_its_last_write)
+START_TEST(an_active_subscribers_state_key_has_no_expiry)
 {
     CW_HARNESS_REQUIRE(h);
-    CW_HARNESS_ASSERT(h, pttl > 0, "PTTL of the state key is %lld (-1: no expiry)", pttl);
+    CW_HARNESS_ASSERT(h, pttl_active == -1,
+                      "PTTL of an active subscriber's state key is %lld, expected -1 (none: "
+                      "the close of a week it is silent in sets it)",
+                      pttl_active);
+}
+END_TEST
+
+START_TEST(the_close_that_finds_it_silent_gives_it_weeks_kept_weeks_a_day_and_the_grace)
+{
+    CW_HARNESS_REQUIRE(h);
+    CW_HARNESS_ASSERT(h, pttl_silent > 0, "PTTL of the silent subscriber's key is %lld (-1: "
+                      "no expiry, -2: no key)", pttl_silent);
     CW_HARNESS_ASSERT(
-        h, pttl >= pttl_lower - CLOCK_SLACK_MS && pttl <= EXPIRE_MS + CLOCK_SLACK_MS,
+        h, pttl_silent >= pttl_lower - CLOCK_SLACK_MS && pttl_silent <= EXPIRE_MS + CLOCK_SLACK_MS,
         "PTTL %lld ms, expected %lld..%lld ms ((%d * 7 + 1) days + %s "
-        "after the last write)",
-        pttl, (long long)(pttl_lower - CLOCK_SLACK_MS),
+        "after the close)",
+        pttl_silent, (long long)(pttl_lower - CLOCK_SLACK_MS),
         (long long)EXPIRE_MS + CLOCK_SLACK_MS, WEEKS_KEPT, LATE_GRACE);
 }
 END_TEST
@@ -268,9 +300,8 @@ static Suite *expiry_suite(void)
     tcase_add_test(tc, the_state_holds_exactly_the_newest_weeks_kept_weeks);
     tcase_add_test(tc, every_write_trims_the_state_to_the_stream_week_window);
     tcase_add_test(tc, the_profile_outlives_the_week_it_was_sent_in);
-    tcase_add_test(
-        tc,
-        the_state_key_expires_weeks_kept_weeks_a_day_and_the_grace_after_its_last_write);
+    tcase_add_test(tc, an_active_subscribers_state_key_has_no_expiry);
+    tcase_add_test(tc, the_close_that_finds_it_silent_gives_it_weeks_kept_weeks_a_day_and_the_grace);
     tcase_add_test(tc, an_event_dated_before_the_window_goes_to_the_dlq_as_too_old);
     suite_add_tcase(s, tc);
     return s;

@@ -12,10 +12,12 @@
  *      as another owner's commit would), so the next commit of whoever owns
  *      it is refused by the fence, and the owner reloads the partition;
  *   4. the second one leaves with SIGTERM, handing its partitions back.
- * Alerts and aggregates equal those of the fault-free reference run, and
- * each partition closes each week exactly once over both instances: the
- * "partition P: week W closed" lines of both logs, which a daemon writes
- * only once the close is committed (a fenced sweep commit writes none). */
+ * Alerts, outcomes, score records and aggregates equal those of the
+ * fault-free reference run, and each partition closes each week and the
+ * traffic's month exactly once over both instances: the "partition P: week
+ * W closed" and "partition P: month M closed" lines of both logs, which a
+ * daemon writes only once the close is committed (a fenced sweep commit
+ * writes none). */
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 
 #include "date.h"
 #include "fault.h"
+#include "month.h"
 #include "week.h"
 
 #include <hiredis/hiredis.h>
@@ -97,6 +100,33 @@ static int count_closes(int n, int32_t first, int closes[][8])
                           "traffic",
                           n, label, partition);
         closes[partition][week - first]++;
+        count++;
+    }
+    fclose(log);
+    return count;
+}
+
+/* Adds instance n's closes of `month` to closes[partition] (a close of any
+ * other month fails the test: the traffic closes only that one); returns
+ * how many it logged. */
+static int count_month_closes(int n, int32_t month, int closes[])
+{
+    FILE *log = fopen(cw_harness_daemon_log_path_n(h, n), "r");
+    CW_HARNESS_ASSERT(h, log != NULL, "cannot read the log of cdrwarnd #%d", n);
+    char line[512], label[16];
+    int partition, count = 0;
+    while (fgets(line, sizeof line, log) != NULL) {
+        if (sscanf(line, "<6>partition %d: month %15s closed:", &partition, label) != 2)
+            continue;
+        int32_t closed;
+        CW_HARNESS_ASSERT(h, cw_month_parse_label(label, strlen(label), &closed) == 0,
+                          "cdrwarnd #%d logged a close of month '%s'", n, label);
+        CW_HARNESS_ASSERT(
+            h, partition >= 0 && partition < CW_FAULT_PARTITIONS && closed == month,
+            "cdrwarnd #%d closed month %s on partition %d: not the "
+            "traffic's",
+            n, label, partition);
+        closes[partition]++;
         count++;
     }
     fclose(log);
@@ -224,6 +254,20 @@ START_TEST(a_second_instance_joining_and_leaving_mid_stream_changes_nothing)
     }
     CW_HARNESS_ASSERT(h, by1 > 0,
                       "instance #1 closed no week: the rebalance came too late");
+    int month_closes[CW_FAULT_PARTITIONS] = {0};
+    int32_t month = cw_fault_last_month();
+    char month_label[CW_MONTH_LABEL_SIZE];
+    cw_month_label(month, month_label);
+    by0 = count_month_closes(0, month, month_closes);
+    by1 = count_month_closes(1, month, month_closes);
+    cw_harness_log(h,
+                   "closes of month %s logged: %d by #0, %d by #1 (expected %d in all)",
+                   month_label, by0, by1, CW_FAULT_PARTITIONS);
+    for (int p = 0; p < CW_FAULT_PARTITIONS; p++)
+        CW_HARNESS_ASSERT(h, month_closes[p] == 1,
+                          "partition %d closed month %s %d times over both instances, "
+                          "expected once",
+                          p, month_label, month_closes[p]);
 
     cw_fault_end(h, &ref, &got);
 }

@@ -17,8 +17,13 @@
 
 #include "alert.h"
 #include "date.h"
+#include "event.h"
+#include "month.h"
+#include "outcome.h"
 #include "rules.h"
 #include "slot.h"
+#include "score.h"
+#include "scorerec.h"
 #include "subcodec.h"
 #include "week.h"
 
@@ -32,7 +37,7 @@
 #error "CW_GEN must name the cdrwarn-gen binary"
 #endif
 
-#define CACHE_FORMAT "cdrwarn-fault-reference-v2"
+#define CACHE_FORMAT "cdrwarn-fault-reference-v3"
 #define SHOW_DIFFS 5
 
 static char fault_error[1024];
@@ -112,6 +117,8 @@ void cw_fault_lines_free(cw_fault_lines_t *lines)
 void cw_fault_result_free(cw_fault_result_t *result)
 {
     cw_fault_lines_free(&result->alerts);
+    cw_fault_lines_free(&result->outcomes);
+    cw_fault_lines_free(&result->scores);
     cw_fault_lines_free(&result->states);
     cw_fault_lines_free(&result->dead);
     cw_fault_lines_free(&result->meta);
@@ -167,6 +174,18 @@ int32_t cw_fault_last_week(void)
 }
 
 static int prepare_rest(cw_harness_t *h);
+/* The generator's closing events are dated the last week's end + 7 h; the
+ * daemon's late grace is its default, 6 h, at its default offset +08:00. */
+#define FAULT_UTC_OFFSET_S (8 * 3600)
+#define FAULT_CLOSING_MS (7 * 3600000LL)
+#define FAULT_GRACE_MS (6 * 3600000LL)
+
+int32_t cw_fault_last_month(void)
+{
+    int64_t stream =
+        cw_week_end_ms(cw_fault_last_week(), FAULT_UTC_OFFSET_S) + FAULT_CLOSING_MS;
+    return cw_month_last_closed(stream, FAULT_GRACE_MS, FAULT_UTC_OFFSET_S);
+}
 
 int cw_fault_prepare(cw_harness_t *h, const char *const *redis_extra)
 {
@@ -435,21 +454,15 @@ int cw_fault_gen_start(cw_harness_t *h, int rate_eps)
     char truth[400], rate[24];
     snprintf(truth, sizeof truth, "%s/truth.jsonl", cw_harness_dir(h));
     snprintf(rate, sizeof rate, "%d", rate_eps);
-    const char *args[] = {"--topics",
-                          CW_FAULT_TOPIC "," CW_FAULT_TOPIC "," CW_FAULT_TOPIC,
-                          "--subscribers",
-                          CW_FAULT_SUBSCRIBERS,
-                          "--weeks",
-                          CW_FAULT_WEEKS,
-                          "--start",
-                          CW_FAULT_START,
-                          "--seed",
-                          CW_FAULT_SEED,
-                          "--truth",
-                          truth,
-                          "--rate",
-                          rate,
-                          NULL};
+    const char *args[] = {
+        "--topics",      CW_FAULT_TOPIC "," CW_FAULT_TOPIC "," CW_FAULT_TOPIC,
+        "--subscribers", CW_FAULT_SUBSCRIBERS,
+        "--weeks",       CW_FAULT_WEEKS,
+        "--start",       CW_FAULT_START,
+        "--seed",        CW_FAULT_SEED,
+        "--truth",       truth,
+        "--rate",        rate,
+        CW_FAULT_MODELS, NULL};
     if (cw_harness_gen_start(h, args) != 0)
         return harness_fail(h, "cdrwarn-gen");
     return 0;
@@ -464,6 +477,51 @@ int cw_fault_preload(cw_harness_t *h)
     return 0;
 }
 
+static redisReply *command(cw_harness_t *h, const char *fmt, ...);
+
+/* Until every partition with a stream time has closed `month` and no month
+ * sweep is under way (cw_harness_wait_closed does the same for weeks). */
+static int wait_month_closed(cw_harness_t *h, int32_t month, int timeout_ms)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        char lagging[160] = "";
+        size_t with_stream = 0;
+        for (int p = 0; p < CW_FAULT_PARTITIONS && lagging[0] == '\0'; p++) {
+            char key[CW_KEY_SIZE];
+            cw_key_meta(key, "cw:", p);
+            redisReply *fields = command(h, "HMGET %s st cm msw", key);
+            if (fields == NULL)
+                return -1;
+            if (fields->type == REDIS_REPLY_ARRAY && fields->elements == 3 &&
+                fields->element[0]->type == REDIS_REPLY_STRING) {
+                with_stream++;
+                bool closed = fields->element[1]->type == REDIS_REPLY_STRING &&
+                              strtoll(fields->element[1]->str, NULL, 10) >= month;
+                bool sweeping = fields->element[2]->type == REDIS_REPLY_STRING;
+                if (!closed || sweeping)
+                    snprintf(lagging, sizeof lagging, "partition %d: cm %s%s", p,
+                             fields->element[1]->type == REDIS_REPLY_STRING
+                                 ? fields->element[1]->str
+                                 : "absent",
+                             sweeping ? ", month sweep under way" : "");
+            }
+            freeReplyObject(fields);
+        }
+        if (with_stream > 0 && lagging[0] == '\0')
+            return 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long waited =
+            (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (waited > timeout_ms)
+            return fault_fail("month %d not closed within %d ms: %s", (int)month,
+                              timeout_ms,
+                              with_stream ? lagging : "no partition has a stream time");
+        cw_harness_sleep_ms(20);
+    }
+}
+
 int cw_fault_settle(cw_harness_t *h, int timeout_ms)
 {
     if (cw_harness_gen_wait(h, timeout_ms) != 0)
@@ -472,6 +530,8 @@ int cw_fault_settle(cw_harness_t *h, int timeout_ms)
         return harness_fail(h, "every record applied");
     if (cw_harness_wait_closed(h, cw_fault_last_week(), timeout_ms) != 0)
         return harness_fail(h, "the last week closed");
+    if (wait_month_closed(h, cw_fault_last_month(), timeout_ms) != 0)
+        return -1;
     if (cw_harness_wait_alerts_out(h, timeout_ms) != 0)
         return harness_fail(h, "the outboxes empty");
     return 0;
@@ -571,6 +631,60 @@ static void escape(const char *in, size_t len, char *out, size_t size)
     out[o] = '\0';
 }
 
+/* The hash of a published record's JSON without emitted_at (the one field
+ * a duplicate may change), keys sorted. Consumes nothing. */
+static uint64_t content_hash(json_t *record)
+{
+    json_t *copy = json_copy(record);
+    if (copy == NULL)
+        return 0;
+    json_object_del(copy, "emitted_at");
+    char *canonical = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+    uint64_t hash = canonical ? fnv(FNV_START, canonical, strlen(canonical)) : 0;
+    free(canonical);
+    json_decref(copy);
+    return hash;
+}
+
+/* Folds the at-least-once duplicates of a topic's lines ("... <id> <hash>")
+ * into *out: duplicates must be copies, the same id with the same content.
+ * Takes raw (freed on failure, i.e. when rc is not 0). */
+static int published_lines(cw_fault_result_t *result, const char *what,
+                           cw_fault_lines_t *raw, cw_fault_lines_t *out, int rc)
+{
+    if (rc != 0) {
+        cw_fault_lines_free(raw);
+        return -1;
+    }
+    cw_fault_lines_sort(raw);
+    lines_unique(raw);
+    for (size_t i = 1; i < raw->count; i++) {
+        const char *a = strrchr(raw->items[i - 1], ' '), *b = strrchr(raw->items[i], ' ');
+        size_t prefix = (size_t)(a - raw->items[i - 1]);
+        if ((size_t)(b - raw->items[i]) == prefix &&
+            strncmp(raw->items[i - 1], raw->items[i], prefix) == 0)
+            problem(result, "two %s with the same id differ in content: %s / %s", what,
+                    raw->items[i - 1], raw->items[i]);
+    }
+    *out = *raw;
+    memset(raw, 0, sizeof *raw);
+    return 0;
+}
+
+/* The record's key must be its msisdn and the id header its id field. */
+static void check_key_and_header(cw_fault_result_t *result, const cw_harness_msg_t *m,
+                                 const char *what, const char *header_name,
+                                 const char *id, const char *msisdn)
+{
+    const char *header = cw_harness_msg_header(m, header_name);
+    if (header == NULL || strcmp(header, id) != 0)
+        problem(result, "%s %s: header %s is %s", what, id, header_name,
+                header ? header : "absent");
+    if (m->key == NULL || strcmp(m->key, msisdn) != 0)
+        problem(result, "%s %s: key %s, msisdn %s", what, id, m->key ? m->key : "(null)",
+                msisdn);
+}
+
 static int collect_alerts(cw_harness_t *h, cw_fault_result_t *result)
 {
     cw_harness_msgs_t msgs;
@@ -592,7 +706,6 @@ static int collect_alerts(cw_harness_t *h, cw_fault_result_t *result)
         const char *week = json_string_value(json_object_get(alert, "week"));
         const char *level = json_string_value(json_object_get(alert, "level"));
         const char *id = json_string_value(json_object_get(alert, "alert_id"));
-        const char *header = cw_harness_msg_header(m, "cdrwarn.alert_id");
         json_t *triggers = json_object_get(alert, "triggers");
         if (msisdn == NULL || week == NULL || level == NULL || id == NULL ||
             !json_is_array(triggers)) {
@@ -602,12 +715,7 @@ static int collect_alerts(cw_harness_t *h, cw_fault_result_t *result)
             json_decref(alert);
             continue;
         }
-        if (header == NULL || strcmp(header, id) != 0)
-            problem(result, "alert %s: header cdrwarn.alert_id is %s", id,
-                    header ? header : "absent");
-        if (m->key == NULL || strcmp(m->key, msisdn) != 0)
-            problem(result, "alert %s: key %s, msisdn %s", id, m->key ? m->key : "(null)",
-                    msisdn);
+        check_key_and_header(result, m, "alert", "cdrwarn.alert_id", id, msisdn);
         /* the id is a function of (msisdn, week, level, triggers) */
         uint8_t bits = 0;
         char names[160] = "";
@@ -636,10 +744,7 @@ static int collect_alerts(cw_harness_t *h, cw_fault_result_t *result)
             problem(result,
                     "alert %s for %s %s %s [%s]: the id is not the stable one (%s)", id,
                     msisdn, week, level, names, want_id);
-        json_object_del(alert, "emitted_at");
-        char *canonical = json_dumps(alert, JSON_COMPACT | JSON_SORT_KEYS);
-        uint64_t hash = canonical ? fnv(FNV_START, canonical, strlen(canonical)) : 0;
-        free(canonical);
+        uint64_t hash = content_hash(alert);
         char line[512];
         snprintf(line, sizeof line, "%s %s %s %s %s %016llx", msisdn, week, level,
                  names[0] ? names : "-", id, (unsigned long long)hash);
@@ -647,23 +752,159 @@ static int collect_alerts(cw_harness_t *h, cw_fault_result_t *result)
         json_decref(alert);
     }
     cw_harness_msgs_free(&msgs);
-    if (rc != 0) {
-        cw_fault_lines_free(&raw);
-        return -1;
+    return published_lines(result, "alerts", &raw, &result->alerts, rc);
+}
+
+static int collect_outcomes(cw_harness_t *h, cw_fault_result_t *result)
+{
+    cw_harness_msgs_t msgs;
+    if (cw_harness_read_topic(h, CW_HARNESS_TOPIC_OUTCOMES, 0, CW_FAULT_WAIT_MS, &msgs) !=
+        0)
+        return harness_fail(h, "reading the outcome topic");
+    result->outcome_records = msgs.count;
+    cw_fault_lines_t raw = {0};
+    int rc = 0;
+    for (size_t i = 0; i < msgs.count && rc == 0; i++) {
+        const cw_harness_msg_t *m = &msgs.items[i];
+        json_error_t jerr;
+        json_t *outcome = m->value ? json_loadb(m->value, m->value_len, 0, &jerr) : NULL;
+        if (outcome == NULL) {
+            problem(result, "outcome record %zu is not JSON", i);
+            continue;
+        }
+        const char *msisdn = json_string_value(json_object_get(outcome, "msisdn"));
+        const char *week = json_string_value(json_object_get(outcome, "week"));
+        const char *kind = json_string_value(json_object_get(outcome, "kind"));
+        const char *id = json_string_value(json_object_get(outcome, "outcome_id"));
+        json_t *alerted = json_object_get(outcome, "alerted");
+        json_t *caught = json_object_get(outcome, "caught");
+        if (msisdn == NULL || week == NULL || kind == NULL || id == NULL ||
+            !json_is_array(alerted) || !json_is_boolean(caught)) {
+            problem(result,
+                    "outcome record %zu lacks msisdn, week, kind, outcome_id, alerted or "
+                    "caught",
+                    i);
+            json_decref(outcome);
+            continue;
+        }
+        check_key_and_header(result, m, "outcome", "cdrwarn.outcome_id", id, msisdn);
+        /* the id is a function of (msisdn, churn week, kind) */
+        int32_t week_index = 0;
+        int which = -1;
+        for (int k = 0; k < CW_CHURN__COUNT; k++)
+            if (strcmp(kind, cw_churn_kind_name((cw_churn_kind_t)k)) == 0)
+                which = k;
+        char want_id[CW_OUTCOME_ID_SIZE] = "";
+        bool parsed =
+            which >= 0 && cw_week_parse_label(week, strlen(week), &week_index) == 0;
+        if (parsed)
+            cw_outcome_id(msisdn, week_index, (cw_churn_kind_t)which, want_id);
+        if (!parsed || strcmp(want_id, id) != 0)
+            problem(result, "outcome %s for %s %s %s: the id is not the stable one (%s)",
+                    id, msisdn, week, kind, want_id);
+        if (json_is_true(caught) != (json_array_size(alerted) > 0))
+            problem(result, "outcome %s: caught is %s with %zu alerted week(s)", id,
+                    json_is_true(caught) ? "true" : "false", json_array_size(alerted));
+        /* the highest level it was caught with, as the metric has it */
+        const char *best = "none";
+        int best_rank = -1;
+        size_t a;
+        json_t *entry;
+        json_array_foreach(alerted, a, entry)
+        {
+            const char *level = json_string_value(json_object_get(entry, "level"));
+            cw_level_t lvl;
+            if (level == NULL || cw_level_parse(level, &lvl) != 0) {
+                problem(result, "outcome %s: an alerted week without a level", id);
+                continue;
+            }
+            if ((int)lvl > best_rank) {
+                best_rank = (int)lvl;
+                best = level;
+            }
+        }
+        char line[512];
+        snprintf(line, sizeof line, "%s %s %s %s %s %016llx", msisdn, week, kind, best,
+                 id, (unsigned long long)content_hash(outcome));
+        rc = cw_fault_lines_add(&raw, line);
+        json_decref(outcome);
     }
-    /* duplicates must be copies: the same id with the same content */
-    cw_fault_lines_sort(&raw);
-    lines_unique(&raw);
-    for (size_t i = 1; i < raw.count; i++) {
-        const char *a = strrchr(raw.items[i - 1], ' '), *b = strrchr(raw.items[i], ' ');
-        size_t prefix = (size_t)(a - raw.items[i - 1]);
-        if ((size_t)(b - raw.items[i]) == prefix &&
-            strncmp(raw.items[i - 1], raw.items[i], prefix) == 0)
-            problem(result, "two alerts with the same id differ in content: %s / %s",
-                    raw.items[i - 1], raw.items[i]);
+    cw_harness_msgs_free(&msgs);
+    return published_lines(result, "outcomes", &raw, &result->outcomes, rc);
+}
+
+static int collect_scores(cw_harness_t *h, cw_fault_result_t *result)
+{
+    cw_harness_msgs_t msgs;
+    if (cw_harness_read_topic(h, CW_HARNESS_TOPIC_SCORES, 0, CW_FAULT_WAIT_MS, &msgs) !=
+        0)
+        return harness_fail(h, "reading the score topic");
+    result->score_records = msgs.count;
+    cw_fault_lines_t raw = {0};
+    int rc = 0;
+    for (size_t i = 0; i < msgs.count && rc == 0; i++) {
+        const cw_harness_msg_t *m = &msgs.items[i];
+        json_error_t jerr;
+        json_t *record = m->value ? json_loadb(m->value, m->value_len, 0, &jerr) : NULL;
+        if (record == NULL) {
+            problem(result, "score record %zu is not JSON", i);
+            continue;
+        }
+        const char *msisdn = json_string_value(json_object_get(record, "msisdn"));
+        const char *month = json_string_value(json_object_get(record, "month"));
+        const char *id = json_string_value(json_object_get(record, "score_id"));
+        json_t *score = json_object_get(record, "score");
+        json_t *potential = json_object_get(record, "potential_churner");
+        json_t *value = json_object_get(record, "value_churn");
+        json_t *items = json_object_get(record, "items");
+        if (msisdn == NULL || month == NULL || id == NULL || !json_is_integer(score) ||
+            !json_is_boolean(potential) || !json_is_boolean(value) ||
+            !json_is_array(items)) {
+            problem(result,
+                    "score record %zu lacks msisdn, month, score_id, score, "
+                    "potential_churner, value_churn or items",
+                    i);
+            json_decref(record);
+            continue;
+        }
+        check_key_and_header(result, m, "score record", "cdrwarn.score_id", id, msisdn);
+        /* the id is a function of (msisdn, month) */
+        int32_t month_index = 0;
+        char want_id[CW_SCORE_ID_SIZE] = "";
+        bool parsed = cw_month_parse_label(month, strlen(month), &month_index) == 0;
+        if (parsed)
+            cw_scorerec_id(msisdn, month_index, want_id);
+        if (!parsed || strcmp(want_id, id) != 0)
+            problem(result,
+                    "score record %s for %s %s: the id is not the stable one (%s)", id,
+                    msisdn, month, want_id);
+        if (!json_is_true(potential) && !json_is_true(value))
+            problem(result,
+                    "score record %s: neither a potential churner nor value churn", id);
+        char names[400] = "";
+        size_t t;
+        json_t *item;
+        json_array_foreach(items, t, item)
+        {
+            const char *name = json_string_value(json_object_get(item, "name"));
+            cw_score_item_t which;
+            if (name == NULL || cw_score_item_parse(name, &which) != 0) {
+                problem(result, "score record %s: unknown item", id);
+                continue;
+            }
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                     t ? "," : "", name);
+        }
+        char line[800];
+        snprintf(line, sizeof line, "%s %s %lld %c%c %s %s %016llx", msisdn, month,
+                 (long long)json_integer_value(score),
+                 json_is_true(potential) ? 'P' : '-', json_is_true(value) ? 'V' : '-',
+                 names[0] ? names : "-", id, (unsigned long long)content_hash(record));
+        rc = cw_fault_lines_add(&raw, line);
+        json_decref(record);
     }
-    result->alerts = raw;
-    return 0;
+    cw_harness_msgs_free(&msgs);
+    return published_lines(result, "score records", &raw, &result->scores, rc);
 }
 
 typedef struct source {
@@ -736,8 +977,13 @@ static int collect_dead(cw_harness_t *h, cw_fault_result_t *result, cw_fault_ski
 
 static void format_state(const char *msisdn, const cw_sub_t *sub, char *out, size_t size)
 {
-    size_t len = (size_t)snprintf(out, size, "%s t%d s%ld c%ld |", msisdn, (int)sub->tier,
+    size_t len = (size_t)snprintf(out, size, "%s t%d s%ld c%ld", msisdn, (int)sub->tier,
                                   (long)sub->subsidy_end, (long)sub->contract_end);
+    if (cw_sub_churned(sub) && len < size)
+        len += (size_t)snprintf(out + len, size - len, " churned:%lld",
+                                (long long)cw_sub_churn_ts(sub));
+    if (len < size)
+        len += (size_t)snprintf(out + len, size - len, " |");
     for (int w = 0; w < sub->week_count && len < size; w++) {
         const cw_week_agg_t *a = &sub->weeks[w];
         char label[CW_WEEK_LABEL_SIZE];
@@ -750,6 +996,23 @@ static void format_state(const char *msisdn, const cw_sub_t *sub, char *out, siz
             a->overdue_complaints, a->fwd_rival_days, a->plan_downgrade,
             (long long)a->downgrade_from_fen, (long long)a->downgrade_to_fen,
             a->published_level, a->published_triggers);
+    }
+    if (len < size)
+        len += (size_t)snprintf(out + len, size - len, " |");
+    for (int i = 0; i < sub->month_count && len < size; i++) {
+        const cw_month_agg_t *m = &sub->months[i];
+        char label[CW_MONTH_LABEL_SIZE];
+        cw_month_label(m->month, label);
+        len += (size_t)snprintf(
+            out + len, size - len, " %s:%lld,%lld,%u,%lld,%u,%u,%u,%u,%u,%u,%u,%u,%d",
+            label, (long long)m->spend_fen, (long long)m->voice_s, m->calls,
+            (long long)m->vas_fen, m->fwd_calls, m->own_service_calls, m->complaints,
+            m->rival_service_calls, m->vip_services, m->fault_level, m->arrears_stops,
+            m->new_services, m->plan_downgrade);
+        if (m->has_arrears && len < size)
+            len += (size_t)snprintf(out + len, size - len, ",a%lld/%lld/%u",
+                                    (long long)m->arrears_ts_ms, (long long)m->owed_fen,
+                                    m->months_owed);
     }
 }
 
@@ -836,15 +1099,21 @@ static int collect_redis(cw_harness_t *h, cw_fault_result_t *result)
         if (cw_harness_meta(h, p, &meta, &found) != 0)
             return harness_fail(h, "a partition's meta");
         {
-            char line[128], closed[24] = "-", stream[24] = "-";
-            if (meta.close[CW_PERIOD_WEEK].closed != CW_WEEK_NONE)
-                snprintf(closed, sizeof closed, "%d", (int)meta.close[CW_PERIOD_WEEK].closed);
+            char line[160], closed[CW_PERIOD__COUNT][24], stream[24] = "-";
+            for (int period = 0; period < CW_PERIOD__COUNT; period++) {
+                snprintf(closed[period], sizeof closed[period], "-");
+                if (meta.close[period].closed != CW_WEEK_NONE)
+                    snprintf(closed[period], sizeof closed[period], "%d",
+                             (int)meta.close[period].closed);
+                if (meta.close[period].sweep != CW_WEEK_NONE)
+                    problem(result, "partition %d: a %s-close sweep is still under way",
+                            p, cw_period_name((cw_period_t)period));
+            }
             if (meta.stream_ms != CW_STREAM_NONE)
                 snprintf(stream, sizeof stream, "%lld", (long long)meta.stream_ms);
-            snprintf(line, sizeof line, "p%d cw=%s st=%s", p, closed, stream);
+            snprintf(line, sizeof line, "p%d cw=%s cm=%s st=%s", p,
+                     closed[CW_PERIOD_WEEK], closed[CW_PERIOD_MONTH], stream);
             rc = cw_fault_lines_add(&result->meta, line);
-            if (meta.close[CW_PERIOD_WEEK].sweep != CW_WEEK_NONE)
-                problem(result, "partition %d: a week-close sweep is still under way", p);
         }
         char outbox_key[CW_KEY_SIZE];
         cw_key_outbox(outbox_key, "cw:", p);
@@ -868,17 +1137,21 @@ int cw_fault_collect(cw_harness_t *h, cw_fault_result_t *result, cw_fault_skip_f
                      void *arg)
 {
     memset(result, 0, sizeof *result);
-    if (collect_alerts(h, result) != 0 || collect_dead(h, result, skip, arg) != 0 ||
+    if (collect_alerts(h, result) != 0 || collect_outcomes(h, result) != 0 ||
+        collect_scores(h, result) != 0 || collect_dead(h, result, skip, arg) != 0 ||
         collect_redis(h, result) != 0 || (result->records = cw_fault_applied(h)) < 0) {
         cw_fault_result_free(result);
         return -1;
     }
-    cw_harness_log(h,
-                   "collected: %zu distinct alerts (%zu records), %zu states, %zu dead "
-                   "letters (%zu records), %zu problem(s)%s%s",
-                   result->alerts.count, result->alert_records, result->states.count,
-                   result->dead.count, result->dead_records, result->problems,
-                   result->problems ? ": " : "", result->problem);
+    cw_harness_log(
+        h,
+        "collected: %zu distinct alerts (%zu records), %zu outcomes (%zu), %zu "
+        "score records (%zu), %zu states, %zu dead letters (%zu records), %zu "
+        "problem(s)%s%s",
+        result->alerts.count, result->alert_records, result->outcomes.count,
+        result->outcome_records, result->scores.count, result->score_records,
+        result->states.count, result->dead.count, result->dead_records, result->problems,
+        result->problems ? ": " : "", result->problem);
     return 0;
 }
 
@@ -915,25 +1188,30 @@ int cw_fault_compare(cw_harness_t *h, const cw_fault_result_t *want,
                      const cw_fault_result_t *got)
 {
     size_t alerts = compare_lines(h, "alert", &want->alerts, &got->alerts);
+    size_t outcomes = compare_lines(h, "outcome", &want->outcomes, &got->outcomes);
+    size_t scores = compare_lines(h, "score record", &want->scores, &got->scores);
     size_t states = compare_lines(h, "state", &want->states, &got->states);
     size_t dead = compare_lines(h, "dead letter", &want->dead, &got->dead);
     size_t meta = compare_lines(h, "partition", &want->meta, &got->meta);
     cw_harness_log(
         h,
-        "compared with the fault-free reference: %zu alerts, %zu states, %zu dead "
-        "letters, %zu partitions; duplicates published: %zu alert(s), %zu dead "
-        "letter(s)",
-        got->alerts.count, got->states.count, got->dead.count, got->meta.count,
-        got->alert_records - got->alerts.count,
+        "compared with the fault-free reference: %zu alerts, %zu outcomes, %zu score "
+        "records, %zu states, %zu dead letters, %zu partitions; duplicates published: "
+        "%zu alert(s), %zu outcome(s), %zu score record(s), %zu dead letter(s)",
+        got->alerts.count, got->outcomes.count, got->scores.count, got->states.count,
+        got->dead.count, got->meta.count, got->alert_records - got->alerts.count,
+        got->outcome_records - got->outcomes.count,
+        got->score_records - got->scores.count,
         got->dead_records >= got->dead.count ? got->dead_records - got->dead.count : 0);
     if (got->problems > 0)
         return fault_fail("%zu inconsistenc(ies) in this run's output, first: %s",
                           got->problems, got->problem);
-    if (alerts + states + dead + meta > 0)
+    if (alerts + outcomes + scores + states + dead + meta > 0)
         return fault_fail(
-            "this run differs from the fault-free one: %zu alert, %zu state, %zu "
-            "dead-letter and %zu partition difference(s) (see the log above)",
-            alerts, states, dead, meta);
+            "this run differs from the fault-free one: %zu alert, %zu outcome, %zu score "
+            "record, %zu state, %zu dead-letter and %zu partition difference(s) (see the "
+            "log above)",
+            alerts, outcomes, scores, states, dead, meta);
     return 0;
 }
 
@@ -956,9 +1234,9 @@ static int cache_path(char *out, size_t size)
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         if (hash_file(files[i], &hash) != 0)
             return -1;
-    static const char traffic[] =
-        CACHE_FORMAT " " CW_FAULT_SUBSCRIBERS " " CW_FAULT_WEEKS " " CW_FAULT_START
-                     " " CW_FAULT_SEED " " CW_FAULT_TOPIC " " CW_FAULT_SESSION_MS;
+    static const char traffic[] = CACHE_FORMAT
+        " " CW_FAULT_SUBSCRIBERS " " CW_FAULT_WEEKS " " CW_FAULT_START " " CW_FAULT_SEED
+        " " CW_FAULT_TOPIC " " CW_FAULT_SESSION_MS " " CW_FAULT_MODELS_TEXT;
     hash = fnv(hash, traffic, sizeof traffic);
     hash = fnv(hash, &(int){CW_FAULT_PARTITIONS}, sizeof(int));
     mkdir(CW_FAULT_CACHE_DIR, 0755);
@@ -974,13 +1252,14 @@ static int save(const char *path, const cw_fault_result_t *r)
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return fault_fail("%s: %s", tmp, strerror(errno));
-    fprintf(f, "%s %zu %zu %lld\n", CACHE_FORMAT, r->alert_records, r->dead_records,
-            (long long)r->records);
+    fprintf(f, "%s %zu %zu %zu %zu %lld\n", CACHE_FORMAT, r->alert_records,
+            r->outcome_records, r->score_records, r->dead_records, (long long)r->records);
     const struct {
         char tag;
         const cw_fault_lines_t *lines;
-    } kinds[] = {{'A', &r->alerts}, {'S', &r->states}, {'D', &r->dead}, {'M', &r->meta}};
-    for (size_t k = 0; k < 4; k++)
+    } kinds[] = {{'A', &r->alerts}, {'O', &r->outcomes}, {'C', &r->scores},
+                 {'S', &r->states}, {'D', &r->dead},     {'M', &r->meta}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
         for (size_t i = 0; i < kinds[k].lines->count; i++)
             fprintf(f, "%c %s\n", kinds[k].tag, kinds[k].lines->items[i]);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
@@ -1010,8 +1289,9 @@ static int load(const char *path, cw_fault_result_t *r)
             first = false;
             long long records = 0;
             if (strncmp(line, CACHE_FORMAT " ", strlen(CACHE_FORMAT) + 1) != 0 ||
-                sscanf(line + strlen(CACHE_FORMAT) + 1, "%zu %zu %lld", &r->alert_records,
-                       &r->dead_records, &records) != 3)
+                sscanf(line + strlen(CACHE_FORMAT) + 1, "%zu %zu %zu %zu %lld",
+                       &r->alert_records, &r->outcome_records, &r->score_records,
+                       &r->dead_records, &records) != 5)
                 rc = -1;
             r->records = records;
             continue;
@@ -1021,6 +1301,8 @@ static int load(const char *path, cw_fault_result_t *r)
             break;
         }
         cw_fault_lines_t *lines = line[0] == 'A'   ? &r->alerts
+                                  : line[0] == 'O' ? &r->outcomes
+                                  : line[0] == 'C' ? &r->scores
                                   : line[0] == 'S' ? &r->states
                                   : line[0] == 'D' ? &r->dead
                                   : line[0] == 'M' ? &r->meta
@@ -1029,7 +1311,8 @@ static int load(const char *path, cw_fault_result_t *r)
     }
     free(line);
     fclose(f);
-    if (rc != 0 || first || r->alerts.count == 0) {
+    if (rc != 0 || first || r->alerts.count == 0 || r->outcomes.count == 0 ||
+        r->scores.count == 0) {
         cw_fault_result_free(r);
         return -1;
     }
@@ -1079,6 +1362,15 @@ static int reference_run(cw_fault_result_t *out, const char *truth_path)
     }
     if (out->problems > 0) {
         fault_fail("the reference run is inconsistent: %s", out->problem);
+        goto out;
+    }
+    /* a reference without them would compare nothing of SPEC sections 10
+     * and 14: the traffic lost its churn or its closed month */
+    if (out->alerts.count == 0 || out->outcomes.count == 0 || out->scores.count == 0) {
+        fault_fail("the reference run published %zu alerts, %zu churn outcomes and %zu "
+                   "score records: the traffic (" CW_FAULT_MODELS_TEXT
+                   ", from " CW_FAULT_START ") must give some of each",
+                   out->alerts.count, out->outcomes.count, out->scores.count);
         goto out;
     }
     if (truth_path != NULL) {

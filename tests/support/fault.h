@@ -1,13 +1,15 @@
 /* The fault-injection suite's common ground (tests/integration/test_fault_*.c):
  * one seeded traffic replayed by every fault test, what a run leaves behind
- * (the alerts published, every subscriber's state in Redis, the dead letters,
- * the partitions' closed weeks) as sorted text lines, the fault-free
- * reference of it, and the comparison of a faulty run with that reference.
+ * (the alerts, churn outcomes and score records published, every
+ * subscriber's state in Redis, the dead letters, the partitions' closed
+ * weeks and months) as sorted text lines, the fault-free reference of it,
+ * and the comparison of a faulty run with that reference.
  *
  * Why the comparison may be exact: the traffic goes to ONE input topic, so
  * each partition's record order is the generator's, whatever the timing, and
- * everything the daemon decides (aggregates, alerts and their evidence, week
- * closes, dead letters) depends only on that order. With several input
+ * everything the daemon decides (aggregates, alerts and their evidence,
+ * churn marks and outcomes, week and month closes and the month's scores,
+ * dead letters) depends only on that order. With several input
  * topics the interleaving of the topics in a partition is decided by the
  * consumer's fetches, and SPEC sections 5 and 6 make alerts depend on arrival
  * order (a record of a week already closed is counted but not evaluated; the
@@ -30,12 +32,20 @@
 #include "harness.h"
 
 /* The traffic: seeded, several weeks, thousands of subscribers, every drift
- * kind (so every trigger and level) and every bad-record reason. */
+ * kind (so every trigger and level), every bad-record reason, labelled churn
+ * (some numbers recycled) and the monthly model's event types, over a month
+ * end, so that a month closes and is scored (SPEC sections 10 and 14). */
 #define CW_FAULT_PARTITIONS 16
 #define CW_FAULT_SUBSCRIBERS "2500"
 #define CW_FAULT_WEEKS "4"
-#define CW_FAULT_START "2025-03-03" /* a Monday; the ISO week 2025-W10 */
+#define CW_FAULT_START "2025-03-17" /* a Monday; the ISO week 2025-W12 */
 #define CW_FAULT_SEED "7"
+/* the generator's models beyond the weekly one (tools/README.md): labelled
+ * churn (104 churns; every churned number recycled whose recycling falls
+ * inside the run, which is one) and the monthly model's event types; March
+ * closes in the third week and scores its watched subscribers */
+#define CW_FAULT_MODELS "--churn", "--monthly", "--recycle-pct", "100"
+#define CW_FAULT_MODELS_TEXT "--churn --monthly --recycle-pct 100"
 #define CW_FAULT_TOPIC CW_HARNESS_TOPIC_CDR /* the one input topic */
 
 /* Group membership fast enough for ten restarts: a kill costs about twice
@@ -58,17 +68,25 @@ typedef struct cw_fault_result {
     /* distinct alerts: "<msisdn> <week> <level> <trigger,...> <alert_id> <hash>",
      * the hash of the alert's JSON without emitted_at */
     cw_fault_lines_t alerts;
-    /* "<msisdn> <profile> | <week>:<aggregates and published state> ..." */
+    /* distinct churn outcomes: "<msisdn> <week> <kind> <caught level or none>
+     * <outcome_id> <hash>", the hash of the JSON without emitted_at */
+    cw_fault_lines_t outcomes;
+    /* distinct score records: "<msisdn> <month> <score> <P|-><V|-> <item,...>
+     * <score_id> <hash>" (P potential churner, V value churn) */
+    cw_fault_lines_t scores;
+    /* "<msisdn> <profile> [churned:<ts>] | <week>:<aggregates and published
+     * state> ... | <month>:<aggregates> ..." */
     cw_fault_lines_t states;
     /* one per source record (duplicates folded): "<reason> <key> <bytes>
      * <value hash> <detail>" */
     cw_fault_lines_t dead;
-    /* "p<N> cw=<closed week> st=<stream time>" */
+    /* "p<N> cw=<closed week> cm=<closed month> st=<stream time>" */
     cw_fault_lines_t meta;
-    size_t alert_records, dead_records; /* as read, duplicates included (skipped not) */
-    int64_t records;                    /* input records applied or dead-lettered */
-    size_t problems;                    /* inconsistencies found while reading */
-    char problem[512];                  /* the first of them */
+    /* as read, duplicates included (dead letters skipped not) */
+    size_t alert_records, outcome_records, score_records, dead_records;
+    int64_t records;   /* input records applied or dead-lettered */
+    size_t problems;   /* inconsistencies found while reading */
+    char problem[512]; /* the first of them */
 } cw_fault_result_t;
 
 const char *cw_fault_error(void);
@@ -119,10 +137,10 @@ int cw_fault_gen_start(cw_harness_t *h, int rate_eps);
 /* The whole traffic into the broker, as fast as it goes, before any daemon
  * reads it. */
 int cw_fault_preload(cw_harness_t *h);
-/* Until the generator is done, every record is applied, the last week is
- * closed everywhere and the outboxes are empty. */
+/* Until the generator is done, every record is applied, the last week and
+ * the last month are closed everywhere and the outboxes are empty. */
 int cw_fault_settle(cw_harness_t *h, int timeout_ms);
-/* Reads the alert and DLQ topics and Redis. A DLQ record whose source the
+/* Reads the alert, outcome, score and DLQ topics and Redis. A DLQ record whose source the
  * filter accepts (returns true) is left out (filter may be NULL). */
 typedef bool (*cw_fault_skip_fn)(const char *topic, int32_t partition, int64_t offset,
                                  void *arg);
@@ -165,6 +183,9 @@ int64_t cw_fault_produced(cw_harness_t *h);
 int cw_fault_wait_applied(cw_harness_t *h, int64_t target, int timeout_ms);
 /* The last week of the traffic (week.h index). */
 int32_t cw_fault_last_week(void);
+/* The last month the traffic closes (month.h index): the newest whose end
+ * plus the late grace its closing events pass. */
+int32_t cw_fault_last_month(void);
 
 /* A small seeded generator for the random moments; the seed comes from
  * CW_FAULT_RANDOM_SEED when set (to replay a failure), else from the clock,

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "slot.h"
+#include "record.h"
+#include "sha256.h"
 #include "subcodec.h"
 
 #ifndef CW_CDRWARND
@@ -84,6 +86,7 @@ struct cw_harness {
     int http_ports[CW_HARNESS_MAX_DAEMONS];
     int daemon_starts;
     char config_path[300]; /* instance 0's */
+    char program[300];     /* cdrwarnd to run; "" = CW_CDRWARND */
     char log_paths[CW_HARNESS_MAX_DAEMONS][300];
     conf_entry_t conf[MAX_CONF];
     int conf_count;
@@ -1681,6 +1684,11 @@ int cw_harness_config_write(cw_harness_t *h)
     return config_write_n(h, 0, h->config_path, sizeof h->config_path);
 }
 
+void cw_harness_daemon_program(cw_harness_t *h, const char *path)
+{
+    snprintf(h->program, sizeof h->program, "%s", path ? path : "");
+}
+
 const char *cw_harness_config_path(const cw_harness_t *h)
 {
     return h->config_path;
@@ -1754,7 +1762,7 @@ int cw_harness_daemon_start_n(cw_harness_t *h, int n)
         argv[argc++] = "--error-exitcode=99";
         argv[argc++] = "--num-callers=30";
     }
-    argv[argc++] = CW_CDRWARND;
+    argv[argc++] = h->program[0] ? h->program : CW_CDRWARND;
     argv[argc++] = "-c";
     argv[argc++] = config;
     argv[argc] = NULL;
@@ -2302,6 +2310,28 @@ const char *cw_harness_msg_header(const cw_harness_msg_t *msg, const char *name)
         if (strcmp(msg->headers[i].name, name) == 0)
             return msg->headers[i].value;
     return NULL;
+}
+
+bool cw_harness_dead_letter_value_is(const cw_harness_msg_t *msg, const void *value,
+                                     size_t len)
+{
+    size_t kept = len > CW_RECORD_VALUE_KEPT ? CW_RECORD_VALUE_KEPT : len;
+    if (msg->value_len != kept || (kept > 0 && memcmp(msg->value, value, kept) != 0))
+        return false;
+    if (kept == len)
+        return cw_harness_msg_header(msg, "cdrwarn.value_bytes") == NULL;
+    char bytes[24], digest[CW_SHA256_HEX_SIZE];
+    snprintf(bytes, sizeof bytes, "%zu", len);
+    cw_sha256_hex(value, len, digest);
+    const char *got_bytes = cw_harness_msg_header(msg, "cdrwarn.value_bytes");
+    const char *got_digest = cw_harness_msg_header(msg, "cdrwarn.value_sha256");
+    return got_bytes != NULL && strcmp(got_bytes, bytes) == 0 && got_digest != NULL &&
+           strcmp(got_digest, digest) == 0;
+}
+
+size_t cw_harness_dead_letter_headers(size_t value_len)
+{
+    return value_len > CW_RECORD_VALUE_KEPT ? 7 : 5;
 }
 
 /* One pass: everything up to the high watermarks of the moment. */

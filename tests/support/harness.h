@@ -210,6 +210,9 @@ int cw_harness_partitions(const cw_harness_t *h);
  * next cw_harness_daemon_start. */
 void cw_harness_config_set(cw_harness_t *h, const char *section, const char *key,
                            const char *value);
+/* The cdrwarnd program the next starts run (copied; NULL: the one built with
+ * the tests): a test of an upgrade runs an older build first. */
+void cw_harness_daemon_program(cw_harness_t *h, const char *path);
 /* Writes <tmpdir>/cdrwarn.conf; its path in cw_harness_config_path(). */
 int cw_harness_config_write(cw_harness_t *h);
 const char *cw_harness_config_path(const cw_harness_t *h);
@@ -300,6 +303,14 @@ int cw_harness_read_topic(cw_harness_t *h, const char *topic, size_t min_count,
 void cw_harness_msgs_free(cw_harness_msgs_t *msgs);
 /* The header's value (NUL-terminated), or NULL when the record has none. */
 const char *cw_harness_msg_header(const cw_harness_msg_t *msg, const char *name);
+/* Whether a dead letter carries the record's value as the README's "Dead
+ * letters" says: whole up to 64 KiB; past that its first 64 KiB, with the
+ * whole value's length and SHA-256 in cdrwarn.value_bytes and
+ * cdrwarn.value_sha256. */
+bool cw_harness_dead_letter_value_is(const cw_harness_msg_t *msg, const void *value,
+                                     size_t len);
+/* The cdrwarn.* headers such a dead letter has: 5, or 7 when it was cut. */
+size_t cw_harness_dead_letter_headers(size_t value_len);
 
 /* The consumer group's committed offsets of the topic's partitions 0..n-1
  * (-1 where nothing is committed). */

@@ -1,7 +1,8 @@
 /* Check suite for batch.c: the apply step's decisions without Redis or
  * Kafka: replays skipped by offset, the clocks' dead letters, seen lists,
  * the closed-week bootstrap of a fresh partition, the stop at a week close,
- * a late event for a closed week, alerts and the step's subscriber limit. */
+ * a late event for a closed week, which states are marked to expire, alerts
+ * and the step's subscriber limit. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ static void setup(void)
     setup_storage.config = config;
     setup_storage.plan = cw_numplan_new("86");
     ck_assert_ptr_nonnull(setup_storage.plan);
-    ctx = (cw_batch_ctx_t){config, &setup_storage, NOW_MS};
+    ctx = (cw_batch_ctx_t){config, &setup_storage, NOW_MS, false};
     cw_meta_reset(&meta);
     memset(&batch, 0, sizeof batch);
     record_count = 0;
@@ -267,6 +268,78 @@ START_TEST(a_late_event_for_a_closed_week_counts_and_joins_its_list_but_is_not_e
 }
 END_TEST
 
+/* ---- expiry ---- */
+
+/* The stream in W48 (Tuesday), W47 closed: W47's and later lists are still read. */
+static void in_w48_with_w47_closed(void)
+{
+    meta.stream_ms = W47_START_MS + 8 * DAY_MS;
+    meta.close[CW_PERIOD_WEEK].closed = w47;
+}
+
+START_TEST(a_state_on_a_list_a_close_still_reads_is_kept_without_expiry)
+{
+    in_w48_with_w47_closed();
+    add_complaint(0, 0, SUB, W47_START_MS + 8 * DAY_MS + HOUR_MS);          /* W48 */
+    add_complaint(0, 1, "13800138001", W47_START_MS + 2 * DAY_MS);          /* late, W47 */
+    run();
+    ck_assert_uint_eq(batch.subs.count, 2);
+    for (size_t i = 0; i < batch.subs.count; i++) {
+        ck_assert(batch.subs.subs[i].dirty);
+        ck_assert_msg(!batch.subs.subs[i].expire, "%s marked to expire",
+                      batch.subs.subs[i].msisdn);
+    }
+}
+END_TEST
+
+START_TEST(a_state_written_for_late_events_only_is_marked_to_expire)
+{
+    in_w48_with_w47_closed();
+    /* W46: its list was read by the close of W47 and is gone */
+    add_complaint(0, 0, SUB, W47_START_MS - 5 * DAY_MS);
+    run();
+    ck_assert_uint_eq(batch.items[0].fate, CW_FATE_APPLIED);
+    ck_assert(batch.subs.subs[0].dirty);
+    ck_assert(batch.subs.subs[0].expire);
+}
+END_TEST
+
+START_TEST(a_late_event_of_a_subscriber_active_in_a_read_week_does_not_expire_it)
+{
+    in_w48_with_w47_closed();
+    add_complaint(0, 0, SUB, W47_START_MS - 5 * DAY_MS);                    /* W46 */
+    ck_assert_int_eq(cw_batch_take(&batch, (const cw_record_t *const *)records, record_count,
+                                   "86", 4 << 20),
+                     0);
+    /* stored: an event in W48 already (a close's silent-week record would not count) */
+    cw_sub_get_week(&batch.subs.subs[0].state, w47 + 1)->complaints = 1;
+    ck_assert_int_eq(cw_batch_apply(&batch, &ctx, &meta), 0);
+    ck_assert(batch.subs.subs[0].dirty);
+    ck_assert(!batch.subs.subs[0].expire);
+    /* the same with only a no-event record of W48 (made by a close): it expires */
+    cw_batch_free(&batch);
+    memset(&batch, 0, sizeof batch);
+    ck_assert_int_eq(cw_batch_take(&batch, (const cw_record_t *const *)records, record_count,
+                                   "86", 4 << 20),
+                     0);
+    cw_sub_get_week(&batch.subs.subs[0].state, w47 + 1)->no_event = true;
+    ck_assert_int_eq(cw_batch_apply(&batch, &ctx, &meta), 0);
+    ck_assert(batch.subs.subs[0].expire);
+}
+END_TEST
+
+START_TEST(a_replayed_record_marks_nothing)
+{
+    in_w48_with_w47_closed();
+    meta.next_offset[0] = 5;
+    add_complaint(0, 0, SUB, W47_START_MS - 5 * DAY_MS);
+    run();
+    ck_assert_uint_eq(batch.items[0].fate, CW_FATE_REPLAYED);
+    ck_assert(!batch.subs.subs[0].dirty);
+    ck_assert(!batch.subs.subs[0].expire);
+}
+END_TEST
+
 /* ---- alerts ---- */
 
 START_TEST(two_complaints_of_a_watched_subscriber_give_one_red_alert)
@@ -289,6 +362,63 @@ START_TEST(two_complaints_of_a_watched_subscriber_give_one_red_alert)
     ck_assert_int_eq(strncmp(entry->value, start, strlen(start)), 0);
     ck_assert_ptr_nonnull(strstr(entry->value, "\"emitted_at\":1796140800000"));
     ck_assert(batch.subs.subs[0].dirty);
+}
+END_TEST
+
+START_TEST(an_alert_entry_carries_its_week_and_triggers_as_values)
+{
+    meta.stream_ms = W47_START_MS;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
+    add_profile(0, 0, SUB, W47_START_MS + HOUR_MS);
+    add_complaint(0, 1, SUB, W47_START_MS + 2 * HOUR_MS);
+    add_complaint(0, 2, SUB, W47_START_MS + 3 * HOUR_MS);
+    run();
+    ck_assert_uint_eq(batch.entries.count, 1);
+    ck_assert_int_eq(batch.entries.items[0].period, w47);
+    ck_assert_uint_eq(batch.entries.items[0].bits, CW_TRIG_BIT(CW_TRIG_COMPLAINTS));
+}
+END_TEST
+
+START_TEST(an_outcome_entry_carries_its_churn_week_and_whether_watched)
+{
+    meta.stream_ms = W47_START_MS;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
+    add_profile(0, 0, SUB, W47_START_MS + HOUR_MS);
+    add_event(0, 1, SUB, W47_START_MS + DAY_MS, "churn", "\"kind\":\"cancel\"");
+    add_event(0, 2, "13800138001", W47_START_MS + DAY_MS, "churn", "\"kind\":\"cancel\"");
+    run();
+    ck_assert_uint_eq(batch.entries.count, 2);
+    ck_assert_int_eq(batch.entries.items[0].kind, CW_ENTRY_OUTCOME);
+    ck_assert_int_eq(batch.entries.items[0].period, w47);
+    ck_assert(batch.entries.items[0].watched);
+    ck_assert(!batch.entries.items[1].watched); /* no profile: tier unknown */
+}
+END_TEST
+
+START_TEST(decisions_only_gives_the_same_entries_without_messages)
+{
+    meta.stream_ms = W47_START_MS;
+    meta.close[CW_PERIOD_WEEK].closed = w47 - 1;
+    add_profile(0, 0, SUB, W47_START_MS + HOUR_MS);
+    add_complaint(0, 1, SUB, W47_START_MS + 2 * HOUR_MS);
+    add_complaint(0, 2, SUB, W47_START_MS + 3 * HOUR_MS);
+    add_event(0, 3, SUB, W47_START_MS + DAY_MS, "churn", "\"kind\":\"cancel\"");
+    ctx.decisions_only = true;
+    run();
+    ck_assert_uint_eq(batch.entries.count, 2);
+    const cw_entry_t *alert = &batch.entries.items[0], *outcome = &batch.entries.items[1];
+    ck_assert_int_eq(alert->kind, CW_ENTRY_ALERT);
+    ck_assert_int_eq(alert->level, CW_LEVEL_RED);
+    ck_assert_int_eq(alert->period, w47);
+    ck_assert_uint_eq(alert->bits, CW_TRIG_BIT(CW_TRIG_COMPLAINTS));
+    ck_assert_str_eq(alert->field, "");
+    ck_assert_uint_eq(alert->value_len, strlen(SUB " "));
+    ck_assert_mem_eq(alert->value, SUB " ", alert->value_len);
+    ck_assert_int_eq(outcome->kind, CW_ENTRY_OUTCOME);
+    ck_assert_int_eq(outcome->period, w47);
+    ck_assert(outcome->watched);
+    ck_assert_int_eq(outcome->level, CW_LEVEL_RED); /* caught with red */
+    ck_assert_int_eq(outcome->lead_weeks, 0);
 }
 END_TEST
 
@@ -364,9 +494,19 @@ static Suite *batch_suite(void)
     tcase_add_test(close,
                    a_late_event_for_a_closed_week_counts_and_joins_its_list_but_is_not_evaluated);
     suite_add_tcase(s, close);
+    TCase *expiry = tcase_create("expiry");
+    tcase_add_checked_fixture(expiry, setup, teardown);
+    tcase_add_test(expiry, a_state_on_a_list_a_close_still_reads_is_kept_without_expiry);
+    tcase_add_test(expiry, a_state_written_for_late_events_only_is_marked_to_expire);
+    tcase_add_test(expiry, a_late_event_of_a_subscriber_active_in_a_read_week_does_not_expire_it);
+    tcase_add_test(expiry, a_replayed_record_marks_nothing);
+    suite_add_tcase(s, expiry);
     TCase *alerts = tcase_create("alerts");
     tcase_add_checked_fixture(alerts, setup, teardown);
     tcase_add_test(alerts, two_complaints_of_a_watched_subscriber_give_one_red_alert);
+    tcase_add_test(alerts, an_alert_entry_carries_its_week_and_triggers_as_values);
+    tcase_add_test(alerts, an_outcome_entry_carries_its_churn_week_and_whether_watched);
+    tcase_add_test(alerts, decisions_only_gives_the_same_entries_without_messages);
     suite_add_tcase(s, alerts);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);

@@ -29,7 +29,7 @@ static void setup(void)
     cw_errlist_free(&errs);
     setup_storage.config = config;
     setup_storage.plan = cw_numplan_new("86");
-    ctx = (cw_batch_ctx_t){config, &setup_storage, W47_START_MS + 8 * DAY_MS};
+    ctx = (cw_batch_ctx_t){config, &setup_storage, W47_START_MS + 8 * DAY_MS, false};
     memset(&subs, 0, sizeof subs);
     memset(&entries, 0, sizeof entries);
     w47 = cw_week_of_ms(W47_START_MS, OFFSET);
@@ -98,11 +98,14 @@ START_TEST(a_silent_tier_one_subscriber_gets_blue_and_the_no_event_mark)
     ck_assert_uint_eq(evaluated, 1);
     ck_assert_uint_eq(alerts, 1);
     ck_assert_int_eq(entries.items[0].level, CW_LEVEL_BLUE);
+    ck_assert_int_eq(entries.items[0].period, w47); /* the values the backtest counts */
+    ck_assert_uint_eq(entries.items[0].bits, 0);
     const cw_week_agg_t *agg = cw_sub_find_week(&silent->state, w47);
     ck_assert_ptr_nonnull(agg);
     ck_assert(agg->no_event);
     ck_assert_uint_eq(agg->published_level, CW_LEVEL_BLUE);
     ck_assert(silent->dirty);
+    ck_assert(silent->expire); /* no later close visits it */
     /* the same chunk done again (a restart before its commit landed, or
      * after): nothing new to publish */
     ck_assert_int_eq(cw_close_evaluate(&subs, 1, w47, W47_START_MS + 8 * DAY_MS, &ctx, &entries,
@@ -122,12 +125,14 @@ START_TEST(w_minus_1s_list_skips_subscribers_with_an_event_in_w)
                                        &evaluated, &alerts),
                      0);
     ck_assert_uint_eq(evaluated, 0);
-    /* from W's own list it is evaluated */
+    ck_assert(!active->expire);
+    /* from W's own list it is evaluated, and W+1's close visits it again */
     ck_assert_int_eq(cw_close_evaluate(&subs, 0, w47, W47_START_MS + 8 * DAY_MS, &ctx, &entries,
                                        &evaluated, &alerts),
                      0);
     ck_assert_uint_eq(evaluated, 1);
     ck_assert_uint_eq(alerts, 1);
+    ck_assert(!active->expire);
 }
 END_TEST
 

@@ -726,6 +726,76 @@ START_TEST(errors_do_not_stop_at_the_first)
 }
 END_TEST
 
+/* ---- overrides (cdrwarn-backtest --set) ---- */
+
+static int parse_with(const char *text, const char *const *overrides, size_t count,
+                      cw_config_t **config)
+{
+    return cw_config_parse_with(text, strlen(text), "t.conf", overrides, count, config, &errs);
+}
+
+START_TEST(override_replaces_a_value_the_file_gave)
+{
+    const char *sets[] = {"rules.spend_drop_pct=40", "score.threshold = 12"};
+    cw_config_t *config = NULL;
+    ck_assert_int_eq(parse_with(MINIMAL "[rules]\nspend_drop_pct = 60\n", sets, 2, &config), 0);
+    ck_assert_int_eq(config->rules.spend_drop_pct, 40);
+    ck_assert_int_eq(config->score.threshold, 12);
+    cw_config_free(config);
+}
+END_TEST
+
+START_TEST(override_changes_the_rules_version_like_the_file_would)
+{
+    const char *sets[] = {"rules.spend_drop_pct=40"};
+    cw_config_t *overridden = NULL;
+    ck_assert_int_eq(parse_with(MINIMAL, sets, 1, &overridden), 0);
+    cw_config_t *written = parse_ok(MINIMAL "[rules]\nspend_drop_pct = 40\n");
+    ck_assert_str_eq(overridden->rules_version, written->rules_version);
+    cw_config_free(overridden);
+    cw_config_free(written);
+}
+END_TEST
+
+START_TEST(override_is_validated_like_a_file_value_and_names_itself)
+{
+    const char *sets[] = {"rules.spend_drop_pct=120"};
+    cw_config_t *config = (cw_config_t *)1;
+    ck_assert_int_eq(parse_with(MINIMAL, sets, 1, &config), 1);
+    ck_assert_ptr_null(config);
+    ck_assert_str_eq(cw_errlist_text(&errs),
+                     "--set rules.spend_drop_pct=120: [rules] spend_drop_pct: expected an "
+                     "integer from 1 to 100, found '120'\n");
+}
+END_TEST
+
+START_TEST(override_of_an_unknown_key_or_section_is_an_error)
+{
+    const char *sets[] = {"rules.spend_drop_pc=40", "time.late_grace=1h", "spend_drop_pct"};
+    cw_config_t *config = (cw_config_t *)1;
+    ck_assert_int_eq(parse_with(MINIMAL, sets, 3, &config), 3);
+    const char *text = cw_errlist_text(&errs);
+    ck_assert_msg(strstr(text, "--set rules.spend_drop_pc=40: [rules] spend_drop_pc: unknown "
+                               "key; did you mean 'spend_drop_pct'?") != NULL,
+                  "%s", text);
+    ck_assert_msg(strstr(text, "--set time.late_grace=1h: expected rules.KEY=VALUE or "
+                               "score.KEY=VALUE") != NULL,
+                  "%s", text);
+    ck_assert_msg(strstr(text, "--set spend_drop_pct: expected") != NULL, "%s", text);
+}
+END_TEST
+
+START_TEST(overridden_horizon_is_explicit_and_checked_against_weeks_kept)
+{
+    /* left at its default the horizon shrinks to weeks_kept - 1; set, it must fit */
+    const char *sets[] = {"rules.outcome_horizon_weeks=8"};
+    cw_config_t *config = (cw_config_t *)1;
+    ck_assert_int_eq(parse_with(MINIMAL "[time]\nweeks_kept = 5\n", sets, 1, &config), 1);
+    ck_assert_msg(strstr(cw_errlist_text(&errs), "expected at most weeks_kept - 1 = 4") != NULL,
+                  "%s", cw_errlist_text(&errs));
+}
+END_TEST
+
 /* ---- rules_version ---- */
 
 static void version_of(const char *text, char out[CW_RULES_VERSION_SIZE])
@@ -947,6 +1017,14 @@ static Suite *config_suite(void)
     tcase_add_test(reload, reload_applies_rules_and_names_restart_only_keys);
     tcase_add_test(reload, reload_refuses_a_changed_country_code);
     suite_add_tcase(s, reload);
+    TCase *overrides = tcase_create("overrides");
+    tcase_add_checked_fixture(overrides, setup, teardown);
+    tcase_add_test(overrides, override_replaces_a_value_the_file_gave);
+    tcase_add_test(overrides, override_changes_the_rules_version_like_the_file_would);
+    tcase_add_test(overrides, override_is_validated_like_a_file_value_and_names_itself);
+    tcase_add_test(overrides, override_of_an_unknown_key_or_section_is_an_error);
+    tcase_add_test(overrides, overridden_horizon_is_explicit_and_checked_against_weeks_kept);
+    suite_add_tcase(s, overrides);
     TCase *version = tcase_create("rules_version");
     tcase_add_checked_fixture(version, setup, teardown);
     tcase_add_test(version, rules_version_of_the_defaults_is_pinned);

@@ -1,5 +1,5 @@
 /* Check suite for console/report.c: the weekly report's arithmetic and its
- * CSV. */
+ * CSV, and the same report of a month's monthly cases. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +28,46 @@ static cw_report_t *report_of(const char *const *pairs)
 }
 
 static const char *const week[] = {
-    "n:3", "4", "o:3:retained", "2", "o:3:churned", "1", "h:3", "1",
-    "n:2", "3", "o:2:declined", "1", "n:1", "3", "h:1", "0",
-    "a:zoe:n", "2", "a:zoe:o:retained", "2", "a:adam:n", "3", "a:adam:o:churned", "1",
-    "a:adam:o:declined", "1", "a:adam:h", "1", "r:retained:price", "2", "r:churned:social", "1",
-    "junk", "7", "o:9:retained", "5", "a:nocolon", "1", NULL, NULL,
+    "n:3",
+    "4",
+    "o:3:retained",
+    "2",
+    "o:3:churned",
+    "1",
+    "h:3",
+    "1",
+    "n:2",
+    "3",
+    "o:2:declined",
+    "1",
+    "n:1",
+    "3",
+    "h:1",
+    "0",
+    "a:zoe:n",
+    "2",
+    "a:zoe:o:retained",
+    "2",
+    "a:adam:n",
+    "3",
+    "a:adam:o:churned",
+    "1",
+    "a:adam:o:declined",
+    "1",
+    "a:adam:h",
+    "1",
+    "r:retained:price",
+    "2",
+    "r:churned:social",
+    "1",
+    "junk",
+    "7",
+    "o:9:retained",
+    "5",
+    "a:nocolon",
+    "1",
+    NULL,
+    NULL,
 };
 
 START_TEST(levels_and_totals_add_up)
@@ -87,17 +122,44 @@ START_TEST(the_csv_has_a_row_per_level_and_agent_sorted)
 {
     cw_report_t *r = report_of(week);
     char *csv = cw_report_csv(r);
-    ck_assert_str_eq(csv,
-                     "week,group,name,cases,open,closed,retained,churned,unreachable,declined,"
-                     "churned_within_horizon,retention_rate,precision\r\n"
-                     "2026-W47,level,red,4,1,3,2,1,0,0,1,0.667,0.250\r\n"
-                     "2026-W47,level,yellow,3,2,1,0,0,0,1,0,0.000,0.000\r\n"
-                     "2026-W47,level,blue,3,3,0,0,0,0,0,0,,0.000\r\n"
-                     "2026-W47,level,all,10,6,4,2,1,0,1,1,0.500,0.100\r\n"
-                     "2026-W47,agent,adam,3,1,2,0,1,0,1,1,0.000,0.333\r\n"
-                     "2026-W47,agent,zoe,2,0,2,2,0,0,0,0,1.000,0.000\r\n");
+    ck_assert_str_eq(
+        csv, "week,group,name,cases,open,closed,retained,churned,unreachable,declined,"
+             "churned_within_horizon,retention_rate,precision\r\n"
+             "2026-W47,level,red,4,1,3,2,1,0,0,1,0.667,0.250\r\n"
+             "2026-W47,level,yellow,3,2,1,0,0,0,1,0,0.000,0.000\r\n"
+             "2026-W47,level,blue,3,3,0,0,0,0,0,0,,0.000\r\n"
+             "2026-W47,level,all,10,6,4,2,1,0,1,1,0.500,0.100\r\n"
+             "2026-W47,agent,adam,3,1,2,0,1,0,1,1,0.000,0.333\r\n"
+             "2026-W47,agent,zoe,2,0,2,2,0,0,0,0,1.000,0.000\r\n");
     cw_free(csv);
     free(r);
+}
+END_TEST
+
+START_TEST(a_month_s_report_names_its_month)
+{
+    const char *fields[] = {"n:3", "o:3:retained", "n:1", "h:1"};
+    const char *values[] = {"2", "1", "1", "1"};
+    size_t flen[] = {3, 12, 3, 3}, vlen[] = {1, 1, 1, 1};
+    cw_report_t *r = malloc(sizeof *r);
+    cw_report_from_fields(r, "2026-11", 8, 4, fields, flen, values, vlen);
+    ck_assert(r->monthly);
+    json_t *j = cw_report_json(r);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "month")), "2026-11");
+    ck_assert_ptr_null(json_object_get(j, "week"));
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(j, "all"), "cases")), 3);
+    json_decref(j);
+    char *csv = cw_report_csv(r);
+    ck_assert_int_eq(strncmp(csv, "month,group,name,cases,", 23), 0);
+    ck_assert_ptr_nonnull(
+        strstr(csv, "\r\n2026-11,level,all,3,2,1,1,0,0,0,1,1.000,0.333\r\n"));
+    cw_free(csv);
+    free(r);
+    /* a week's stays a week's */
+    cw_report_t *w = report_of(week);
+    ck_assert(!w->monthly);
+    free(w);
 }
 END_TEST
 
@@ -124,6 +186,7 @@ static Suite *suite(void)
     TCase *formats = tcase_create("formats");
     tcase_add_test(formats, the_json_has_the_spec_fields);
     tcase_add_test(formats, the_csv_has_a_row_per_level_and_agent_sorted);
+    tcase_add_test(formats, a_month_s_report_names_its_month);
     suite_add_tcase(s, formats);
     return s;
 }

@@ -1,4 +1,5 @@
-/* Check suite for console/words.c: evidence in words a person reads. */
+/* Check suite for console/words.c: evidence in words a person reads, for
+ * the weekly triggers and the monthly model's items. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +28,16 @@ END_TEST
 
 START_TEST(forwarded_days_are_listed_with_their_month)
 {
-    ck_assert_str_eq(say("fwd_rival", "{\"fwd_rival_days\":3,\"days\":[\"2026-11-16\","
-                                      "\"2026-11-17\",\"2026-11-18\"]}"),
-                     "incoming calls forwarded to a rival operator's number on 3 days: 16, 17, "
-                     "18 Nov");
-    ck_assert_str_eq(say("fwd_rival", "{\"fwd_rival_days\":3,\"days\":[\"2026-11-30\","
-                                      "\"2026-12-01\",\"2026-12-02\"]}"),
-                     "incoming calls forwarded to a rival operator's number on 3 days: 30 Nov, "
-                     "1, 2 Dec");
+    ck_assert_str_eq(
+        say("fwd_rival", "{\"fwd_rival_days\":3,\"days\":[\"2026-11-16\","
+                         "\"2026-11-17\",\"2026-11-18\"]}"),
+        "incoming calls forwarded to a rival operator's number on 3 days: 16, 17, "
+        "18 Nov");
+    ck_assert_str_eq(
+        say("fwd_rival", "{\"fwd_rival_days\":3,\"days\":[\"2026-11-30\","
+                         "\"2026-12-01\",\"2026-12-02\"]}"),
+        "incoming calls forwarded to a rival operator's number on 3 days: 30 Nov, "
+        "1, 2 Dec");
 }
 END_TEST
 
@@ -55,12 +58,15 @@ START_TEST(the_other_triggers_read_as_sentences)
                      "called a rival operator's customer service twice this week");
     ck_assert_str_eq(say("rival_service", "{\"rival_service_calls\":5}"),
                      "called a rival operator's customer service 5 times this week");
-    ck_assert_str_eq(say("plan_downgrade", "{\"from_fee_fen\":12800,\"to_fee_fen\":5800}"),
-                     "monthly plan downgraded from 128.00 to 58.00 yuan");
-    ck_assert_str_eq(say("contract_expiry", "{\"contract_end\":\"2026-12-10\",\"days_left\":18}"),
-                     "contract ends on 10 Dec 2026, in 18 days");
-    ck_assert_str_eq(say("contract_expiry", "{\"contract_end\":\"2026-12-10\",\"days_left\":0}"),
-                     "contract ends on 10 Dec 2026, today");
+    ck_assert_str_eq(
+        say("plan_downgrade", "{\"from_fee_fen\":12800,\"to_fee_fen\":5800}"),
+        "monthly plan downgraded from 128.00 to 58.00 yuan");
+    ck_assert_str_eq(
+        say("contract_expiry", "{\"contract_end\":\"2026-12-10\",\"days_left\":18}"),
+        "contract ends on 10 Dec 2026, in 18 days");
+    ck_assert_str_eq(
+        say("contract_expiry", "{\"contract_end\":\"2026-12-10\",\"days_left\":0}"),
+        "contract ends on 10 Dec 2026, today");
     ck_assert_str_eq(say("usage_drop", "{\"voice_s\":2700,\"prev_voice_s\":12000}"),
                      "weekly call time fell from 3 h 20 min to 45 min, down 77 %");
 }
@@ -75,6 +81,57 @@ START_TEST(an_unknown_trigger_or_missing_figures_still_read)
                      "incoming calls forwarded to a rival operator's number on 0 days");
     ck_assert_str_eq(cw_words_title("spend_drop"), "Spend fell");
     ck_assert_str_eq(cw_words_title("roaming_spike"), "roaming_spike");
+}
+END_TEST
+
+START_TEST(every_monthly_item_reads_as_a_sentence)
+{
+    /* the SPEC section 14 items with the evidence a score record carries */
+    static const struct {
+        const char *item, *evidence, *words, *title;
+    } cases[] = {
+        {"spend_fall", "{\"spend_3m_fen\":9000,\"spend_6m_fen\":42000}",
+         "monthly spend averaged 30.00 over the last 3 months against 70.00 yuan over 6",
+         "Spend falling for months"},
+        {"fwd_3m", "{\"fwd_3m_calls\":12}", "12 incoming calls forwarded in 3 months",
+         "Calls forwarded, 3 months"},
+        {"fwd_1m", "{\"fwd_1m_calls\":1}", "1 incoming call forwarded this month",
+         "Calls forwarded this month"},
+        {"arrears_stops", "{\"arrears_stops_6m\":3}",
+         "service stopped for unpaid bills 3 times in 6 months", "Stopped for arrears"},
+        {"arrears_stops", "{\"arrears_stops_6m\":2}",
+         "service stopped for unpaid bills twice in 6 months", "Stopped for arrears"},
+        {"owed", "{\"owed_fen\":23800}", "owes 238.00 yuan at the month's end",
+         "Money owed"},
+        {"months_owed", "{\"months_owed\":2}", "bills unpaid for 2 months",
+         "Months in arrears"},
+        {"fault", "{\"fault_level_3m\":2}",
+         "a fault ticket of severity 2 (of 3) in the last 3 months",
+         "Network or service faults"},
+        {"complaints_3m", "{\"complaints_3m\":3}", "3 complaints in 3 months",
+         "Complaints, 3 months"},
+        {"own_service", "{\"own_service_calls_6m\":7}",
+         "called our customer service 7 times in 6 months", "Calls to our service line"},
+        {"rival_service_6m", "{\"rival_service_calls_6m\":1}",
+         "called a rival operator's customer service once in 6 months",
+         "Called a rival's service line, 6 months"},
+        {"vip_service", "{\"vip_services_6m\":4}",
+         "4 contacts with the key-account team in 6 months", "Key-account team contacts"},
+        {"few_new_services", "{\"new_services_6m\":0}",
+         "no new value-added service in 6 months", "No new services"},
+        {"vas_fall", "{\"vas_2m_fen\":700,\"prev_vas_2m_fen\":2000}",
+         "value-added services fell from 20.00 to 7.00 yuan over two months, down 65 %",
+         "Value-added services fell"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_str_eq(say(cases[i].item, cases[i].evidence), cases[i].words);
+        ck_assert_str_eq(cw_words_title(cases[i].item), cases[i].title);
+    }
+    /* the item names are not the triggers': complaints_3m is no week */
+    ck_assert_str_ne(cw_words_title("complaints_3m"), cw_words_title("complaints"));
+    ck_assert_str_eq(say("few_new_services", "{\"new_services_6m\":2}"),
+                     "only 2 new value-added services in 6 months");
+    ck_assert_str_eq(say("owed", "{}"), "owes 0.00 yuan at the month's end");
 }
 END_TEST
 
@@ -110,6 +167,7 @@ static Suite *suite(void)
     tcase_add_test(triggers, the_other_triggers_read_as_sentences);
     tcase_add_test(triggers, an_unknown_trigger_or_missing_figures_still_read);
     tcase_add_test(triggers, long_evidence_is_cut_not_overrun);
+    tcase_add_test(triggers, every_monthly_item_reads_as_a_sentence);
     suite_add_tcase(s, triggers);
     TCase *units = tcase_create("units");
     tcase_add_test(units, money_and_durations);

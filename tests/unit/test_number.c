@@ -178,6 +178,31 @@ START_TEST(normalise_reads_only_len_bytes)
 }
 END_TEST
 
+START_TEST(packed_numbers_come_back_digit_for_digit)
+{
+    const char *numbers[] = {"100", "0123", "123", "13800138000", "999999999999999",
+                             "000000000000000"};
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        uint64_t packed = cw_number_pack(numbers[i]);
+        ck_assert_uint_ne(packed, 0);
+        char back[CW_NUMBER_SIZE];
+        cw_number_unpack(packed, back);
+        ck_assert_str_eq(back, numbers[i]);
+    }
+    /* leading zeros count: "0123" is not "123" */
+    ck_assert_uint_ne(cw_number_pack("0123"), cw_number_pack("123"));
+}
+END_TEST
+
+START_TEST(pack_refuses_what_is_not_a_normalised_number)
+{
+    ck_assert_uint_eq(cw_number_pack("12"), 0);
+    ck_assert_uint_eq(cw_number_pack("1234567890123456"), 0);
+    ck_assert_uint_eq(cw_number_pack("+8613800138000"), 0);
+    ck_assert_uint_eq(cw_number_pack(""), 0);
+}
+END_TEST
+
 static Suite *number_suite(void)
 {
     Suite *s = suite_create("number");
@@ -203,6 +228,11 @@ static Suite *number_suite(void)
     tcase_add_test(tc, non_digits_are_refused);
     tcase_add_test(tc, embedded_nul_is_a_non_digit);
     tcase_add_test(tc, normalise_reads_only_len_bytes);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("packed");
+    tcase_add_test(tc, packed_numbers_come_back_digit_for_digit);
+    tcase_add_test(tc, pack_refuses_what_is_not_a_normalised_number);
     suite_add_tcase(s, tc);
     return s;
 }
