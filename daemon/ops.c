@@ -81,8 +81,6 @@ void cw_ops_free(cw_ops_t *ops)
     }
     cw_free(ops->argv);
     cw_free(ops->argvlen);
-    cw_free(ops->command_start);
-    cw_free(ops->command_argc);
     memset(ops, 0, sizeof *ops);
 }
 
@@ -184,121 +182,6 @@ int cw_ops_build(cw_ops_t *ops)
 #undef PUT
     cw_free(numbers.items);
     return (int)argc;
-}
-
-/* ---- the transaction's commands -------------------------------------------- */
-
-typedef struct builder {
-    cw_ops_t *ops;
-    size_t argc, argc_cap;       /* of ops->argv */
-    size_t commands_cap;
-} builder_t;
-
-static bool put_arg(builder_t *b, const char *data, size_t len)
-{
-    cw_ops_t *ops = b->ops;
-    if (b->argc == b->argc_cap) {
-        size_t cap = b->argc_cap ? b->argc_cap * 2 : 64;
-        const char **argv = cw_realloc(ops->argv, cap * sizeof *argv);
-        if (argv == NULL)
-            return false;
-        ops->argv = argv;
-        size_t *argvlen = cw_realloc(ops->argvlen, cap * sizeof *argvlen);
-        if (argvlen == NULL)
-            return false;
-        ops->argvlen = argvlen;
-        b->argc_cap = cap;
-    }
-    ops->argv[b->argc] = data;
-    ops->argvlen[b->argc++] = len;
-    ops->command_argc[ops->command_count - 1]++;
-    return true;
-}
-
-/* Starts a command with its name. */
-static bool command(builder_t *b, const char *name)
-{
-    cw_ops_t *ops = b->ops;
-    if (ops->command_count == b->commands_cap) {
-        size_t cap = b->commands_cap ? b->commands_cap * 2 : 16;
-        size_t *start = cw_realloc(ops->command_start, cap * sizeof *start);
-        if (start == NULL)
-            return false;
-        ops->command_start = start;
-        int *argc = cw_realloc(ops->command_argc, cap * sizeof *argc);
-        if (argc == NULL)
-            return false;
-        ops->command_argc = argc;
-        b->commands_cap = cap;
-    }
-    ops->command_start[ops->command_count] = b->argc;
-    ops->command_argc[ops->command_count++] = 0;
-    return put_arg(b, name, strlen(name));
-}
-
-static bool item(builder_t *b, const cw_ops_item_t *it)
-{
-    return put_arg(b, b->ops->arena + it->offset, it->len);
-}
-
-int cw_ops_build_multi(cw_ops_t *ops)
-{
-    if (ops->failed)
-        return -1;
-    cw_free(ops->argv);
-    cw_free(ops->argvlen);
-    cw_free(ops->command_start);
-    cw_free(ops->command_argc);
-    ops->argv = NULL;
-    ops->argvlen = NULL;
-    ops->command_start = NULL;
-    ops->command_argc = NULL;
-    ops->command_count = 0;
-    builder_t b = {.ops = ops};
-    const cw_ops_item_t *meta = &ops->head[0], *outbox = &ops->head[1];
-    const cw_ops_list_t *keys = ops->keys, *args = ops->args;
-    bool ok = command(&b, "MULTI");
-    if (ops->counts[CW_OPS_SET] > 0) {
-        ok = ok && command(&b, "MSET");
-        for (size_t i = 0; ok && i < ops->counts[CW_OPS_SET]; i++)
-            ok = item(&b, &keys[CW_OPS_SET].items[i]) && item(&b, &args[CW_OPS_SET].items[i]);
-    }
-    for (size_t i = 0; ok && i < ops->counts[CW_OPS_EXPIRE]; i++)
-        ok = command(&b, "PEXPIREAT") && item(&b, &keys[CW_OPS_EXPIRE].items[i]) &&
-             item(&b, &args[CW_OPS_EXPIRE].items[i]);
-    for (size_t i = 0; ok && i < ops->counts[CW_OPS_APPEND]; i++)
-        ok = command(&b, "APPEND") && item(&b, &keys[CW_OPS_APPEND].items[i]) &&
-             item(&b, &args[CW_OPS_APPEND].items[2 * i]) && command(&b, "PEXPIREAT") &&
-             item(&b, &keys[CW_OPS_APPEND].items[i]) &&
-             item(&b, &args[CW_OPS_APPEND].items[2 * i + 1]);
-    if (ok && ops->counts[CW_OPS_DEL] > 0) {
-        ok = command(&b, "DEL");
-        for (size_t i = 0; ok && i < ops->counts[CW_OPS_DEL]; i++)
-            ok = item(&b, &keys[CW_OPS_DEL].items[i]);
-    }
-    /* the hashes: a field list of its own per command */
-    static const struct {
-        cw_ops_kind_t kind;
-        const char *name;
-        bool meta;
-    } fields[] = {{CW_OPS_META_SET, "HSET", true},
-                  {CW_OPS_META_DEL, "HDEL", true},
-                  {CW_OPS_OUTBOX, "HSET", false}};
-    for (size_t f = 0; ok && f < sizeof fields / sizeof fields[0]; f++) {
-        const cw_ops_list_t *list = &args[fields[f].kind];
-        if (list->count == 0)
-            continue;
-        ok = command(&b, fields[f].name) && item(&b, fields[f].meta ? meta : outbox);
-        for (size_t i = 0; ok && i < list->count; i++)
-            ok = item(&b, &list->items[i]);
-    }
-    ok = ok && command(&b, "HINCRBY") && item(&b, meta) && put_arg(&b, "seq", 3) &&
-         put_arg(&b, "1", 1) && command(&b, "EXEC");
-    if (!ok) {
-        ops->failed = true;
-        return -1;
-    }
-    return 0;
 }
 
 void cw_ops_begin(cw_ops_t *ops, const char *prefix, int32_t partition, const cw_meta_t *stored)

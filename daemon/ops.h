@@ -43,12 +43,9 @@ typedef struct cw_ops {
     size_t counts[CW_OPS__KINDS]; /* operations of each kind */
     cw_ops_item_t head[4];   /* meta key, outbox key, expected seq, owner */
     bool failed;             /* out of memory somewhere: do not send */
-    /* filled by cw_ops_build (one argv) or cw_ops_build_multi (commands) */
+    /* filled by cw_ops_build */
     const char **argv;
     size_t *argvlen;
-    size_t *command_start;   /* cw_ops_build_multi: command i is argv[command_start[i]..] */
-    int *command_argc;
-    size_t command_count;
 } cw_ops_t;
 
 /* Starts with KEYS[1] = meta, KEYS[2] = outbox, ARGV[1] = expected seq and
@@ -89,12 +86,5 @@ void cw_ops_write_states(cw_ops_t *ops, const char *prefix, int32_t partition,
  * pointing into the arena (valid until the next change or free). Returns
  * the count, or -1 if failed. */
 int cw_ops_build(cw_ops_t *ops);
-/* Builds the same operations as the commands of a transaction, MULTI first
- * and EXEC last (command_start, command_argc, command_count): MSET for the
- * states, PEXPIREAT, APPEND and PEXPIREAT for the seen lists, DEL, HSET and
- * HDEL of the meta, HSET of the outbox, then HINCRBY of the meta's seq, the
- * fence (EXEC's last reply is the new seq). The claim and the expected seq
- * are checked before, under WATCH (step.c). Returns 0, or -1 if failed. */
-int cw_ops_build_multi(cw_ops_t *ops);
 
 #endif
