@@ -415,6 +415,7 @@ static void expect_exported(const exprs_t *exprs, const char *what)
     }
     ck_assert_uint_gt(checked, 10);
     names_free(&series);
+    names_free(&families);
 }
 
 /* ---- the tests ----------------------------------------------------------- */
