@@ -116,9 +116,9 @@ table=$work/table.txt
             "$(kv "$f" background_cores)"
     done
     if ((cluster)); then
-        printf '| %-34s | %4s | %9s | %9s | %8s | %22s | %20s | %7s | %6s |\n' \
+        printf '| %-48s | %4s | %9s | %9s | %8s | %22s | %20s | %7s | %6s |\n' \
             Redis inst "events/s" "daemon us" "Redis us" "Redis us/event per node" "MB used per node" "Redis B" noise
-        printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------------------ ------: -----------: \
+        printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' -------------------------------------------------- ------: -----------: \
             -----------: ----------: ------------------------: ----------------------: ---------: --------:
         for point in "${points[@]}"; do
             read -r subs events parts inst masters replicas acked <<<"$point"
@@ -132,7 +132,7 @@ table=$work/table.txt
                 cpu+=("$(kv "$f" "redis_node${i}_cpu_us_per_event")")
                 mem+=("$(awk "BEGIN { printf \"%.0f\", ($(kv "$f" "redis_node${i}_used_memory") - $(kv "$f" "redis_node${i}_used_memory_before")) / 1048576 }")")
             done
-            printf '| %-34s | %4s | %9s | %9s | %8s | %22s | %20s | %7s | %6s |\n' "$what" "$inst" \
+            printf '| %-48s | %4s | %9s | %9s | %8s | %22s | %20s | %7s | %6s |\n' "$what" "$inst" \
                 "$(kv "$f" events_per_s)" "$(kv "$f" daemon_cpu_us_per_event)" "$(kv "$f" redis_cpu_us_per_event)" \
                 "$(IFS=/; echo "${cpu[*]}")" "$(IFS=/; echo "${mem[*]}")" \
                 "$(kv "$f" redis_bytes_per_subscriber)" "$(kv "$f" background_cores)"
