@@ -8,16 +8,21 @@
 # With --full: thirty weeks of traffic instead of six (the generator's
 # --model full, faster), so that six whole months close and potential
 # churners of the monthly model are scored too.
+# With --cluster: a Redis Cluster of three masters with a replica each on
+# loopback instead of one redis-server ([redis] cluster = yes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 model=weekly
-case "${1:-}" in
-  "") ;;
-  --full) model=full ;;
-  *) echo "usage: bash tools/demo.sh [--full]" >&2; exit 2 ;;
-esac
+cluster=no
+for arg in "$@"; do
+  case $arg in
+    --full) model=full ;;
+    --cluster) cluster=yes ;;
+    *) echo "usage: bash tools/demo.sh [--full] [--cluster]" >&2; exit 2 ;;
+  esac
+done
 
 bash tools/setup-debian.sh
 cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release -DCW_BUILD_TESTS=OFF >/dev/null
@@ -51,10 +56,33 @@ http_port=$(cw_free_port)
 
 # each child in its own session: Ctrl-C reaches only this script, which
 # then stops them in order
-setsid redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --appendonly yes \
-  --save '' >"$work/redis.log" 2>&1 &
-pids+=($!)
-wait_for 10 "redis-server start" redis-cli -p "$redis_port" ping
+if [ "$cluster" = no ]; then
+  setsid redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --appendonly yes \
+    --save '' >"$work/redis.log" 2>&1 &
+  pids+=($!)
+  wait_for 10 "redis-server start" redis-cli -p "$redis_port" ping
+  redis_where="redis-server      127.0.0.1:$redis_port   (data in $work)"
+else
+  # six nodes; redis-cli makes the first three masters, each with a replica
+  nodes=()
+  for i in 0 1 2 3 4 5; do
+    port=$redis_port
+    ((i == 0)) || port=$(cw_free_port)
+    mkdir -p "$work/redis-$i"
+    setsid redis-server --port "$port" --bind 127.0.0.1 --dir "$work/redis-$i" --appendonly yes \
+      --save '' --cluster-enabled yes --cluster-config-file "$work/redis-$i/nodes.conf" \
+      --cluster-node-timeout 5000 >"$work/redis-$i.log" 2>&1 &
+    pids+=($!)
+    wait_for 10 "redis-server start (cluster node $i)" redis-cli -p "$port" ping
+    nodes+=("127.0.0.1:$port")
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$work/cluster-create.log" 2>&1 ||
+    { echo "demo: redis-cli --cluster create failed (see $work/cluster-create.log)" >&2; exit 1; }
+  wait_for 30 "the Redis Cluster (cluster_state:ok)" \
+    bash -c "redis-cli -p $redis_port cluster info | grep -q cluster_state:ok"
+  redis_where="Redis Cluster     ${nodes[*]}
+                    (3 masters with a replica each; data in $work/redis-*)"
+fi
 
 setsid "$bin/tools/cdrwarn-devbroker" --port 0 --topic cdr:8 --topic billing:8 --topic crm:8 \
   --topic churn-alerts:8 --topic cdrwarn-dlq:8 --topic churn-outcomes:8 --topic churn-scores:8 \
@@ -74,10 +102,11 @@ chmod 600 "$work/console-users"
 # the example config, pointed at these servers and at the example number plan;
 # listen (in [http] and [console]) and the console's files by section
 awk -v brokers="$brokers" -v redis_port="$redis_port" -v http="127.0.0.1:$http_port" \
-    -v console="127.0.0.1:$console_port" -v work="$work" '
+    -v console="127.0.0.1:$console_port" -v work="$work" -v cluster="$cluster" '
   /^\[/ { section = $1 }
   /^brokers /   { $0 = "brokers = " brokers "\nproperty.fetch.wait.max.ms = 10" }
   /^port /      { $0 = "port = " redis_port }
+  /^cluster /   { $0 = "cluster = " cluster }
   /^listen / && section == "[http]"    { $0 = "listen = " http }
   /^listen / && section == "[console]" { $0 = "listen = " console }
   /^users_file / { $0 = "users_file = " work "/console-users" }
@@ -108,7 +137,7 @@ INFO
 
 cat <<INFO
 
-  redis-server      127.0.0.1:$redis_port   (data in $work)
+  $redis_where
   Kafka (devbroker) $brokers
   cdrwarnd          http://127.0.0.1:$http_port/healthz  /metrics   log: $work/cdrwarnd.log
   cdrwarn-console   http://127.0.0.1:$console_port/   log: $work/console.log
