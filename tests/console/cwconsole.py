@@ -73,6 +73,13 @@ def password_hash(password):
 _seq = [0]
 
 
+def input_event(msisdn, kind, ts, **fields):
+    """An input event for cdrwarnd, as (key, value) for Stack.produce."""
+    e = {"event_id": uuid.uuid4().hex, "type": kind, "msisdn": msisdn, "ts": ts}
+    e.update(fields)
+    return (msisdn, e)
+
+
 def alert(msisdn, week, level="red", triggers=None, alert_id=None, emitted_at=None, tier="high",
           actions=None, risk_tier=None):
     """An alert as cdrwarnd publishes it (SPEC section 7)."""
@@ -409,6 +416,15 @@ class Stack:
                              input="\n".join(lines) + "\n", text=True, capture_output=True, timeout=30)
         if out.returncode != 0:
             raise AssertionError(f"kcat could not produce to {topic}: {out.stderr.strip()}")
+
+    def send_serious_complaint(self, msisdn):
+        """What makes cdrwarnd alert now: a high-tier subscriber's overdue
+        serious complaint (a red alert of the current week)."""
+        now = int(time.time() * 1000)
+        self.produce("crm", [input_event(msisdn, "profile", now - 2000, tier="high",
+                                         subsidy_end=None, contract_end=None),
+                             input_event(msisdn, "complaint", now - 1000, severity="serious",
+                                         overdue=True)])
 
     def send_alerts(self, *alerts):
         self.produce(ALERT_TOPIC, [(a["msisdn"], a) for a in alerts])

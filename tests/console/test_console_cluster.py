@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import unittest
-import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cwconsole import Stack, alert, case_id, wait_for  # noqa: E402
@@ -53,15 +52,7 @@ class ConsoleOnCluster(unittest.TestCase):
 
             # a real alert from the daemon, through the cluster
             number = "13700005678"
-            now = int(time.time() * 1000)
-
-            def event(kind, ts, **fields):
-                e = {"event_id": uuid.uuid4().hex, "type": kind, "msisdn": number, "ts": ts}
-                e.update(fields)
-                return (number, e)
-            stack.produce("crm", [event("profile", now - 2000, tier="high", subsidy_end=None,
-                                        contract_end=None),
-                                  event("complaint", now - 1000, severity="serious", overdue=True)])
+            stack.send_serious_complaint(number)
             cid = case_id(stack, number, week)
             wait_for("the daemon's alert as a case",
                      lambda: carol.get("/api/cases/" + cid).status == 200, 60)

@@ -11,10 +11,9 @@ import os
 import sys
 import time
 import unittest
-import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cwconsole import Stack, case_id, wait_for  # noqa: E402
+from cwconsole import Stack, case_id, input_event, wait_for  # noqa: E402
 
 
 class DaemonToConsole(unittest.TestCase):
@@ -24,15 +23,7 @@ class DaemonToConsole(unittest.TestCase):
             stack.start_daemon()
             stack.start_console()
             number = "13700001234"
-            now = int(time.time() * 1000)
-
-            def event(kind, ts, **fields):
-                e = {"event_id": uuid.uuid4().hex, "type": kind, "msisdn": number, "ts": ts}
-                e.update(fields)
-                return (number, e)
-            stack.produce("crm", [event("profile", now - 2000, tier="high", subsidy_end=None,
-                                        contract_end=None),
-                                  event("complaint", now - 1000, severity="serious", overdue=True)])
+            stack.send_serious_complaint(number)
             carol = stack.client()
             self.assertEqual(carol.login("carol").status, 200)
             alice = stack.client()
@@ -75,20 +66,17 @@ class DaemonToConsole(unittest.TestCase):
             label = month_start.strftime("%Y-%m")
             at = month_start.replace(day=day, hour=12) - datetime.timedelta(hours=8)
             ts = int(at.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
-
-            def event(kind, when, **fields):
-                e = {"event_id": uuid.uuid4().hex, "type": kind, "msisdn": number, "ts": when}
-                e.update(fields)
-                return (number, e)
-            stack.produce("crm", [event("profile", ts, tier="high", subsidy_end=None, contract_end=None)])
-            stack.produce("billing", [event("plan_change", ts + 60000, from_fee_fen=12800, to_fee_fen=5800)])
+            stack.produce("crm", [input_event(number, "profile", ts, tier="high", subsidy_end=None,
+                                              contract_end=None)])
+            stack.produce("billing", [input_event(number, "plan_change", ts + 60000,
+                                                  from_fee_fen=12800, to_fee_fen=5800)])
             # the month's events applied first, then the clock that closes it
 
             def applied(kind):
                 status, text = stack.http_get("/metrics", stack.daemon_http_port)
                 return f'cdrwarn_events_total{{type="{kind}"}} 1' in text
             wait_for("the month's events applied", lambda: applied("plan_change") and applied("profile"), 30)
-            stack.produce("cdr", [event("data", now - 1000, bytes=1)])
+            stack.produce("cdr", [input_event(number, "data", now - 1000, bytes=1)])
             carol = stack.client()
             self.assertEqual(carol.login("carol").status, 200)
             cid = case_id(stack, number, label)

@@ -653,22 +653,23 @@ const char *cw_harness_failure(const cw_harness_t *h)
 
 /* ---- redis-server ------------------------------------------------------- */
 
-redisContext *cw_harness_redis(cw_harness_t *h)
+/* The connection held in *slot when this process made it and it still
+ * works, else a new one to the port, authenticated as the harness's own
+ * client, stored there; NULL with the error. A connection another process
+ * made (before a fork) is left alone. */
+static redisContext *own_connection(cw_harness_t *h, redisContext **slot, pid_t *owner,
+                                    int port)
 {
     pid_t self = getpid();
-    if (h->redis_ctx != NULL && h->redis_ctx_owner == self && h->redis_ctx->err == 0)
-        return h->redis_ctx;
-    if (h->redis_ctx != NULL && h->redis_ctx_owner == self)
-        redisFree(h->redis_ctx);
-    h->redis_ctx = NULL; /* another process's: left alone */
-    if (h->redis_port == 0) {
-        set_error(h, "redis-server is not started");
-        return NULL;
-    }
+    if (*slot != NULL && *owner == self && (*slot)->err == 0)
+        return *slot;
+    if (*slot != NULL && *owner == self)
+        redisFree(*slot);
+    *slot = NULL;
     struct timeval tv = {2, 0};
-    redisContext *ctx = redisConnectWithTimeout("127.0.0.1", h->redis_port, tv);
+    redisContext *ctx = redisConnectWithTimeout("127.0.0.1", port, tv);
     if (ctx == NULL || ctx->err) {
-        set_error(h, "cannot connect to Redis on 127.0.0.1:%d: %s", h->redis_port,
+        set_error(h, "cannot connect to Redis on 127.0.0.1:%d: %s", port,
                   ctx ? ctx->errstr : "out of memory");
         if (ctx)
             redisFree(ctx);
@@ -682,11 +683,10 @@ redisContext *cw_harness_redis(cw_harness_t *h)
                 ? redisCommand(ctx, "AUTH %s %s", h->redis_user, h->redis_password)
                 : redisCommand(ctx, "AUTH %s", h->redis_password);
         bool ok = reply != NULL && reply->type != REDIS_REPLY_ERROR;
-        set_error(h, "Redis AUTH as %s refused: %s",
-                  h->redis_user ? h->redis_user : "default",
-                  reply == NULL                      ? ctx->errstr
-                  : reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                     : "");
+        if (!ok)
+            set_error(h, "Redis on 127.0.0.1:%d: AUTH as %s refused: %s", port,
+                      h->redis_user ? h->redis_user : "default",
+                      reply == NULL ? ctx->errstr : reply->str);
         if (reply != NULL)
             freeReplyObject(reply);
         if (!ok) {
@@ -694,9 +694,18 @@ redisContext *cw_harness_redis(cw_harness_t *h)
             return NULL;
         }
     }
-    h->redis_ctx = ctx;
-    h->redis_ctx_owner = self;
+    *slot = ctx;
+    *owner = self;
     return ctx;
+}
+
+redisContext *cw_harness_redis(cw_harness_t *h)
+{
+    if (h->redis_port == 0) {
+        set_error(h, "redis-server is not started");
+        return NULL;
+    }
+    return own_connection(h, &h->redis_ctx, &h->redis_ctx_owner, h->redis_port);
 }
 
 static redisReply *cluster_cmd(cw_harness_t *h, const char *cmd, int len);
@@ -862,40 +871,7 @@ redisContext *cw_harness_node_redis(cw_harness_t *h, int i)
 {
     if (!node_index_ok(h, i))
         return NULL;
-    pid_t self = getpid();
-    if (h->node_ctx[i] != NULL && h->node_ctx_owner[i] == self && h->node_ctx[i]->err == 0)
-        return h->node_ctx[i];
-    if (h->node_ctx[i] != NULL && h->node_ctx_owner[i] == self)
-        redisFree(h->node_ctx[i]);
-    h->node_ctx[i] = NULL;
-    struct timeval tv = {2, 0};
-    redisContext *ctx = redisConnectWithTimeout("127.0.0.1", h->node_ports[i], tv);
-    if (ctx == NULL || ctx->err) {
-        set_error(h, "cannot connect to Redis node %d on 127.0.0.1:%d: %s", i,
-                  h->node_ports[i], ctx ? ctx->errstr : "out of memory");
-        if (ctx)
-            redisFree(ctx);
-        return NULL;
-    }
-    struct timeval cmd_tv = {5, 0};
-    redisSetTimeout(ctx, cmd_tv);
-    if (h->redis_password != NULL) {
-        redisReply *reply =
-            h->redis_user != NULL
-                ? redisCommand(ctx, "AUTH %s %s", h->redis_user, h->redis_password)
-                : redisCommand(ctx, "AUTH %s", h->redis_password);
-        bool ok = reply != NULL && reply->type != REDIS_REPLY_ERROR;
-        if (reply != NULL)
-            freeReplyObject(reply);
-        if (!ok) {
-            set_error(h, "Redis node %d: AUTH refused", i);
-            redisFree(ctx);
-            return NULL;
-        }
-    }
-    h->node_ctx[i] = ctx;
-    h->node_ctx_owner[i] = self;
-    return ctx;
+    return own_connection(h, &h->node_ctx[i], &h->node_ctx_owner[i], h->node_ports[i]);
 }
 
 /* A command on node i: its reply (error replies included), or NULL with the
