@@ -29,6 +29,7 @@
 extern const char cw_commit_script[];
 
 #define STOP_TIMEOUT_MS 20000
+#define STOP_REMOVALS_MS 2000 /* for the last outbox removals to reach Redis */
 #define TOPIC_WAIT_MS 30000
 #define STATUS_EVERY_MS 5000
 
@@ -497,10 +498,18 @@ static void stop(cw_daemon_t *daemon)
             cw_log(LOG_WARNING, "stop: %d message(s) not acknowledged; alerts among them stay "
                                 "in the Redis outbox and are sent after the restart", left);
     }
+    /* the entries acknowledged last leave the Redis outbox before the
+     * connection goes, or the restart would send them again */
+    if (env->outbox != NULL && env->store != NULL) {
+        cw_outbox_flush(env->outbox);
+        int64_t until = cw_mono_ms() + STOP_REMOVALS_MS;
+        while (!cw_store_idle(env->store) && cw_mono_ms() < until)
+            event_base_loop(env->base, EVLOOP_ONCE);
+    }
     cw_parts_free(daemon->parts);
     daemon->parts = NULL;
     cw_producer_free(daemon->producer);
-    cw_outbox_free(env->outbox); /* removes what was acknowledged last */
+    cw_outbox_free(env->outbox);
     cw_store_free(env->store);
     cw_statecache_free(env->cache);
     env->cache = NULL;

@@ -461,6 +461,12 @@ cw_outbox_t *cw_outbox_new(const cw_env_t *env, cw_producer_t *producer, int64_t
     return outbox;
 }
 
+void cw_outbox_flush(cw_outbox_t *outbox)
+{
+    if (outbox != NULL && outbox->buckets != NULL)
+        flush_acked(outbox);
+}
+
 void cw_outbox_free(cw_outbox_t *outbox)
 {
     if (outbox == NULL)

@@ -37,6 +37,9 @@ cw_outbox_t *cw_outbox_new(const cw_env_t *env, cw_producer_t *producer, int64_t
 /* Sends the removals still waiting, then frees (the producer must be gone:
  * what is still on its way stays in Redis, sent after the restart). */
 void cw_outbox_free(cw_outbox_t *outbox);
+/* Sends the removal of every acknowledged entry now (HDEL), instead of at the
+ * next flush; the caller runs the loop until Redis answered (a stop). */
+void cw_outbox_flush(cw_outbox_t *outbox);
 
 /* Adds a step's entries to its commit. */
 void cw_outbox_commit(cw_ops_t *ops, const cw_entries_t *entries);

@@ -1074,6 +1074,14 @@ bool cw_store_write_refused(const cw_store_t *store, char *buf, size_t size)
     return false;
 }
 
+bool cw_store_idle(const cw_store_t *store)
+{
+    for (const node_t *node = store->nodes; node != NULL; node = node->next)
+        if (node->head.next != &node->head)
+            return false;
+    return true;
+}
+
 bool cw_store_ready(const cw_store_t *store)
 {
     return store->ready;

@@ -66,6 +66,8 @@ cw_store_t *cw_store_new(struct event_base *base, const cw_store_options_t *opti
 void cw_store_free(cw_store_t *store);
 
 bool cw_store_ready(const cw_store_t *store);
+/* No command sent is waiting for its reply. */
+bool cw_store_idle(const cw_store_t *store);
 /* Milliseconds since the connection was lost (0 while ready). */
 int64_t cw_store_down_ms(const cw_store_t *store);
 /* Redis answers but refused the last commit script for a reason of its own
