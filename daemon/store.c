@@ -571,8 +571,13 @@ static void drop_connection(node_t *node, const char *why)
     redisAsyncContext *ac = node->ac;
     node->ac = NULL;
     set_ready(node, false);
-    /* calls every pending callback with NULL, then the disconnect callback */
+    /* calls every pending callback with NULL, then the disconnect callback,
+     * which schedules the reconnect; hiredis calls it only for a connected
+     * context, so one still connecting (a server that accepted nothing yet)
+     * gets its reconnect here, or it would never come */
     redisAsyncFree(ac);
+    if (!evtimer_pending(node->reconnect_timer, NULL))
+        schedule_reconnect(node);
     request_refresh(node->store);
 }
 
