@@ -57,6 +57,7 @@ struct cw_outbox {
     size_t tracked;           /* entries between their first send and their removal */
     tracked_t *acked;         /* acknowledged, not yet removed from Redis */
     tracked_t *scheduled;     /* failed, waiting for their retry */
+    struct removal *removing; /* HDELs sent, not yet answered */
     struct event *flush;
     struct event *retry_timer;
     uint64_t sends;
@@ -138,9 +139,38 @@ static void untrack(tracked_t *t)
 
 /* ---- removal on acknowledgement ------------------------------------------- */
 
+/* One HDEL on its way. Its entries stay tracked until Redis answered, so a
+ * reload whose read of the outbox was sent before the HDEL does not send
+ * them again (cw_outbox_publish skips tracked entries). */
+typedef struct removal {
+    struct removal *next;      /* in outbox->removing */
+    cw_outbox_t *outbox;       /* NULL once the outbox is freed */
+    tracked_t *taken;          /* chained by their `next` */
+} removal_t;
+
+static void untrack_all(tracked_t *taken)
+{
+    while (taken != NULL) {
+        tracked_t *next = taken->next;
+        untrack(taken);
+        taken = next;
+    }
+}
+
 static void on_removed(redisReply *reply, void *arg)
 {
     /* a failed HDEL only means the entry may be sent once more later */
+    (void)reply;
+    removal_t *removal = arg;
+    cw_outbox_t *outbox = removal->outbox;
+    if (outbox != NULL) {
+        removal_t **link = &outbox->removing;
+        while (*link != removal)
+            link = &(*link)->next;
+        *link = removal->next;
+        untrack_all(removal->taken);
+    }
+    cw_free(removal);
 }
 
 /* Removes the acknowledged entries, grouped by partition: deliveries come
@@ -172,13 +202,19 @@ static void flush_acked(cw_outbox_t *outbox)
         argvlen[0] = 4;
         argv[1] = key;
         argvlen[1] = cw_key_outbox(key, outbox->env->config->key_prefix, partition);
-        if (store != NULL && cw_store_ready(store))
-            cw_store_send(store, on_removed, NULL, argc, argv, argvlen);
-        while (taken != NULL) {
-            tracked_t *next = taken->next;
-            untrack(taken);
-            taken = next;
+        removal_t *removal = cw_calloc(1, sizeof *removal);
+        if (removal != NULL && store != NULL && cw_store_ready(store)) {
+            removal->outbox = outbox;
+            removal->taken = taken;
+            if (cw_store_send(store, on_removed, removal, argc, argv, argvlen) == 0) {
+                removal->next = outbox->removing;
+                outbox->removing = removal;
+                continue;
+            }
         }
+        /* not sent: the entries stay in Redis, and a reload sends them */
+        cw_free(removal);
+        untrack_all(taken);
     }
 }
 
@@ -473,6 +509,9 @@ void cw_outbox_free(cw_outbox_t *outbox)
         return;
     if (outbox->buckets != NULL)
         flush_acked(outbox);
+    /* HDELs still unanswered: their entries are freed below with the rest */
+    for (removal_t *removal = outbox->removing; removal != NULL; removal = removal->next)
+        removal->outbox = NULL;
     /* what is still tracked stays in Redis and is sent after the restart; the
      * producer is gone, so no delivery report refers to it any more */
     for (size_t b = 0; outbox->buckets != NULL && b < outbox->bucket_count; b++) {
