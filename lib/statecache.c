@@ -28,7 +28,8 @@ struct cw_statecache {
     size_t max_bytes, bytes;
     entry_t **buckets;             /* owned; bucket_count a power of two */
     size_t bucket_count, count;
-    entry_t lru;                   /* sentinel: lru.older is the newest entry */
+    entry_t *lru;                  /* owned sentinel (an entry without data): lru->older is
+                                    * the newest entry */
     uint32_t generations[MAX_PARTITION + 1];
     uint64_t hits, misses;
 };
@@ -44,7 +45,12 @@ cw_statecache_t *cw_statecache_new(size_t max_bytes)
     if (cache == NULL)
         return NULL;
     cache->max_bytes = max_bytes;
-    cache->lru.newer = cache->lru.older = &cache->lru;
+    cache->lru = cw_calloc(1, sizeof *cache->lru);
+    if (cache->lru == NULL) {
+        cw_free(cache);
+        return NULL;
+    }
+    cache->lru->newer = cache->lru->older = cache->lru;
     return cache;
 }
 
@@ -57,10 +63,10 @@ static void unlink_lru(entry_t *e)
 /* Makes e the newest entry. */
 static void link_newest(cw_statecache_t *cache, entry_t *e)
 {
-    e->older = cache->lru.older;
-    e->newer = &cache->lru;
-    cache->lru.older->newer = e;
-    cache->lru.older = e;
+    e->older = cache->lru->older;
+    e->newer = cache->lru;
+    cache->lru->older->newer = e;
+    cache->lru->older = e;
 }
 
 /* Unlinks e from its bucket (at *link) and the LRU list, and frees it. */
@@ -77,13 +83,14 @@ void cw_statecache_free(cw_statecache_t *cache)
 {
     if (cache == NULL)
         return;
-    entry_t *e = cache->lru.older;
-    while (e != &cache->lru) {
+    entry_t *e = cache->lru->older;
+    while (e != cache->lru) {
         entry_t *next = e->older;
         cw_free(e);
         e = next;
     }
     cw_free(cache->buckets);
+    cw_free(cache->lru);
     cw_free(cache);
 }
 
@@ -171,7 +178,7 @@ void cw_statecache_remove(cw_statecache_t *cache, int32_t partition, const char 
 static void evict(cw_statecache_t *cache)
 {
     while (cache->bytes > cache->max_bytes && cache->count > 0) {
-        entry_t *oldest = cache->lru.newer;
+        entry_t *oldest = cache->lru->newer;
         drop(cache, find(cache, oldest->hash, oldest->partition, (const char *)oldest->data,
                          oldest->key_len),
              oldest);
