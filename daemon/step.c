@@ -83,15 +83,22 @@ static void count_cache(const cw_env_t *env)
  * gave an expiry. */
 static void learn_commit(cw_step_t *step)
 {
+    enum { CHUNK = 64 };
     const cw_ops_t *ops = step->ops;
     cw_statecache_t *cache = step->env->cache;
     const cw_ops_list_t *keys = &ops->keys[CW_OPS_SET], *values = &ops->args[CW_OPS_SET];
-    for (size_t i = 0; i < keys->count; i++)
-        if (cw_statecache_put(cache, step->partition, ops->arena + keys->items[i].offset,
-                              keys->items[i].len,
-                              (const uint8_t *)ops->arena + values->items[i].offset,
-                              values->items[i].len) != 0)
+    cw_statecache_item_t items[CHUNK];
+    for (size_t first = 0; first < keys->count; first += CHUNK) {
+        size_t count = keys->count - first < CHUNK ? keys->count - first : CHUNK;
+        for (size_t k = 0; k < count; k++)
+            items[k] = (cw_statecache_item_t){
+                .key = ops->arena + keys->items[first + k].offset,
+                .key_len = keys->items[first + k].len,
+                .bytes = (const uint8_t *)ops->arena + values->items[first + k].offset,
+                .len = values->items[first + k].len};
+        if (cw_statecache_put_many(cache, step->partition, items, count) != 0)
             cw_statecache_drop_partition(cache, step->partition); /* out of memory */
+    }
     keys = &ops->keys[CW_OPS_EXPIRE];
     for (size_t i = 0; i < keys->count; i++)
         cw_statecache_remove(cache, step->partition, ops->arena + keys->items[i].offset,
@@ -278,20 +285,27 @@ bool cw_step_wait(cw_step_t *step, cw_step_reply_fn then)
  * how many missed, or -1 when out of memory. */
 static long from_cache(cw_step_t *step, cw_subset_t *subs)
 {
+    enum { CHUNK = 64 };
     cw_free(step->misses);
     step->misses = cw_malloc(subs->count * sizeof *step->misses);
     if (step->misses == NULL)
         return -1;
     const char *prefix = step->env->config->key_prefix;
-    char key[CW_KEY_SIZE];
+    char keys[CHUNK][CW_KEY_SIZE];
+    cw_statecache_item_t items[CHUNK];
     size_t missed = 0;
-    for (size_t i = 0; i < subs->count; i++) {
-        size_t key_len = cw_key_sub(key, prefix, step->partition, subs->subs[i].msisdn);
-        const uint8_t *bytes;
-        size_t len;
-        if (!cw_statecache_get(step->env->cache, step->partition, key, key_len, &bytes, &len) ||
-            cw_subset_load(subs, i, bytes, len) != 0)
-            step->misses[missed++] = i;
+    for (size_t first = 0; first < subs->count; first += CHUNK) {
+        size_t count = subs->count - first < CHUNK ? subs->count - first : CHUNK;
+        for (size_t k = 0; k < count; k++)
+            items[k] = (cw_statecache_item_t){
+                .key = keys[k],
+                .key_len = cw_key_sub(keys[k], prefix, step->partition,
+                                      subs->subs[first + k].msisdn)};
+        cw_statecache_get_many(step->env->cache, step->partition, items, count);
+        for (size_t k = 0; k < count; k++)
+            if (items[k].bytes == NULL ||
+                cw_subset_load(subs, first + k, items[k].bytes, items[k].len) != 0)
+                step->misses[missed++] = first + k;
     }
     count_cache(step->env);
     return (long)missed;

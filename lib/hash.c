@@ -1,6 +1,8 @@
 /* Stable 64-bit hash used for alert ids and the rules version. */
 #include "hash.h"
 
+#include <string.h>
+
 uint64_t cw_hash_mix64(uint64_t h)
 {
     h ^= h >> 30;
@@ -21,6 +23,20 @@ uint64_t cw_hash64(const void *data, size_t len, uint64_t seed)
     }
     /* the finaliser spreads FNV's weak low bits over the word */
     return cw_hash_mix64(h);
+}
+
+uint64_t cw_hash_table(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ len;
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t word;
+        memcpy(&word, p, 8);
+        h = (h ^ cw_hash_mix64(word)) * 0x100000001b3ULL;
+    }
+    uint64_t tail = 0;
+    memcpy(&tail, p, len);
+    return cw_hash_mix64(h ^ tail);
 }
 
 void cw_hash_hex(uint64_t value, char out[17])

@@ -14,6 +14,10 @@ uint64_t cw_hash64(const void *data, size_t len, uint64_t seed);
  * hash tables keyed by numbers. */
 uint64_t cw_hash_mix64(uint64_t value);
 
+/* A fast hash for in-memory tables only: a word at a time, so it differs
+ * between little- and big-endian machines (never store or send it). */
+uint64_t cw_hash_table(const void *data, size_t len);
+
 /* Writes 16 lowercase hex digits and a NUL into out[17]. */
 void cw_hash_hex(uint64_t value, char out[17]);
 

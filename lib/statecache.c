@@ -1,5 +1,10 @@
-/* The subscriber state cache (see statecache.h): a chained hash table of
- * entries on one least-recently-used list. */
+/* The subscriber state cache (see statecache.h): an open-addressing table
+ * (linear probing, at most 70 % full) of 16-byte slots that hold what a
+ * probe and the eviction clock need (32 bits of the hash, the partition, a
+ * "used" bit), each pointing at its entry: generation, key and bytes. A
+ * lookup touches one slot run and the entry it finds, and a step's lookups
+ * fetch their memory together; a hot subscriber's new state overwrites its
+ * entry in place when it fits, so most puts allocate nothing. */
 #include "statecache.h"
 
 #include <string.h>
@@ -13,123 +18,122 @@
 /* What malloc adds to an entry, roughly: counted so that the budget is
  * close to the memory used. */
 #define MALLOC_OVERHEAD 16
+#define FIRST_SLOTS 16
+/* Lookups and puts done together, their memory fetched in parallel. */
+#define CHUNK 32
 
 typedef struct entry {
-    struct entry *chain;           /* next in its bucket */
-    struct entry *newer, *older;   /* the LRU list */
-    uint64_t hash;
-    int32_t partition;
     uint32_t generation;           /* the partition's when it was put */
     uint32_t key_len, len;
+    uint32_t room;                 /* bytes data[] can hold */
     unsigned char data[];          /* key, then the state's bytes */
 } entry_t;
 
+typedef struct slot {
+    entry_t *entry;                /* owned; NULL: the slot is free */
+    uint32_t hash;                 /* the key's hash, low bits (its home slot's) */
+    uint16_t partition;
+    bool used;                     /* read or put since the clock hand last passed */
+} slot_t;
+
 struct cw_statecache {
     size_t max_bytes, bytes;
-    entry_t **buckets;             /* owned; bucket_count a power of two */
-    size_t bucket_count, count;
-    entry_t *lru;                  /* owned sentinel (an entry without data): lru->older is
-                                    * the newest entry */
+    slot_t *slots;                 /* owned; slot_count a power of two */
+    size_t slot_count, count;
+    size_t hand;                   /* the eviction clock's next slot */
     uint32_t generations[MAX_PARTITION + 1];
     uint64_t hits, misses;
 };
 
-static size_t entry_bytes(size_t key_len, size_t len)
+static size_t entry_bytes(const entry_t *e)
 {
-    return sizeof(entry_t) + key_len + len + MALLOC_OVERHEAD;
+    return sizeof *e + e->room + MALLOC_OVERHEAD;
 }
 
 cw_statecache_t *cw_statecache_new(size_t max_bytes)
 {
     cw_statecache_t *cache = cw_calloc(1, sizeof *cache);
-    if (cache == NULL)
-        return NULL;
-    cache->max_bytes = max_bytes;
-    cache->lru = cw_calloc(1, sizeof *cache->lru);
-    if (cache->lru == NULL) {
-        cw_free(cache);
-        return NULL;
-    }
-    cache->lru->newer = cache->lru->older = cache->lru;
+    if (cache != NULL)
+        cache->max_bytes = max_bytes;
     return cache;
-}
-
-static void unlink_lru(entry_t *e)
-{
-    e->newer->older = e->older;
-    e->older->newer = e->newer;
-}
-
-/* Makes e the newest entry. */
-static void link_newest(cw_statecache_t *cache, entry_t *e)
-{
-    e->older = cache->lru->older;
-    e->newer = cache->lru;
-    cache->lru->older->newer = e;
-    cache->lru->older = e;
-}
-
-/* Unlinks e from its bucket (at *link) and the LRU list, and frees it. */
-static void drop(cw_statecache_t *cache, entry_t **link, entry_t *e)
-{
-    *link = e->chain;
-    unlink_lru(e);
-    cache->bytes -= entry_bytes(e->key_len, e->len);
-    cache->count--;
-    cw_free(e);
 }
 
 void cw_statecache_free(cw_statecache_t *cache)
 {
     if (cache == NULL)
         return;
-    entry_t *e = cache->lru->older;
-    while (e != cache->lru) {
-        entry_t *next = e->older;
-        cw_free(e);
-        e = next;
-    }
-    cw_free(cache->buckets);
-    cw_free(cache->lru);
+    for (size_t i = 0; i < cache->slot_count; i++)
+        cw_free(cache->slots[i].entry);
+    cw_free(cache->slots);
     cw_free(cache);
 }
 
-/* The link to `key`'s entry in its bucket (the entry is *result), or to the
- * bucket's end (*result NULL). */
-static entry_t **find(cw_statecache_t *cache, uint64_t hash, int32_t partition, const char *key,
-                      size_t key_len)
+/* Tables have at most 2^32 slots: 32 bits of the hash place a key. */
+static size_t home(const cw_statecache_t *cache, uint32_t hash)
 {
-    entry_t **link = &cache->buckets[hash & (cache->bucket_count - 1)];
-    for (; *link != NULL; link = &(*link)->chain) {
-        const entry_t *e = *link;
-        if (e->hash == hash && e->partition == partition && e->key_len == key_len &&
-            memcmp(e->data, key, key_len) == 0)
-            break;
-    }
-    return link;
+    return (size_t)hash & (cache->slot_count - 1);
 }
 
-/* The bucket table doubled (or made); false when out of memory. */
-static bool grow(cw_statecache_t *cache)
+/* The slot holding `key` of the partition, or the free slot that ends its
+ * probe run. The table must have slots. */
+static size_t find(const cw_statecache_t *cache, uint32_t hash, int32_t partition,
+                   const char *key, size_t key_len)
 {
-    size_t count = cache->bucket_count ? cache->bucket_count * 2 : 1024;
-    entry_t **buckets = cw_calloc(count, sizeof *buckets);
-    if (buckets == NULL)
-        return false;
-    for (size_t b = 0; b < cache->bucket_count; b++) {
-        entry_t *e = cache->buckets[b];
-        while (e != NULL) {
-            entry_t *next = e->chain;
-            entry_t **head = &buckets[e->hash & (count - 1)];
-            e->chain = *head;
-            *head = e;
-            e = next;
+    size_t mask = cache->slot_count - 1;
+    for (size_t i = home(cache, hash);; i = (i + 1) & mask) {
+        const slot_t *s = &cache->slots[i];
+        if (s->entry == NULL ||
+            (s->hash == hash && s->partition == partition && s->entry->key_len == key_len &&
+             memcmp(s->entry->data, key, key_len) == 0))
+            return i;
+    }
+}
+
+/* Frees slot i's entry and closes the gap (backward shift: every later
+ * entry of the run that may sit earlier moves up), so that probe runs
+ * need no tombstones. */
+static void drop(cw_statecache_t *cache, size_t i)
+{
+    cache->bytes -= entry_bytes(cache->slots[i].entry);
+    cache->count--;
+    cw_free(cache->slots[i].entry);
+    size_t mask = cache->slot_count - 1;
+    for (size_t j = (i + 1) & mask; cache->slots[j].entry != NULL; j = (j + 1) & mask) {
+        size_t k = home(cache, cache->slots[j].hash);
+        /* j's entry stays when its home lies cyclically in (i, j] */
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (!stays) {
+            cache->slots[i] = cache->slots[j];
+            i = j;
         }
     }
-    cache->bytes += (count - cache->bucket_count) * sizeof *buckets;
-    cw_free(cache->buckets);
-    cache->buckets = buckets;
-    cache->bucket_count = count;
+    cache->slots[i].entry = NULL;
+}
+
+/* The slot table doubled (or made); false when out of memory. */
+static bool grow(cw_statecache_t *cache)
+{
+    if (cache->slot_count > UINT32_MAX / 2)
+        return false; /* home() places keys with 32 bits */
+    size_t count = cache->slot_count ? cache->slot_count * 2 : FIRST_SLOTS;
+    slot_t *slots = cw_calloc(count, sizeof *slots);
+    if (slots == NULL)
+        return false;
+    slot_t *old = cache->slots;
+    size_t old_count = cache->slot_count;
+    cache->slots = slots;
+    cache->slot_count = count;
+    for (size_t i = 0; i < old_count; i++) {
+        if (old[i].entry == NULL)
+            continue;
+        size_t j = home(cache, old[i].hash);
+        while (slots[j].entry != NULL)
+            j = (j + 1) & (count - 1);
+        slots[j] = old[i];
+    }
+    cache->bytes += (count - old_count) * sizeof *slots;
+    cache->hand = 0;
+    cw_free(old);
     return true;
 }
 
@@ -138,30 +142,70 @@ static bool cacheable(const cw_statecache_t *cache, int32_t partition)
     return cache->max_bytes > 0 && partition >= 0 && partition <= MAX_PARTITION;
 }
 
+/* Asks the memory system for the slots the hashes start at and for the
+ * entries their runs hold under the same hash, so that the lookups that
+ * follow find them in the processor's cache. Only a hint: nothing read
+ * here decides anything. */
+static void prefetch(const cw_statecache_t *cache, const uint32_t *hashes, size_t n)
+{
+    size_t mask = cache->slot_count - 1;
+    for (size_t k = 0; k < n; k++)
+        __builtin_prefetch(&cache->slots[home(cache, hashes[k])]);
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = home(cache, hashes[k]); cache->slots[i].entry != NULL; i = (i + 1) & mask)
+            if (cache->slots[i].hash == hashes[k]) {
+                __builtin_prefetch(cache->slots[i].entry);
+                break;
+            }
+}
+
+static void get_one(cw_statecache_t *cache, int32_t partition, uint32_t hash,
+                    cw_statecache_item_t *item)
+{
+    item->bytes = NULL;
+    item->len = 0;
+    size_t i = find(cache, hash, partition, item->key, item->key_len);
+    slot_t *s = &cache->slots[i];
+    if (s->entry != NULL && s->entry->generation != cache->generations[partition])
+        drop(cache, i); /* put before its partition was dropped */
+    else if (s->entry != NULL) {
+        s->used = true;
+        cache->hits++;
+        item->bytes = s->entry->data + s->entry->key_len;
+        item->len = s->entry->len;
+        return;
+    }
+    cache->misses++;
+}
+
+void cw_statecache_get_many(cw_statecache_t *cache, int32_t partition,
+                            cw_statecache_item_t *items, size_t n)
+{
+    for (size_t first = 0; first < n; first += CHUNK) {
+        size_t count = n - first < CHUNK ? n - first : CHUNK;
+        if (!cacheable(cache, partition) || cache->count == 0) {
+            for (size_t k = first; k < first + count; k++)
+                items[k].bytes = NULL;
+            cache->misses += count;
+            continue;
+        }
+        uint32_t hashes[CHUNK];
+        for (size_t k = 0; k < count; k++)
+            hashes[k] = (uint32_t)cw_hash_table(items[first + k].key, items[first + k].key_len);
+        prefetch(cache, hashes, count);
+        for (size_t k = 0; k < count; k++)
+            get_one(cache, partition, hashes[k], &items[first + k]);
+    }
+}
+
 bool cw_statecache_get(cw_statecache_t *cache, int32_t partition, const char *key,
                        size_t key_len, const uint8_t **bytes, size_t *len)
 {
-    if (!cacheable(cache, partition) || cache->count == 0) {
-        cache->misses++;
-        return false;
-    }
-    uint64_t hash = cw_hash64(key, key_len, 0);
-    entry_t **link = find(cache, hash, partition, key, key_len);
-    entry_t *e = *link;
-    if (e != NULL && e->generation != cache->generations[partition]) {
-        drop(cache, link, e); /* put before its partition was dropped */
-        e = NULL;
-    }
-    if (e == NULL) {
-        cache->misses++;
-        return false;
-    }
-    unlink_lru(e);
-    link_newest(cache, e);
-    cache->hits++;
-    *bytes = e->data + e->key_len;
-    *len = e->len;
-    return true;
+    cw_statecache_item_t item = {.key = key, .key_len = key_len};
+    cw_statecache_get_many(cache, partition, &item, 1);
+    *bytes = item.bytes;
+    *len = item.len;
+    return item.bytes != NULL;
 }
 
 void cw_statecache_remove(cw_statecache_t *cache, int32_t partition, const char *key,
@@ -169,50 +213,98 @@ void cw_statecache_remove(cw_statecache_t *cache, int32_t partition, const char 
 {
     if (!cacheable(cache, partition) || cache->count == 0)
         return;
-    entry_t **link = find(cache, cw_hash64(key, key_len, 0), partition, key, key_len);
-    if (*link != NULL)
-        drop(cache, link, *link);
+    size_t i = find(cache, (uint32_t)cw_hash_table(key, key_len), partition, key, key_len);
+    if (cache->slots[i].entry != NULL)
+        drop(cache, i);
 }
 
-/* Frees the oldest entries until the budget holds. */
-static void evict(cw_statecache_t *cache)
+/* Frees entries until the budget holds, on a clock: the hand passes over
+ * (and clears) the used ones and frees the first it finds unused since it
+ * last came by. `keep` (the entry just put) is never freed. Entries of a
+ * dropped partition go as they are met or age out. */
+static void evict(cw_statecache_t *cache, const entry_t *keep)
 {
-    while (cache->bytes > cache->max_bytes && cache->count > 0) {
-        entry_t *oldest = cache->lru->newer;
-        drop(cache, find(cache, oldest->hash, oldest->partition, (const char *)oldest->data,
-                         oldest->key_len),
-             oldest);
+    size_t mask = cache->slot_count - 1;
+    while (cache->bytes > cache->max_bytes && cache->count > 1) {
+        slot_t *s = &cache->slots[cache->hand];
+        if (s->entry != NULL && s->entry != keep && !s->used) {
+            drop(cache, cache->hand); /* the hand stays: a later entry may move here */
+            continue;
+        }
+        if (s->entry != keep)
+            s->used = false;
+        cache->hand = (cache->hand + 1) & mask;
     }
+}
+
+static int put_one(cw_statecache_t *cache, int32_t partition, uint32_t hash, const char *key,
+                   size_t key_len, const uint8_t *bytes, size_t len)
+{
+    if (sizeof(entry_t) + key_len + len + MALLOC_OVERHEAD > cache->max_bytes / 8) {
+        cw_statecache_remove(cache, partition, key, key_len);
+        return 0; /* one entry must not flush the cache */
+    }
+    if (10 * (cache->count + 1) > 7 * cache->slot_count && !grow(cache)) {
+        cw_statecache_remove(cache, partition, key, key_len);
+        return -1;
+    }
+    size_t i = find(cache, hash, partition, key, key_len);
+    slot_t *s = &cache->slots[i];
+    entry_t *e = s->entry;
+    if (e == NULL || e->room < key_len + len) {
+        size_t room = (key_len + len + 15) & ~(size_t)15;
+        size_t old_bytes = e != NULL ? entry_bytes(e) : 0;
+        entry_t *bigger = cw_realloc(e, sizeof *e + room);
+        if (bigger == NULL) {
+            if (e != NULL)
+                drop(cache, i);
+            return -1;
+        }
+        if (e == NULL)
+            cache->count++;
+        cache->bytes -= old_bytes;
+        e = bigger;
+        e->room = (uint32_t)room;
+        cache->bytes += entry_bytes(e);
+    }
+    e->generation = cache->generations[partition];
+    e->key_len = (uint32_t)key_len;
+    e->len = (uint32_t)len;
+    memcpy(e->data, key, key_len);
+    memcpy(e->data + key_len, bytes, len);
+    *s = (slot_t){.entry = e, .hash = hash, .partition = (uint16_t)partition, .used = true};
+    evict(cache, e);
+    return 0;
+}
+
+int cw_statecache_put_many(cw_statecache_t *cache, int32_t partition,
+                           const cw_statecache_item_t *items, size_t n)
+{
+    if (!cacheable(cache, partition))
+        return 0;
+    int result = 0;
+    for (size_t first = 0; first < n; first += CHUNK) {
+        size_t count = n - first < CHUNK ? n - first : CHUNK;
+        uint32_t hashes[CHUNK];
+        for (size_t k = 0; k < count; k++)
+            hashes[k] = (uint32_t)cw_hash_table(items[first + k].key, items[first + k].key_len);
+        if (cache->count > 0)
+            prefetch(cache, hashes, count);
+        for (size_t k = 0; k < count; k++) {
+            const cw_statecache_item_t *item = &items[first + k];
+            if (put_one(cache, partition, hashes[k], item->key, item->key_len, item->bytes,
+                        item->len) != 0)
+                result = -1;
+        }
+    }
+    return result;
 }
 
 int cw_statecache_put(cw_statecache_t *cache, int32_t partition, const char *key,
                       size_t key_len, const uint8_t *bytes, size_t len)
 {
-    if (!cacheable(cache, partition))
-        return 0;
-    cw_statecache_remove(cache, partition, key, key_len);
-    size_t size = entry_bytes(key_len, len);
-    if (size > cache->max_bytes / 8)
-        return 0; /* one entry must not flush the cache */
-    if (cache->count >= cache->bucket_count && !grow(cache))
-        return -1;
-    entry_t *e = cw_malloc(sizeof *e + key_len + len);
-    if (e == NULL)
-        return -1;
-    uint64_t hash = cw_hash64(key, key_len, 0);
-    *e = (entry_t){.hash = hash, .partition = partition,
-                   .generation = cache->generations[partition],
-                   .key_len = (uint32_t)key_len, .len = (uint32_t)len};
-    memcpy(e->data, key, key_len);
-    memcpy(e->data + key_len, bytes, len);
-    entry_t **head = &cache->buckets[hash & (cache->bucket_count - 1)];
-    e->chain = *head;
-    *head = e;
-    link_newest(cache, e);
-    cache->count++;
-    cache->bytes += size;
-    evict(cache);
-    return 0;
+    cw_statecache_item_t item = {.key = key, .key_len = key_len, .bytes = bytes, .len = len};
+    return cw_statecache_put_many(cache, partition, &item, 1);
 }
 
 void cw_statecache_drop_partition(cw_statecache_t *cache, int32_t partition)

@@ -6,8 +6,8 @@
  * whenever that partition may have changed behind its back (a reload, a
  * failed step, a lost claim). Dropping a partition is O(1): its generation
  * moves on, and entries of an older generation are misses, freed as they
- * are met or age out. The least recently used entries go first when the
- * byte budget is reached. */
+ * are met or age out. When the byte budget is reached, entries not used
+ * lately go first (a clock: each gets a second chance after its last use). */
 #ifndef CW_STATECACHE_H
 #define CW_STATECACHE_H
 
@@ -28,13 +28,29 @@ typedef struct cw_statecache_stats {
 cw_statecache_t *cw_statecache_new(size_t max_bytes);
 void cw_statecache_free(cw_statecache_t *cache);
 
-/* The cached bytes of `key` of the partition, borrowed until the next call
- * that changes the cache; false on a miss. Counts a hit or a miss. */
+/* A key of a partition, with the state bytes it maps to. */
+typedef struct cw_statecache_item {
+    const char *key;
+    size_t key_len;
+    const uint8_t *bytes;      /* get: the cached bytes, NULL on a miss; put: what to cache */
+    size_t len;
+} cw_statecache_item_t;
+
+/* Looks up the n keys of the partition together (their memory is fetched
+ * in parallel: a step's lookups are bound by cache misses, not
+ * instructions). A hit's bytes are borrowed until the next put, remove or
+ * free. Counts the hits and misses. */
+void cw_statecache_get_many(cw_statecache_t *cache, int32_t partition,
+                            cw_statecache_item_t *items, size_t n);
+/* The same for one key: false on a miss. */
 bool cw_statecache_get(cw_statecache_t *cache, int32_t partition, const char *key,
                        size_t key_len, const uint8_t **bytes, size_t *len);
-/* Caches (a copy of) what Redis now holds for `key`. An entry larger than
- * an eighth of the budget is not kept. Returns 0, or -1 when out of memory
- * (the key is then not cached). */
+/* Caches (a copy of) what Redis now holds for each key. An entry larger
+ * than an eighth of the budget is not kept. Returns 0, or -1 when out of
+ * memory (some keys are then not cached). */
+int cw_statecache_put_many(cw_statecache_t *cache, int32_t partition,
+                           const cw_statecache_item_t *items, size_t n);
+/* The same for one key. */
 int cw_statecache_put(cw_statecache_t *cache, int32_t partition, const char *key,
                       size_t key_len, const uint8_t *bytes, size_t len);
 /* Forgets `key` (Redis may drop it: it was given an expiry). */
