@@ -21,22 +21,21 @@ void cw_argv_add(cw_argv_t *a, const char *s, size_t len)
 {
     if (a->failed)
         return;
-    if (a->count == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        char **items = cw_realloc(a->items, cap * sizeof *items);
-        if (items == NULL) {
-            a->failed = true;
-            return;
-        }
-        a->items = items;
-        size_t *lens = cw_realloc(a->lens, cap * sizeof *lens);
-        if (lens == NULL) {
-            a->failed = true;
-            return;
-        }
-        a->lens = lens;
-        a->cap = cap;
+    /* items and lens grow in step; a->cap moves once both have */
+    size_t items_cap = a->cap, lens_cap = a->cap;
+    char **items = cw_grow(a->items, &items_cap, a->count + 1, sizeof *items, 64);
+    if (items == NULL) {
+        a->failed = true;
+        return;
     }
+    a->items = items;
+    size_t *lens = cw_grow(a->lens, &lens_cap, a->count + 1, sizeof *lens, 64);
+    if (lens == NULL) {
+        a->failed = true;
+        return;
+    }
+    a->lens = lens;
+    a->cap = lens_cap;
     char *copy = cw_malloc(len + 1);
     if (copy == NULL) {
         a->failed = true;

@@ -214,18 +214,12 @@ static void put(text_t *t, const char *s, size_t n)
 {
     if (t->failed)
         return;
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        char *grown = cw_realloc(t->buf, cap);
-        if (grown == NULL) {
-            t->failed = true;
-            return;
-        }
-        t->buf = grown;
-        t->cap = cap;
+    char *grown = cw_grow(t->buf, &t->cap, t->len + n + 1, 1, 1024);
+    if (grown == NULL) {
+        t->failed = true;
+        return;
     }
+    t->buf = grown;
     memcpy(t->buf + t->len, s, n);
     t->len += n;
     t->buf[t->len] = '\0';

@@ -13,7 +13,8 @@
 
 struct cw_sessions {
     cw_session_t *items;
-    int count, cap;
+    int count;
+    size_t cap;
 };
 
 int cw_random_bytes(void *buf, size_t len)
@@ -51,7 +52,7 @@ void cw_sessions_free(cw_sessions_t *sessions)
     if (sessions == NULL)
         return;
     if (sessions->items)
-        memset(sessions->items, 0, (size_t)sessions->cap * sizeof *sessions->items);
+        memset(sessions->items, 0, sessions->cap * sizeof *sessions->items);
     cw_free(sessions->items);
     cw_free(sessions);
 }
@@ -81,14 +82,11 @@ const cw_session_t *cw_sessions_create(cw_sessions_t *s, const char *user, int64
                 oldest = i;
         remove_at(s, oldest);
     }
-    if (s->count == s->cap) {
-        int cap = s->cap ? s->cap * 2 : 32;
-        cw_session_t *grown = cw_realloc(s->items, (size_t)cap * sizeof *grown);
-        if (grown == NULL)
-            return NULL;
-        s->items = grown;
-        s->cap = cap;
-    }
+    cw_session_t *grown =
+        cw_grow(s->items, &s->cap, (size_t)s->count + 1, sizeof *grown, 32);
+    if (grown == NULL)
+        return NULL;
+    s->items = grown;
     cw_session_t *session = &s->items[s->count];
     memset(session, 0, sizeof *session);
     if (random_token(session->token) != 0 || random_token(session->csrf) != 0)

@@ -123,14 +123,11 @@ int cw_users_parse(const char *text, size_t len, const char *path, cw_users_t **
             errors++;
             continue;
         }
-        if (users->count == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            cw_user_t *grown = cw_realloc(users->items, ncap * sizeof *grown);
-            if (grown == NULL)
-                goto oom;
-            users->items = grown;
-            cap = ncap;
-        }
+        cw_user_t *grown =
+            cw_grow(users->items, &cap, users->count + 1, sizeof *grown, 16);
+        if (grown == NULL)
+            goto oom;
+        users->items = grown;
         cw_user_t *u = &users->items[users->count];
         u->name = cw_strdup(name);
         u->hash = cw_strdup(hash);

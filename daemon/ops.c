@@ -11,27 +11,16 @@
 #include "subcodec.h"
 #include "week.h"
 
-static bool grow(void **items, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    size_t cap2 = *cap ? *cap : 16;
-    while (cap2 < need)
-        cap2 *= 2;
-    void *p = cw_realloc(*items, cap2 * size);
-    if (p == NULL)
-        return false;
-    *items = p;
-    *cap = cap2;
-    return true;
-}
-
 static bool store(cw_ops_t *ops, const void *data, size_t len, cw_ops_item_t *item)
 {
-    if (ops->failed || !grow((void **)&ops->arena, &ops->cap, ops->used + len + 1, 1)) {
+    if (ops->failed)
+        return false;
+    char *arena = cw_grow(ops->arena, &ops->cap, ops->used + len + 1, 1, 16);
+    if (arena == NULL) {
         ops->failed = true;
         return false;
     }
+    ops->arena = arena;
     memcpy(ops->arena + ops->used, data, len);
     ops->arena[ops->used + len] = '\0';
     item->offset = ops->used;
@@ -45,10 +34,13 @@ static void push(cw_ops_t *ops, cw_ops_list_t *list, const void *data, size_t le
     cw_ops_item_t item;
     if (!store(ops, data, len, &item))
         return;
-    if (!grow((void **)&list->items, &list->cap, list->count + 1, sizeof item)) {
+    cw_ops_item_t *items =
+        cw_grow(list->items, &list->cap, list->count + 1, sizeof item, 16);
+    if (items == NULL) {
         ops->failed = true;
         return;
     }
+    list->items = items;
     list->items[list->count++] = item;
 }
 

@@ -167,18 +167,17 @@ void cw_part_push(cw_part_t *part, cw_record_t *record)
         return;
     }
     if (part->q_len == part->q_cap) {
-        size_t cap = part->q_cap ? part->q_cap * 2 : 256;
-        cw_record_t **queue = cw_malloc(cap * sizeof *queue);
+        size_t old_cap = part->q_cap;
+        cw_record_t **queue =
+            cw_grow(part->queue, &part->q_cap, part->q_len + 1, sizeof *queue, 256);
         if (queue == NULL)
             cw_log_fatal("partition %d: out of memory queueing a record; exiting so that "
                          "it is read again after the restart",
                          part->partition);
-        for (size_t i = 0; i < part->q_len; i++)
-            queue[i] = part->queue[(part->q_head + i) % part->q_cap];
-        cw_free(part->queue);
+        /* the full ring's records that wrapped round to the front go on after the old
+         * end, where the doubled capacity has room for them: the order is kept */
+        memcpy(queue + old_cap, queue, part->q_head * sizeof *queue);
         part->queue = queue;
-        part->q_cap = cap;
-        part->q_head = 0;
     }
     part->queue[(part->q_head + part->q_len) % part->q_cap] = record;
     part->q_len++;

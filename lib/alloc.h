@@ -13,6 +13,14 @@ char *cw_strdup(const char *s);
 char *cw_strndup(const char *s, size_t n);
 void cw_free(void *ptr);
 
+/* The array `items` (of `size`-byte elements, *cap of them) made to hold at
+ * least `need`: itself when it already does, else a bigger copy (capacity
+ * doubled from `first`, or more) with *cap updated. NULL only when out of
+ * memory or when the bytes would overflow size_t: items is then unchanged and
+ * still the caller's, *cap too. Returns the array rather than taking void **
+ * so callers need no aliasing casts. */
+void *cw_grow(void *items, size_t *cap, size_t need, size_t size, size_t first);
+
 /* Test hook: let `count` more allocations succeed, then fail every one after.
  * A negative count switches injection off (the default). */
 void cw_alloc_fail_after(long count);

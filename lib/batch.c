@@ -159,28 +159,19 @@ static int seen_add(cw_batch_t *batch, cw_period_t period, int32_t index, const 
         if (batch->seen[i].period == period && batch->seen[i].index == index)
             seen = &batch->seen[i];
     if (seen == NULL) {
-        if (batch->seen_count == batch->seen_cap) {
-            size_t cap = batch->seen_cap ? batch->seen_cap * 2 : 4;
-            cw_seen_list_t *grown = cw_realloc(batch->seen, cap * sizeof *grown);
-            if (grown == NULL)
-                return -1;
-            batch->seen = grown;
-            batch->seen_cap = cap;
-        }
+        cw_seen_list_t *grown = cw_grow(batch->seen, &batch->seen_cap,
+                                        batch->seen_count + 1, sizeof *grown, 4);
+        if (grown == NULL)
+            return -1;
+        batch->seen = grown;
         seen = &batch->seen[batch->seen_count++];
         *seen = (cw_seen_list_t){.period = period, .index = index};
     }
     size_t len = strlen(msisdn);
-    if (seen->len + len + 1 > seen->cap) {
-        size_t cap = seen->cap ? seen->cap * 2 : 1024;
-        while (cap < seen->len + len + 1)
-            cap *= 2;
-        char *text = cw_realloc(seen->text, cap);
-        if (text == NULL)
-            return -1;
-        seen->text = text;
-        seen->cap = cap;
-    }
+    char *text = cw_grow(seen->text, &seen->cap, seen->len + len + 1, 1, 1024);
+    if (text == NULL)
+        return -1;
+    seen->text = text;
     memcpy(seen->text + seen->len, msisdn, len);
     seen->text[seen->len + len] = '\n';
     seen->len += len + 1;

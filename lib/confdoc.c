@@ -25,18 +25,12 @@ static void buf_add(buf_t *b, const char *text, size_t len)
 {
     if (b->failed)
         return;
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (b->len + len + 1 > cap)
-            cap *= 2;
-        char *grown = cw_realloc(b->text, cap);
-        if (grown == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->text = grown;
-        b->cap = cap;
+    char *grown = cw_grow(b->text, &b->cap, b->len + len + 1, 1, 4096);
+    if (grown == NULL) {
+        b->failed = true;
+        return;
     }
+    b->text = grown;
     memcpy(b->text + b->len, text, len);
     b->len += len;
     b->text[b->len] = '\0';

@@ -34,14 +34,11 @@ static int append(cw_entries_t *entries, cw_entry_kind_t kind, char *field, size
 {
     if (field == NULL || value == NULL)
         goto fail;
-    if (entries->count == entries->cap) {
-        size_t cap = entries->cap ? entries->cap * 2 : 16;
-        cw_entry_t *items = cw_realloc(entries->items, cap * sizeof *items);
-        if (items == NULL)
-            goto fail;
-        entries->items = items;
-        entries->cap = cap;
-    }
+    cw_entry_t *items =
+        cw_grow(entries->items, &entries->cap, entries->count + 1, sizeof *items, 16);
+    if (items == NULL)
+        goto fail;
+    entries->items = items;
     entries->items[entries->count++] =
         (cw_entry_t){kind, field, field_len, value, value_len, level, 0, -1, 0, 0, false};
     return 0;

@@ -17,16 +17,10 @@ void cw_errlist_add(cw_errlist_t *errs, const char *fmt, ...)
     if (n < 0)
         return;
     size_t add = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
-    if (errs->len + add + 2 > errs->cap) {
-        size_t cap = errs->cap ? errs->cap * 2 : 256;
-        while (cap < errs->len + add + 2)
-            cap *= 2;
-        char *text = cw_realloc(errs->text, cap);
-        if (text == NULL)
-            return;
-        errs->text = text;
-        errs->cap = cap;
-    }
+    char *text = cw_grow(errs->text, &errs->cap, errs->len + add + 2, 1, 256);
+    if (text == NULL)
+        return;
+    errs->text = text;
     for (size_t i = 0; i < add; i++)
         errs->text[errs->len++] = line[i];
     errs->text[errs->len++] = '\n';

@@ -10,18 +10,12 @@ static void append(cw_jsonw_t *w, const char *text, size_t n)
 {
     if (w->failed)
         return;
-    if (w->len + n + 1 > w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 512;
-        while (cap < w->len + n + 1)
-            cap *= 2;
-        char *buf = cw_realloc(w->buf, cap);
-        if (buf == NULL) {
-            w->failed = true;
-            return;
-        }
-        w->buf = buf;
-        w->cap = cap;
+    char *buf = cw_grow(w->buf, &w->cap, w->len + n + 1, 1, 512);
+    if (buf == NULL) {
+        w->failed = true;
+        return;
     }
+    w->buf = buf;
     memcpy(w->buf + w->len, text, n);
     w->len += n;
     w->buf[w->len] = '\0';

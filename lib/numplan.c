@@ -223,14 +223,11 @@ static int64_t operator_intern(cw_numplan_t *plan, const char *name, size_t len,
         op->own = op->own || own;
         return plan->op_index[slot] - 1;
     }
-    if (plan->op_count == plan->op_cap) {
-        size_t cap = plan->op_cap ? plan->op_cap * 2 : 8;
-        operator_t *ops = cw_realloc(plan->ops, cap * sizeof *ops);
-        if (ops == NULL)
-            return -1;
-        plan->ops = ops;
-        plan->op_cap = cap;
-    }
+    operator_t *ops =
+        cw_grow(plan->ops, &plan->op_cap, plan->op_count + 1, sizeof *ops, 8);
+    if (ops == NULL)
+        return -1;
+    plan->ops = ops;
     char *copy = cw_strndup(name, len);
     if (copy == NULL)
         return -1;
@@ -267,18 +264,13 @@ static int add_prefix_n(cw_numplan_t *plan, const char *prefix, size_t len,
         return -1;
     /* room for every node this prefix may need, so a failure leaves no half
      * path behind */
-    if (plan->node_count + len > plan->node_cap) {
-        size_t cap = plan->node_cap * 2;
-        while (cap < plan->node_count + len)
-            cap *= 2;
-        trie_node_t *nodes = cw_realloc(plan->nodes, cap * sizeof *nodes);
-        if (nodes == NULL) {
-            set_err(errbuf, errbuf_size, "out of memory");
-            return -1;
-        }
-        plan->nodes = nodes;
-        plan->node_cap = cap;
+    trie_node_t *nodes =
+        cw_grow(plan->nodes, &plan->node_cap, plan->node_count + len, sizeof *nodes, 16);
+    if (nodes == NULL) {
+        set_err(errbuf, errbuf_size, "out of memory");
+        return -1;
     }
+    plan->nodes = nodes;
     uint32_t n = 0;
     for (size_t i = 0; i < len; i++) {
         int d = prefix[i] - '0';
@@ -498,17 +490,15 @@ static char *read_file(const char *path, size_t *len)
         return NULL;
     }
     for (;;) {
-        if (used == cap) {
-            char *bigger = cw_realloc(buf, cap * 2);
-            if (bigger == NULL) {
-                cw_free(buf);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = bigger;
-            cap *= 2;
+        /* a full buffer doubles, so fread always has room for a byte more */
+        char *bigger = cw_grow(buf, &cap, used + 1, 1, 4096);
+        if (bigger == NULL) {
+            cw_free(buf);
+            fclose(f);
+            errno = ENOMEM;
+            return NULL;
         }
+        buf = bigger;
         size_t n = fread(buf + used, 1, cap - used, f);
         used += n;
         if (n == 0) {

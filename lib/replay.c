@@ -168,27 +168,18 @@ static int seen_append(cw_replay_t *replay, const cw_seen_list_t *list)
         return 0; /* the daemon appends to a list no close reads again */
     seen_t *seen = seen_find(replay, list->period, list->index);
     if (seen == NULL) {
-        if (replay->seen_count == replay->seen_cap) {
-            size_t cap = replay->seen_cap ? replay->seen_cap * 2 : 8;
-            seen_t *grown = cw_realloc(replay->seen, cap * sizeof *grown);
-            if (grown == NULL)
-                return -1;
-            replay->seen = grown;
-            replay->seen_cap = cap;
-        }
+        seen_t *grown = cw_grow(replay->seen, &replay->seen_cap, replay->seen_count + 1,
+                                sizeof *grown, 8);
+        if (grown == NULL)
+            return -1;
+        replay->seen = grown;
         seen = &replay->seen[replay->seen_count++];
         *seen = (seen_t){.period = list->period, .index = list->index};
     }
-    if (seen->len + list->len > seen->cap) {
-        size_t cap = seen->cap ? seen->cap : 4096;
-        while (cap < seen->len + list->len)
-            cap *= 2;
-        char *text = cw_realloc(seen->text, cap);
-        if (text == NULL)
-            return -1;
-        seen->text = text;
-        seen->cap = cap;
-    }
+    char *text = cw_grow(seen->text, &seen->cap, seen->len + list->len, 1, 4096);
+    if (text == NULL)
+        return -1;
+    seen->text = text;
     memcpy(seen->text + seen->len, list->text, list->len);
     seen->len += list->len;
     return 0;

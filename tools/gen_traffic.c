@@ -43,16 +43,13 @@ cw_gen_rec_t *cw_gen_push(cw_gen_dayctx_t *ctx, uint32_t sub, cw_gen_type_t type
                           int64_t ts)
 {
     cw_gen_day_t *day = ctx->day;
-    if (day->cnt == day->cap) {
-        size_t cap = day->cap ? day->cap * 2 : 65536;
-        cw_gen_rec_t *recs = cw_realloc(day->recs, cap * sizeof(*recs));
-        if (recs == NULL) {
-            ctx->failed = true;
-            return NULL;
-        }
-        day->recs = recs;
-        day->cap = cap;
+    cw_gen_rec_t *recs =
+        cw_grow(day->recs, &day->cap, day->cnt + 1, sizeof(*recs), 65536);
+    if (recs == NULL) {
+        ctx->failed = true;
+        return NULL;
     }
+    day->recs = recs;
     cw_gen_rec_t *rec = &day->recs[day->cnt++];
     memset(rec, 0, sizeof(*rec));
     /* profiles hold the first minute of the traffic to themselves */
