@@ -271,18 +271,16 @@ local function case_fields(id)
           redis.call('LRANGE', base .. ':hist:' .. id, 0, -1)}
 end
 
-if op == 'alerts' then
-  -- ARGV: now, count, then 14 values per alert: case id, subscriber id,
-  -- alert_id, msisdn, level, week, tier, risk_tier, subsidy_end,
-  -- contract_end, eval_date, emitted_at, triggers, actions.
-  -- Returns {new, raised, duplicate, each changed case...}.
+-- Applies a batch of `width` values per record (ARGV: now, count, then the
+-- records) with `apply`; returns {new, raised, duplicate, each changed case...}.
+local function apply_batch(width, apply)
   local now, n = ARGV[2], tonumber(ARGV[3])
   local counts = {new = 0, raised = 0, duplicate = 0}
   local changed, order = {}, {}
   for i = 0, n - 1 do
     local a = {}
-    for k = 1, 14 do a[k] = ARGV[3 + i * 14 + k] end
-    local result, id = apply_alert(now, a)
+    for k = 1, width do a[k] = ARGV[3 + i * width + k] end
+    local result, id = apply(now, a)
     counts[result] = counts[result] + 1
     if result ~= 'duplicate' and not changed[id] then
       changed[id] = true; order[#order + 1] = id
@@ -291,27 +289,19 @@ if op == 'alerts' then
   local out = {counts.new, counts.raised, counts.duplicate}
   for _, id in ipairs(order) do out[#out + 1] = case_fields(id) end
   return out
+end
+
+if op == 'alerts' then
+  -- ARGV: now, count, then 14 values per alert: case id, subscriber id,
+  -- alert_id, msisdn, level, week, tier, risk_tier, subsidy_end,
+  -- contract_end, eval_date, emitted_at, triggers, actions.
+  return apply_batch(14, apply_alert)
 elseif op == 'scores' then
   -- ARGV: now, count, then 16 values per score record: case id, subscriber
   -- id, score_id, msisdn, level, month, tier, risk_tier, eval_date,
   -- emitted_at, items, score, threshold, potential churner ("1"/"0"),
   -- value churn ("1"/"0"), the week of the month's last day.
-  -- Returns {new, raised, duplicate, each changed case...}.
-  local now, n = ARGV[2], tonumber(ARGV[3])
-  local counts = {new = 0, raised = 0, duplicate = 0}
-  local changed, order = {}, {}
-  for i = 0, n - 1 do
-    local a = {}
-    for k = 1, 16 do a[k] = ARGV[3 + i * 16 + k] end
-    local result, id = apply_score(now, a)
-    counts[result] = counts[result] + 1
-    if result ~= 'duplicate' and not changed[id] then
-      changed[id] = true; order[#order + 1] = id
-    end
-  end
-  local out = {counts.new, counts.raised, counts.duplicate}
-  for _, id in ipairs(order) do out[#out + 1] = case_fields(id) end
-  return out
+  return apply_batch(16, apply_score)
 elseif op == 'outcome' then
   -- ARGV: now, subscriber id, outcome_id, churn week, first week of the
   -- horizon, churn JSON, history line. Closes the subscriber's open cases up
