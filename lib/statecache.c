@@ -21,6 +21,8 @@
 #define FIRST_SLOTS 16
 /* Lookups and puts done together, their memory fetched in parallel. */
 #define CHUNK 32
+/* How far ahead of the eviction clock's hand entries are fetched. */
+#define EVICT_AHEAD 8
 
 typedef struct entry {
     uint32_t generation;           /* the partition's when it was put */
@@ -226,6 +228,11 @@ static void evict(cw_statecache_t *cache, const entry_t *keep)
 {
     size_t mask = cache->slot_count - 1;
     while (cache->bytes > cache->max_bytes && cache->count > 1) {
+        /* freeing an entry reads it, and a victim is cold by definition: the
+         * next ones are fetched while the hand gets to them */
+        const slot_t *ahead = &cache->slots[(cache->hand + EVICT_AHEAD) & mask];
+        if (ahead->entry != NULL && !ahead->used)
+            __builtin_prefetch(ahead->entry);
         slot_t *s = &cache->slots[cache->hand];
         if (s->entry != NULL && s->entry != keep && !s->used) {
             drop(cache, cache->hand); /* the hand stays: a later entry may move here */
