@@ -220,27 +220,37 @@ void cw_statecache_remove(cw_statecache_t *cache, int32_t partition, const char 
         drop(cache, i);
 }
 
+/* The eviction clock's step: odd, so that it visits every slot once per
+ * round (the slot count is a power of two), and large, so that the slots
+ * it empties are spread over the table. A hand that walked the slots in
+ * order would empty the region behind it while puts fill the table
+ * evenly: the region ahead would fill up and its probe runs grow to
+ * hundreds of slots (measured: 2 us per lookup at 70 % full on average). */
+static size_t clock_step(const cw_statecache_t *cache)
+{
+    return (cache->slot_count / 2 + cache->slot_count / 8) | 1;
+}
+
 /* Frees entries until the budget holds, on a clock: the hand passes over
  * (and clears) the used ones and frees the first it finds unused since it
  * last came by. `keep` (the entry just put) is never freed. Entries of a
  * dropped partition go as they are met or age out. */
 static void evict(cw_statecache_t *cache, const entry_t *keep)
 {
-    size_t mask = cache->slot_count - 1;
+    size_t mask = cache->slot_count - 1, step = clock_step(cache);
     while (cache->bytes > cache->max_bytes && cache->count > 1) {
-        /* freeing an entry reads it, and a victim is cold by definition: the
-         * next ones are fetched while the hand gets to them */
-        const slot_t *ahead = &cache->slots[(cache->hand + EVICT_AHEAD) & mask];
+        /* the hand's slots and victims are cold by definition (freeing an
+         * entry reads it): both are fetched while the hand gets to them */
+        __builtin_prefetch(&cache->slots[(cache->hand + 2 * EVICT_AHEAD * step) & mask]);
+        const slot_t *ahead = &cache->slots[(cache->hand + EVICT_AHEAD * step) & mask];
         if (ahead->entry != NULL && !ahead->used)
             __builtin_prefetch(ahead->entry);
         slot_t *s = &cache->slots[cache->hand];
-        if (s->entry != NULL && s->entry != keep && !s->used) {
-            drop(cache, cache->hand); /* the hand stays: a later entry may move here */
-            continue;
-        }
-        if (s->entry != keep)
+        if (s->entry != NULL && s->entry != keep && !s->used)
+            drop(cache, cache->hand);
+        else if (s->entry != keep)
             s->used = false;
-        cache->hand = (cache->hand + 1) & mask;
+        cache->hand = (cache->hand + step) & mask;
     }
 }
 
