@@ -4,6 +4,8 @@
  * same-origin check (403). Handlers then talk to Redis asynchronously and
  * answer from the reply's callback; evhttp keeps the request alive until the
  * answer, whether or not the browser is still there. */
+#include "api.h"
+
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -47,7 +49,7 @@ typedef enum {
 } kind_t;
 
 typedef struct call {
-    cw_console_t *console;
+    cw_console_env_t *env;
     struct evhttp_request *req;
     kind_t kind;
     char user[CW_USER_NAME_MAX + 1];
@@ -63,12 +65,12 @@ typedef struct call {
     bool csv;
 } call_t;
 
-static call_t *call_new(cw_console_t *console, struct evhttp_request *req, kind_t kind)
+static call_t *call_new(cw_console_env_t *env, struct evhttp_request *req, kind_t kind)
 {
     call_t *call = cw_calloc(1, sizeof *call);
     if (call == NULL)
         return NULL;
-    call->console = console;
+    call->env = env;
     call->req = req;
     call->kind = kind;
     return call;
@@ -100,16 +102,16 @@ static void peer(struct evhttp_request *req, char *out, size_t size)
 
 /* The session of the request's cookie, with the account it belongs to; NULL
  * (and 401 answered) when there is none. */
-static const cw_session_t *authenticate(cw_console_t *console, struct evhttp_request *req,
+static const cw_session_t *authenticate(cw_console_env_t *env, struct evhttp_request *req,
                                         const cw_user_t **user)
 {
     char token[CW_SESSION_TOKEN_LEN + 8];
     const cw_session_t *session = NULL;
     if (cw_token_cookie(header(req, "Cookie"), COOKIE, token, sizeof token) == 0)
-        session = cw_sessions_find(console->sessions, token, cw_wall_ms());
-    *user = session ? cw_users_find(console->users, session->user) : NULL;
+        session = cw_sessions_find(env->sessions, token, cw_wall_ms());
+    *user = session ? cw_users_find(env->users, session->user) : NULL;
     if (session == NULL || *user == NULL) {
-        cw_server_reply_error(console, req, 401, "sign in first");
+        cw_server_reply_error(env, req, 401, "sign in first");
         return NULL;
     }
     return session;
@@ -134,27 +136,26 @@ static bool same_origin(struct evhttp_request *req)
     return rest != NULL && strcmp(rest, host) == 0;
 }
 
-static bool csrf_ok(cw_console_t *console, struct evhttp_request *req,
+static bool csrf_ok(cw_console_env_t *env, struct evhttp_request *req,
                     const cw_session_t *session)
 {
     if (!same_origin(req)) {
-        cw_server_reply_error(console, req, 403, "cross-site request refused");
+        cw_server_reply_error(env, req, 403, "cross-site request refused");
         return false;
     }
     if (!cw_token_equal(header(req, "X-CSRF-Token"), session->csrf)) {
-        cw_server_reply_error(console, req, 403, "missing or wrong X-CSRF-Token");
+        cw_server_reply_error(env, req, 403, "missing or wrong X-CSRF-Token");
         return false;
     }
     return true;
 }
 
 /* The request body as JSON (a new reference), or NULL with 400/415 answered. */
-static json_t *json_body(cw_console_t *console, struct evhttp_request *req)
+static json_t *json_body(cw_console_env_t *env, struct evhttp_request *req)
 {
     const char *type = header(req, "Content-Type");
     if (type == NULL || strncmp(type, "application/json", 16) != 0) {
-        cw_server_reply_error(console, req, 415,
-                              "expected Content-Type: application/json");
+        cw_server_reply_error(env, req, 415, "expected Content-Type: application/json");
         return NULL;
     }
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
@@ -163,7 +164,7 @@ static json_t *json_body(cw_console_t *console, struct evhttp_request *req)
     json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
     if (!json_is_object(body)) {
         json_decref(body);
-        cw_server_reply_error(console, req, 400, "expected a JSON object");
+        cw_server_reply_error(env, req, 400, "expected a JSON object");
         return NULL;
     }
     return body;
@@ -177,116 +178,122 @@ static const char *string_member(json_t *o, const char *key)
     return json_string_value(v);
 }
 
-static bool store_down(cw_console_t *console, struct evhttp_request *req)
+/* The week label of "now" at the config's UTC offset. */
+static void current_week(const cw_console_env_t *env, char out[CW_WEEK_LABEL_SIZE])
 {
-    if (cw_console_store_ready(console))
+    cw_week_label(cw_week_of_ms(cw_wall_ms(), env->config->utc_offset_s), out);
+}
+
+static bool store_down(cw_console_env_t *env, struct evhttp_request *req)
+{
+    if (cw_casestore_ready(env))
         return false;
-    cw_server_reply_error(console, req, 503, "the case store (Redis) is unreachable");
+    cw_server_reply_error(env, req, 503, "the case store (Redis) is unreachable");
     return true;
 }
 
 /* ---- sign-in ------------------------------------------------------------ */
 
-static void set_cookie(cw_console_t *console, struct evhttp_request *req,
+static void set_cookie(cw_console_env_t *env, struct evhttp_request *req,
                        const char *token, bool clear)
 {
     char cookie[160];
     snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s",
              COOKIE, clear ? "" : token, clear ? "; Max-Age=0" : "",
-             console->config->console_secure_cookies ? "; Secure" : "");
+             env->config->console_secure_cookies ? "; Secure" : "");
     evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", cookie);
 }
 
-static void on_login(cw_console_t *console, struct evhttp_request *req)
+static void on_login(cw_console_env_t *env, struct evhttp_request *req)
 {
     char from[64];
     peer(req, from, sizeof from);
     if (!same_origin(req)) {
-        cw_server_reply_error(console, req, 403, "cross-site request refused");
+        cw_server_reply_error(env, req, 403, "cross-site request refused");
         return;
     }
-    json_t *body = json_body(console, req);
+    json_t *body = json_body(env, req);
     if (body == NULL)
         return;
     const char *name = string_member(body, "user");
     const char *password = string_member(body, "password");
     if (name == NULL || password == NULL || strlen(password) > 1024) {
         json_decref(body);
-        cw_server_reply_error(console, req, 400, "expected {\"user\", \"password\"}");
+        cw_server_reply_error(env, req, 400, "expected {\"user\", \"password\"}");
         return;
     }
     char user_key[96], addr_key[80];
     snprintf(user_key, sizeof user_key, "u:%.80s", name);
     snprintf(addr_key, sizeof addr_key, "a:%s", from);
     int64_t now = cw_wall_ms();
-    int64_t wait = cw_throttle_wait(&console->user_throttle, user_key, now);
-    int64_t wait_addr = cw_throttle_wait(&console->addr_throttle, addr_key, now);
+    int64_t wait = cw_throttle_wait(&env->user_throttle, user_key, now);
+    int64_t wait_addr = cw_throttle_wait(&env->addr_throttle, addr_key, now);
     if (wait_addr > wait)
         wait = wait_addr;
     if (wait > 0) {
         json_decref(body);
-        console->metrics.logins_throttled++;
+        env->metrics.logins_throttled++;
         char retry[24];
         snprintf(retry, sizeof retry, "%lld", (long long)((wait + 999) / 1000));
         evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", retry);
         char message[128];
         snprintf(message, sizeof message, "too many failed sign-ins: try again in %lld s",
                  (long long)((wait + 999) / 1000));
-        cw_server_reply_error(console, req, 429, message);
+        cw_server_reply_error(env, req, 429, message);
         return;
     }
     const cw_user_t *user =
-        cw_users_name_valid(name) ? cw_users_find(console->users, name) : NULL;
+        cw_users_name_valid(name) ? cw_users_find(env->users, name) : NULL;
     /* an unknown name costs the same as a wrong password */
-    bool ok = cw_passwd_check(password, user ? user->hash : console->dummy_hash) &&
-              user != NULL;
+    bool ok =
+        cw_passwd_check(password, user ? user->hash : env->dummy_hash) && user != NULL;
     if (!ok) {
-        cw_throttle_fail(&console->user_throttle, user_key, now);
-        cw_throttle_fail(&console->addr_throttle, addr_key, now);
-        console->metrics.logins_failed++;
-        cw_audit_write(console->audit, now, user ? user->name : NULL, "sign_in_failed",
-                       NULL, NULL, NULL, from);
+        cw_throttle_fail(&env->user_throttle, user_key, now);
+        cw_throttle_fail(&env->addr_throttle, addr_key, now);
+        env->metrics.logins_failed++;
+        cw_audit_write(env->audit, now, user ? user->name : NULL, "sign_in_failed", NULL,
+                       NULL, NULL, from);
         cw_log(LOG_NOTICE, "console: failed sign-in%s%s from %s", user ? " as " : "",
                user ? user->name : " with an unknown name", from);
         json_decref(body);
-        cw_server_reply_error(console, req, 401, "wrong user name or password");
+        cw_server_reply_error(env, req, 401, "wrong user name or password");
         return;
     }
-    cw_throttle_clear(&console->user_throttle, user_key);
-    const cw_session_t *session = cw_sessions_create(console->sessions, user->name, now);
+    cw_throttle_clear(&env->user_throttle, user_key);
+    const cw_session_t *session = cw_sessions_create(env->sessions, user->name, now);
     if (session == NULL) {
         json_decref(body);
-        cw_server_reply_error(console, req, 500, "cannot make a session");
+        cw_server_reply_error(env, req, 500, "cannot make a session");
         return;
     }
-    console->metrics.logins_ok++;
-    cw_audit_write(console->audit, now, user->name, "sign_in", NULL, NULL, NULL, from);
-    set_cookie(console, req, session->token, false);
+    env->metrics.logins_ok++;
+    cw_audit_write(env->audit, now, user->name, "sign_in", NULL, NULL, NULL, from);
+    set_cookie(env, req, session->token, false);
     json_t *out = json_object();
     json_object_set_new(out, "user", json_string(user->name));
     json_object_set_new(out, "role",
                         json_string(user->supervisor ? "supervisor" : "agent"));
     json_object_set_new(out, "csrf", json_string(session->csrf));
     json_decref(body);
-    cw_server_reply_json(console, req, 200, out);
+    cw_server_reply_json(env, req, 200, out);
 }
 
-static void on_logout(cw_console_t *console, struct evhttp_request *req,
+static void on_logout(cw_console_env_t *env, struct evhttp_request *req,
                       const cw_session_t *session)
 {
     char token[CW_SESSION_TOKEN_LEN + 1];
     snprintf(token, sizeof token, "%s", session->token);
-    cw_sessions_drop(console->sessions, token);
-    set_cookie(console, req, NULL, true);
-    cw_server_reply_json(console, req, 200, json_object());
+    cw_sessions_drop(env->sessions, token);
+    set_cookie(env, req, NULL, true);
+    cw_server_reply_json(env, req, 200, json_object());
 }
 
-static void on_me(cw_console_t *console, struct evhttp_request *req,
+static void on_me(cw_console_env_t *env, struct evhttp_request *req,
                   const cw_session_t *session, const cw_user_t *user)
 {
     char week[CW_WEEK_LABEL_SIZE], month[CW_MONTH_LABEL_SIZE];
-    cw_console_current_week(console, week);
-    cw_month_label(cw_month_of_ms(cw_wall_ms(), console->config->utc_offset_s), month);
+    current_week(env, week);
+    cw_month_label(cw_month_of_ms(cw_wall_ms(), env->config->utc_offset_s), month);
     json_t *out = json_object();
     json_object_set_new(out, "user", json_string(user->name));
     json_object_set_new(out, "role",
@@ -295,24 +302,24 @@ static void on_me(cw_console_t *console, struct evhttp_request *req,
     json_object_set_new(out, "current_week", json_string(week));
     json_object_set_new(out, "current_month", json_string(month));
     json_object_set_new(out, "horizon_weeks",
-                        json_integer(console->config->rules.outcome_horizon_weeks));
-    cw_server_reply_json(console, req, 200, out);
+                        json_integer(env->config->rules.outcome_horizon_weeks));
+    cw_server_reply_json(env, req, 200, out);
 }
 
-static void on_users(cw_console_t *console, struct evhttp_request *req)
+static void on_users(cw_console_env_t *env, struct evhttp_request *req)
 {
     json_t *list = json_array();
-    for (size_t i = 0; i < console->users->count; i++) {
+    for (size_t i = 0; i < env->users->count; i++) {
         json_t *u = json_object();
-        json_object_set_new(u, "name", json_string(console->users->items[i].name));
+        json_object_set_new(u, "name", json_string(env->users->items[i].name));
         json_object_set_new(
             u, "role",
-            json_string(console->users->items[i].supervisor ? "supervisor" : "agent"));
+            json_string(env->users->items[i].supervisor ? "supervisor" : "agent"));
         json_array_append_new(list, u);
     }
     json_t *out = json_object();
     json_object_set_new(out, "users", list);
-    cw_server_reply_json(console, req, 200, out);
+    cw_server_reply_json(env, req, 200, out);
 }
 
 /* ---- cases ------------------------------------------------------------- */
@@ -323,16 +330,16 @@ static void on_users(cw_console_t *console, struct evhttp_request *req)
 static json_t *case_for(call_t *call, const cw_case_t *c, json_t *history,
                         const char *action)
 {
-    cw_console_t *console = call->console;
+    cw_console_env_t *env = call->env;
     bool may = call->supervisor || (c->owner[0] && strcmp(c->owner, call->user) == 0);
     bool full = false;
     if (may) {
         char masked[CW_MASK_SIZE];
         cw_mask_msisdn(c->msisdn, masked);
-        if (cw_audit_write(console->audit, cw_wall_ms(), call->user, action, c->id,
-                           c->week, masked, call->from) == 0) {
+        if (cw_audit_write(env->audit, cw_wall_ms(), call->user, action, c->id, c->week,
+                           masked, call->from) == 0) {
             full = true;
-            console->metrics.number_displays++;
+            env->metrics.number_displays++;
         } else {
             cw_log(LOG_ERR,
                    "console: the audit log cannot be written; numbers stay masked");
@@ -346,14 +353,14 @@ static json_t *case_for(call_t *call, const cw_case_t *c, json_t *history,
     return o;
 }
 
-static void publish_case(cw_console_t *console, const redisReply *item)
+static void publish_case(cw_console_env_t *env, const redisReply *item)
 {
     json_t *json = cw_casestore_case_json(item, false);
     char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
     json_decref(json);
     if (text != NULL) {
-        cw_feed_publish(console->feed, "case", text, strlen(text));
-        console->metrics.sse_events++;
+        cw_feed_publish(env->feed, "case", text, strlen(text));
+        env->metrics.sse_events++;
         free(text);
     }
 }
@@ -363,10 +370,10 @@ static void start_get(call_t *call);
 static void on_updated(redisReply *reply, void *arg)
 {
     call_t *call = arg;
-    cw_console_t *console = call->console;
+    cw_console_env_t *env = call->env;
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
         reply->element[0]->type != REDIS_REPLY_STRING) {
-        cw_server_reply_error(console, call->req, 503, "the case store did not answer");
+        cw_server_reply_error(env, call->req, 503, "the case store did not answer");
         call_free(call);
         return;
     }
@@ -376,26 +383,25 @@ static void on_updated(redisReply *reply, void *arg)
         return;
     }
     if (strcmp(status, "ok") != 0 || reply->elements < 2) {
-        cw_server_reply_error(
-            console, call->req, strcmp(status, "missing") == 0 ? 404 : 409,
-            strcmp(status, "missing") == 0 ? "no such case"
-                                           : "the case keeps changing; retry");
+        cw_server_reply_error(env, call->req, strcmp(status, "missing") == 0 ? 404 : 409,
+                              strcmp(status, "missing") == 0
+                                  ? "no such case"
+                                  : "the case keeps changing; retry");
         call_free(call);
         return;
     }
     cw_case_t c;
     if (cw_casestore_case(reply->element[1], &c) != 0) {
-        cw_server_reply_error(console, call->req, 500,
-                              "the case store answered nonsense");
+        cw_server_reply_error(env, call->req, 500, "the case store answered nonsense");
         call_free(call);
         return;
     }
-    console->metrics.actions++;
-    publish_case(console, reply->element[1]);
+    env->metrics.actions++;
+    publish_case(env, reply->element[1]);
     json_t *history = cw_casestore_history(reply->element[1]);
     json_t *out = case_for(call, &c, history, "show_number");
     json_decref(history);
-    cw_server_reply_json(console, call->req, 200, out);
+    cw_server_reply_json(env, call->req, 200, out);
     call_free(call);
 }
 
@@ -403,14 +409,14 @@ static void on_updated(redisReply *reply, void *arg)
  * the version it was read at. */
 static void decide_and_update(call_t *call, const cw_case_t *c)
 {
-    cw_console_t *console = call->console;
+    cw_console_env_t *env = call->env;
     cw_wf_change_t change;
     char why[160];
     call->wf.user = call->user;
     call->wf.supervisor = call->supervisor;
     int code = cw_workflow_decide(c, &call->wf, &change, why, sizeof why);
     if (code != 0) {
-        cw_server_reply_error(console, call->req, code, why);
+        cw_server_reply_error(env, call->req, code, why);
         call_free(call);
         return;
     }
@@ -419,8 +425,7 @@ static void decide_and_update(call_t *call, const cw_case_t *c)
                      call->wf.action == CW_WF_CLAIM;
     if (unchanged) {
         /* claiming one's own case again: nothing to write */
-        cw_server_reply_json(console, call->req, 200,
-                             case_for(call, c, NULL, "show_number"));
+        cw_server_reply_json(env, call->req, 200, case_for(call, c, NULL, "show_number"));
         call_free(call);
         return;
     }
@@ -433,11 +438,11 @@ static void decide_and_update(call_t *call, const cw_case_t *c)
     char *text = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(entry);
     if (text == NULL ||
-        cw_casestore_update(console, c, change.state, change.owner, change.outcome,
+        cw_casestore_update(env, c, change.state, change.owner, change.outcome,
                             change.reason, text, call->wf.note != NULL, on_updated,
                             call) != 0) {
         free(text);
-        cw_server_reply_error(console, call->req, 503,
+        cw_server_reply_error(env, call->req, 503,
                               "the case store (Redis) is unreachable");
         call_free(call);
         return;
@@ -448,15 +453,15 @@ static void decide_and_update(call_t *call, const cw_case_t *c)
 static void on_got(redisReply *reply, void *arg)
 {
     call_t *call = arg;
-    cw_console_t *console = call->console;
+    cw_console_env_t *env = call->env;
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-        cw_server_reply_error(console, call->req, 503, "the case store did not answer");
+        cw_server_reply_error(env, call->req, 503, "the case store did not answer");
         call_free(call);
         return;
     }
     cw_case_t c;
     if (cw_casestore_case(reply, &c) != 0) {
-        cw_server_reply_error(console, call->req, 404, "no such case");
+        cw_server_reply_error(env, call->req, 404, "no such case");
         call_free(call);
         return;
     }
@@ -464,7 +469,7 @@ static void on_got(redisReply *reply, void *arg)
         json_t *history = cw_casestore_history(reply);
         json_t *out = case_for(call, &c, history, "show_number");
         json_decref(history);
-        cw_server_reply_json(console, call->req, 200, out);
+        cw_server_reply_json(env, call->req, 200, out);
         call_free(call);
         return;
     }
@@ -473,8 +478,8 @@ static void on_got(redisReply *reply, void *arg)
 
 static void start_get(call_t *call)
 {
-    if (cw_casestore_get(call->console, call->id, on_got, call) != 0) {
-        cw_server_reply_error(call->console, call->req, 503,
+    if (cw_casestore_get(call->env, call->id, on_got, call) != 0) {
+        cw_server_reply_error(call->env, call->req, 503,
                               "the case store (Redis) is unreachable");
         call_free(call);
     }
@@ -483,11 +488,11 @@ static void start_get(call_t *call)
 static void on_listed(redisReply *reply, void *arg)
 {
     call_t *call = arg;
-    cw_console_t *console = call->console;
+    cw_console_env_t *env = call->env;
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             cw_log(LOG_ERR, "console: listing cases: %s", reply->str);
-        cw_server_reply_error(console, call->req, 503, "the case store did not answer");
+        cw_server_reply_error(env, call->req, 503, "the case store did not answer");
         call_free(call);
         return;
     }
@@ -509,7 +514,7 @@ static void on_listed(redisReply *reply, void *arg)
     } else {
         json_object_set_new(out, "next", json_null());
     }
-    cw_server_reply_json(console, call->req, 200, out);
+    cw_server_reply_json(env, call->req, 200, out);
     call_free(call);
 }
 
@@ -527,7 +532,7 @@ static bool word(const char *s, size_t max)
 
 static void on_list(call_t *call, struct evkeyvalq *params)
 {
-    cw_console_t *console = call->console;
+    cw_console_env_t *env = call->env;
     cw_casestore_query_t q;
     memset(&q, 0, sizeof q);
     const char *level = evhttp_find_header(params, "level");
@@ -593,7 +598,7 @@ static void on_list(call_t *call, struct evkeyvalq *params)
         }
     }
     if (bad) {
-        cw_server_reply_error(console, call->req, 400, bad);
+        cw_server_reply_error(env, call->req, 400, bad);
         call_free(call);
         return;
     }
@@ -621,8 +626,8 @@ static void on_list(call_t *call, struct evkeyvalq *params)
     } else {
         snprintf(q.index, sizeof q.index, "z:all");
     }
-    if (cw_casestore_list(console, &q, on_listed, call) != 0) {
-        cw_server_reply_error(console, call->req, 503,
+    if (cw_casestore_list(env, &q, on_listed, call) != 0) {
+        cw_server_reply_error(env, call->req, 503,
                               "the case store (Redis) is unreachable");
         call_free(call);
     }
@@ -633,37 +638,36 @@ static void on_list(call_t *call, struct evkeyvalq *params)
 static void on_report_reply(redisReply *reply, void *arg)
 {
     call_t *call = arg;
-    cw_console_t *console = call->console;
+    cw_console_env_t *env = call->env;
     const char **fields, **values;
     size_t *field_lens, *value_lens, count;
     if (cw_casestore_pairs(reply, &fields, &field_lens, &values, &value_lens, &count) !=
         0) {
-        cw_server_reply_error(console, call->req, 503, "the case store did not answer");
+        cw_server_reply_error(env, call->req, 503, "the case store did not answer");
         call_free(call);
         return;
     }
     cw_report_t *r = cw_malloc(sizeof *r);
     if (r == NULL) {
         cw_casestore_pairs_free(fields, field_lens, values, value_lens);
-        cw_server_reply_error(console, call->req, 500, "out of memory");
+        cw_server_reply_error(env, call->req, 500, "out of memory");
         call_free(call);
         return;
     }
-    cw_report_from_fields(r, call->week,
-                          (int)console->config->rules.outcome_horizon_weeks, count,
-                          fields, field_lens, values, value_lens);
+    cw_report_from_fields(r, call->week, (int)env->config->rules.outcome_horizon_weeks,
+                          count, fields, field_lens, values, value_lens);
     cw_casestore_pairs_free(fields, field_lens, values, value_lens);
     if (call->csv) {
         char *csv = cw_report_csv(r);
         if (csv == NULL) {
-            cw_server_reply_error(console, call->req, 500, "out of memory");
+            cw_server_reply_error(env, call->req, 500, "out of memory");
         } else {
             char disposition[96];
             snprintf(disposition, sizeof disposition,
                      "attachment; filename=\"cdrwarn-report-%s.csv\"", call->week);
             evhttp_add_header(evhttp_request_get_output_headers(call->req),
                               "Content-Disposition", disposition);
-            cw_server_reply(console, call->req, 200, "text/csv; charset=utf-8", csv,
+            cw_server_reply(env, call->req, 200, "text/csv; charset=utf-8", csv,
                             strlen(csv));
             cw_free(csv);
         }
@@ -673,7 +677,7 @@ static void on_report_reply(redisReply *reply, void *arg)
          * horizon after the week of its last day has */
         int32_t week = 0, now_week = 0, month;
         char current[CW_WEEK_LABEL_SIZE];
-        cw_console_current_week(console, current);
+        current_week(env, current);
         if (r->monthly &&
             cw_month_parse_label(call->week, strlen(call->week), &month) == 0)
             week = cw_week_of_day(cw_month_last_day(month));
@@ -682,8 +686,8 @@ static void on_report_reply(redisReply *reply, void *arg)
         cw_week_parse_label(current, strlen(current), &now_week);
         json_object_set_new(
             out, "final",
-            json_boolean(now_week - week > console->config->rules.outcome_horizon_weeks));
-        cw_server_reply_json(console, call->req, 200, out);
+            json_boolean(now_week - week > env->config->rules.outcome_horizon_weeks));
+        cw_server_reply_json(env, call->req, 200, out);
     }
     cw_free(r);
     call_free(call);
@@ -691,12 +695,12 @@ static void on_report_reply(redisReply *reply, void *arg)
 
 static void on_report(call_t *call, struct evkeyvalq *params)
 {
-    cw_console_t *console = call->console;
+    cw_console_env_t *env = call->env;
     const char *week = evhttp_find_header(params, "week");
     const char *month = evhttp_find_header(params, "month");
     const char *format = evhttp_find_header(params, "format");
     if (week && week[0] && month && month[0]) {
-        cw_server_reply_error(console, call->req, 400, "week, month: one or the other");
+        cw_server_reply_error(env, call->req, 400, "week, month: one or the other");
         call_free(call);
         return;
     }
@@ -704,7 +708,7 @@ static void on_report(call_t *call, struct evkeyvalq *params)
         /* the report of a month's monthly cases */
         int32_t m;
         if (strlen(month) != 7 || cw_month_parse_label(month, strlen(month), &m) != 0) {
-            cw_server_reply_error(console, call->req, 400, "month: expected YYYY-MM");
+            cw_server_reply_error(env, call->req, 400, "month: expected YYYY-MM");
             call_free(call);
             return;
         }
@@ -712,22 +716,22 @@ static void on_report(call_t *call, struct evkeyvalq *params)
     } else if (week && week[0]) {
         int32_t w;
         if (cw_week_parse_label(week, strlen(week), &w) != 0) {
-            cw_server_reply_error(console, call->req, 400, "week: expected YYYY-Www");
+            cw_server_reply_error(env, call->req, 400, "week: expected YYYY-Www");
             call_free(call);
             return;
         }
         snprintf(call->week, sizeof call->week, "%s", week);
     } else {
-        cw_console_current_week(console, call->week);
+        current_week(env, call->week);
     }
     if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
-        cw_server_reply_error(console, call->req, 400, "format: expected csv or json");
+        cw_server_reply_error(env, call->req, 400, "format: expected csv or json");
         call_free(call);
         return;
     }
     call->csv = format && strcmp(format, "csv") == 0;
-    if (cw_casestore_report(console, call->week, on_report_reply, call) != 0) {
-        cw_server_reply_error(console, call->req, 503,
+    if (cw_casestore_report(env, call->week, on_report_reply, call) != 0) {
+        cw_server_reply_error(env, call->req, 503,
                               "the case store (Redis) is unreachable");
         call_free(call);
     }
@@ -736,9 +740,9 @@ static void on_report(call_t *call, struct evkeyvalq *params)
 static void on_weeks_reply(redisReply *reply, void *arg)
 {
     call_t *call = arg;
-    cw_console_t *console = call->console;
+    cw_console_env_t *env = call->env;
     if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-        cw_server_reply_error(console, call->req, 503, "the case store did not answer");
+        cw_server_reply_error(env, call->req, 503, "the case store did not answer");
         call_free(call);
         return;
     }
@@ -750,22 +754,22 @@ static void on_weeks_reply(redisReply *reply, void *arg)
     if (call->weeks == NULL) {
         /* the weeks: now the months with monthly cases */
         call->weeks = labels;
-        if (cw_casestore_months(console, on_weeks_reply, call) != 0) {
-            cw_server_reply_error(console, call->req, 503,
+        if (cw_casestore_months(env, on_weeks_reply, call) != 0) {
+            cw_server_reply_error(env, call->req, 503,
                                   "the case store (Redis) is unreachable");
             call_free(call);
         }
         return;
     }
     char current[CW_WEEK_LABEL_SIZE], month[CW_MONTH_LABEL_SIZE];
-    cw_console_current_week(console, current);
-    cw_month_label(cw_month_of_ms(cw_wall_ms(), console->config->utc_offset_s), month);
+    current_week(env, current);
+    cw_month_label(cw_month_of_ms(cw_wall_ms(), env->config->utc_offset_s), month);
     json_t *out = json_object();
     json_object_set(out, "weeks", call->weeks);
     json_object_set_new(out, "current", json_string(current));
     json_object_set_new(out, "months", labels);
     json_object_set_new(out, "current_month", json_string(month));
-    cw_server_reply_json(console, call->req, 200, out);
+    cw_server_reply_json(env, call->req, 200, out);
     call_free(call);
 }
 
@@ -845,7 +849,7 @@ static route_info_t info_of(route_t route)
     }
 }
 
-static void on_stream(cw_console_t *console, struct evhttp_request *req,
+static void on_stream(cw_console_env_t *env, struct evhttp_request *req,
                       const cw_user_t *user)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
@@ -854,19 +858,19 @@ static void on_stream(cw_console_t *console, struct evhttp_request *req,
     evhttp_add_header(h, "Cache-Control", "no-store");
     evhttp_add_header(h, "X-Accel-Buffering",
                       "no"); /* a proxy must not hold events back */
-    if (cw_feed_add(console->feed, req, user->name) != 0) {
-        cw_server_reply_error(console, req, 500, "out of memory");
+    if (cw_feed_add(env->feed, req, user->name) != 0) {
+        cw_server_reply_error(env, req, 500, "out of memory");
         return;
     }
-    console->metrics.http_requests[2]++;
+    env->metrics.http_requests[2]++;
 }
 
-void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char *path)
+void cw_api_handle(cw_console_env_t *env, struct evhttp_request *req, const char *path)
 {
     char raw_id[64];
     route_info_t route = info_of(route_of(path, raw_id, sizeof raw_id));
     if (route.route == R_NONE) {
-        cw_server_reply_error(console, req, 404, "no such endpoint");
+        cw_server_reply_error(env, req, 404, "no such endpoint");
         return;
     }
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
@@ -874,40 +878,40 @@ void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char
     if (is_post != route.post || (!is_post && method != EVHTTP_REQ_GET)) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
                           route.post ? "POST" : "GET");
-        cw_server_reply_error(console, req, 405, route.post ? "use POST" : "use GET");
+        cw_server_reply_error(env, req, 405, route.post ? "use POST" : "use GET");
         return;
     }
     if (route.route == R_LOGIN) {
-        on_login(console, req);
+        on_login(env, req);
         return;
     }
     const cw_user_t *user;
-    const cw_session_t *session = authenticate(console, req, &user);
+    const cw_session_t *session = authenticate(env, req, &user);
     if (session == NULL)
         return;
     if (route.supervisor && !user->supervisor) {
-        cw_server_reply_error(console, req, 403, "supervisors only");
+        cw_server_reply_error(env, req, 403, "supervisors only");
         return;
     }
-    if (route.post && !csrf_ok(console, req, session))
+    if (route.post && !csrf_ok(env, req, session))
         return;
     switch (route.route) {
     case R_LOGOUT:
-        on_logout(console, req, session);
+        on_logout(env, req, session);
         return;
     case R_ME:
-        on_me(console, req, session, user);
+        on_me(env, req, session, user);
         return;
     case R_USERS:
-        on_users(console, req);
+        on_users(env, req);
         return;
     case R_STREAM:
-        on_stream(console, req, user);
+        on_stream(env, req, user);
         return;
     default:
         break;
     }
-    if (store_down(console, req))
+    if (store_down(env, req))
         return;
     kind_t kind = route.route == R_CASES    ? K_LIST
                   : route.route == R_CASE   ? K_GET
@@ -916,9 +920,9 @@ void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char
                   : route.route == R_STATE  ? K_STATE
                   : route.route == R_REPORT ? K_REPORT
                                             : K_WEEKS;
-    call_t *call = call_new(console, req, kind);
+    call_t *call = call_new(env, req, kind);
     if (call == NULL) {
-        cw_server_reply_error(console, req, 500, "out of memory");
+        cw_server_reply_error(env, req, 500, "out of memory");
         return;
     }
     snprintf(call->user, sizeof call->user, "%s", user->name);
@@ -926,7 +930,7 @@ void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char
     peer(req, call->from, sizeof call->from);
     if (kind == K_GET || kind == K_CLAIM || kind == K_ASSIGN || kind == K_STATE) {
         if (!cw_token_valid(raw_id, CW_CASEID_LEN) || strlen(raw_id) != CW_CASEID_LEN) {
-            cw_server_reply_error(console, req, 404, "no such case");
+            cw_server_reply_error(env, req, 404, "no such case");
             call_free(call);
             return;
         }
@@ -935,15 +939,14 @@ void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char
     if (kind == K_CLAIM) {
         call->wf.action = CW_WF_CLAIM;
     } else if (kind == K_ASSIGN) {
-        call->body = json_body(console, req);
+        call->body = json_body(env, req);
         if (call->body == NULL) {
             call_free(call);
             return;
         }
         const char *owner = string_member(call->body, "owner");
-        if (owner == NULL || cw_users_find(console->users, owner) == NULL) {
-            cw_server_reply_error(console, req, 400,
-                                  "owner: expected the name of a user");
+        if (owner == NULL || cw_users_find(env->users, owner) == NULL) {
+            cw_server_reply_error(env, req, 400, "owner: expected the name of a user");
             call_free(call);
             return;
         }
@@ -955,7 +958,7 @@ void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char
     } else if (kind == K_STATE) {
         const char *type = header(req, "Content-Type");
         if (type == NULL || strncmp(type, "application/json", 16) != 0) {
-            cw_server_reply_error(console, req, 415,
+            cw_server_reply_error(env, req, 415,
                                   "expected Content-Type: application/json");
             call_free(call);
             return;
@@ -968,7 +971,7 @@ void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char
         int code = cw_workflow_parse_state(text, len, &keep, &call->wf, why, sizeof why);
         call->body = keep;
         if (code != 0) {
-            cw_server_reply_error(console, req, code, why);
+            cw_server_reply_error(env, req, code, why);
             call_free(call);
             return;
         }
@@ -978,7 +981,7 @@ void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char
         const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
         const char *query = evhttp_uri_get_query(uri);
         if (evhttp_parse_query_str(query ? query : "", &params) != 0) {
-            cw_server_reply_error(console, req, 400, "bad query string");
+            cw_server_reply_error(env, req, 400, "bad query string");
             call_free(call);
             return;
         }
@@ -990,9 +993,8 @@ void cw_api_handle(cw_console_t *console, struct evhttp_request *req, const char
         return;
     }
     if (kind == K_WEEKS) {
-        if (cw_casestore_weeks(console, on_weeks_reply, call) != 0) {
-            cw_server_reply_error(console, req, 503,
-                                  "the case store (Redis) is unreachable");
+        if (cw_casestore_weeks(env, on_weeks_reply, call) != 0) {
+            cw_server_reply_error(env, req, 503, "the case store (Redis) is unreachable");
             call_free(call);
         }
         return;

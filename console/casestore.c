@@ -68,27 +68,27 @@ void cw_argv_free(cw_argv_t *a)
     memset(a, 0, sizeof *a);
 }
 
-static void begin(const cw_console_t *console, cw_argv_t *a, const char *op)
+static void begin(const cw_console_env_t *env, cw_argv_t *a, const char *op)
 {
     cw_argv_init(a);
     cw_argv_addz(a, "1");
-    cw_argv_addz(a, console->base_key);
+    cw_argv_addz(a, env->base_key);
     cw_argv_addz(a, op);
 }
 
-void cw_casestore_alerts_begin(const cw_console_t *console, cw_argv_t *a, int64_t now_ms)
+void cw_casestore_alerts_begin(const cw_console_env_t *env, cw_argv_t *a, int64_t now_ms)
 {
-    begin(console, a, "alerts");
+    begin(env, a, "alerts");
     cw_argv_addi(a, now_ms);
     cw_argv_addz(a, "0"); /* the count, set at the end */
 }
 
-void cw_casestore_alerts_add(const cw_console_t *console, cw_argv_t *a,
+void cw_casestore_alerts_add(const cw_console_env_t *env, cw_argv_t *a,
                              const cw_intake_alert_t *alert)
 {
     char case_id[CW_CASEID_SIZE], sub_id[CW_CASEID_SIZE];
-    cw_caseid_case(console->id_key, alert->msisdn, alert->week, case_id);
-    cw_caseid_subscriber(console->id_key, alert->msisdn, sub_id);
+    cw_caseid_case(env->id_key, alert->msisdn, alert->week, case_id);
+    cw_caseid_subscriber(env->id_key, alert->msisdn, sub_id);
     cw_argv_addz(a, case_id);
     cw_argv_addz(a, sub_id);
     cw_argv_addz(a, alert->alert_id);
@@ -105,21 +105,21 @@ void cw_casestore_alerts_add(const cw_console_t *console, cw_argv_t *a,
     cw_argv_addz(a, alert->actions);
 }
 
-void cw_casestore_scores_begin(const cw_console_t *console, cw_argv_t *a, int64_t now_ms)
+void cw_casestore_scores_begin(const cw_console_env_t *env, cw_argv_t *a, int64_t now_ms)
 {
-    begin(console, a, "scores");
+    begin(env, a, "scores");
     cw_argv_addi(a, now_ms);
     cw_argv_addz(a, "0"); /* the count, set at the end */
 }
 
-void cw_casestore_scores_add(const cw_console_t *console, cw_argv_t *a,
+void cw_casestore_scores_add(const cw_console_env_t *env, cw_argv_t *a,
                              const cw_intake_score_t *score)
 {
     char case_id[CW_CASEID_SIZE], sub_id[CW_CASEID_SIZE];
     /* a month label never equals a week label: the ids of a subscriber's
      * monthly and weekly cases differ */
-    cw_caseid_case(console->id_key, score->msisdn, score->month, case_id);
-    cw_caseid_subscriber(console->id_key, score->msisdn, sub_id);
+    cw_caseid_case(env->id_key, score->msisdn, score->month, case_id);
+    cw_caseid_subscriber(env->id_key, score->msisdn, sub_id);
     cw_argv_addz(a, case_id);
     cw_argv_addz(a, sub_id);
     cw_argv_addz(a, score->score_id);
@@ -151,13 +151,13 @@ void cw_casestore_alerts_end(cw_argv_t *a, int count)
         a->failed = true;
 }
 
-void cw_casestore_outcome(const cw_console_t *console, cw_argv_t *a,
+void cw_casestore_outcome(const cw_console_env_t *env, cw_argv_t *a,
                           const cw_intake_outcome_t *outcome, const char *horizon_low,
                           int64_t now_ms)
 {
     char sub_id[CW_CASEID_SIZE];
-    cw_caseid_subscriber(console->id_key, outcome->msisdn, sub_id);
-    begin(console, a, "outcome");
+    cw_caseid_subscriber(env->id_key, outcome->msisdn, sub_id);
+    begin(env, a, "outcome");
     cw_argv_addi(a, now_ms);
     cw_argv_addz(a, sub_id);
     cw_argv_addz(a, outcome->outcome_id);
@@ -184,39 +184,44 @@ void cw_casestore_outcome(const cw_console_t *console, cw_argv_t *a,
     cw_argv_addz(a, what);
 }
 
-int cw_casestore_send(cw_console_t *console, const cw_argv_t *a, cw_store_reply_fn fn,
+bool cw_casestore_ready(const cw_console_env_t *env)
+{
+    return env->store != NULL && cw_store_ready(env->store) && env->id_key_ready;
+}
+
+int cw_casestore_send(cw_console_env_t *env, const cw_argv_t *a, cw_store_reply_fn fn,
                       void *arg)
 {
-    if (a->failed || !cw_console_store_ready(console))
+    if (a->failed || !cw_casestore_ready(env))
         return -1;
-    return cw_store_eval(console->store, fn, arg, (int)a->count, (const char **)a->items,
+    return cw_store_eval(env->store, fn, arg, (int)a->count, (const char **)a->items,
                          a->lens);
 }
 
-static int send_and_free(cw_console_t *console, cw_argv_t *a, cw_store_reply_fn fn,
+static int send_and_free(cw_console_env_t *env, cw_argv_t *a, cw_store_reply_fn fn,
                          void *arg)
 {
-    int rc = cw_casestore_send(console, a, fn, arg);
+    int rc = cw_casestore_send(env, a, fn, arg);
     cw_argv_free(a);
     return rc;
 }
 
-int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn,
+int cw_casestore_get(cw_console_env_t *env, const char *id, cw_store_reply_fn fn,
                      void *arg)
 {
     cw_argv_t a;
-    begin(console, &a, "get");
+    begin(env, &a, "get");
     cw_argv_addz(&a, id);
-    return send_and_free(console, &a, fn, arg);
+    return send_and_free(env, &a, fn, arg);
 }
 
-int cw_casestore_update(cw_console_t *console, const cw_case_t *c, const char *state,
+int cw_casestore_update(cw_console_env_t *env, const cw_case_t *c, const char *state,
                         const char *owner, const char *outcome, const char *reason,
                         const char *history_json, bool note, cw_store_reply_fn fn,
                         void *arg)
 {
     cw_argv_t a;
-    begin(console, &a, "update");
+    begin(env, &a, "update");
     cw_argv_addi(&a, cw_wall_ms());
     cw_argv_addz(&a, c->id);
     cw_argv_addi(&a, c->version);
@@ -226,14 +231,14 @@ int cw_casestore_update(cw_console_t *console, const cw_case_t *c, const char *s
     cw_argv_addz(&a, reason);
     cw_argv_addz(&a, history_json);
     cw_argv_addz(&a, note ? "1" : "0");
-    return send_and_free(console, &a, fn, arg);
+    return send_and_free(env, &a, fn, arg);
 }
 
-int cw_casestore_list(cw_console_t *console, const cw_casestore_query_t *q,
+int cw_casestore_list(cw_console_env_t *env, const cw_casestore_query_t *q,
                       cw_store_reply_fn fn, void *arg)
 {
     cw_argv_t a;
-    begin(console, &a, "list");
+    begin(env, &a, "list");
     cw_argv_addz(&a, q->index);
     cw_argv_addi(&a, q->min_score);
     cw_argv_addi(&a, q->max_score);
@@ -247,43 +252,43 @@ int cw_casestore_list(cw_console_t *console, const cw_casestore_query_t *q,
     cw_argv_addz(&a, q->trigger);
     cw_argv_addz(&a, q->week);
     cw_argv_addz(&a, q->kind);
-    return send_and_free(console, &a, fn, arg);
+    return send_and_free(env, &a, fn, arg);
 }
 
-static int plain(cw_console_t *console, cw_store_reply_fn fn, void *arg, int argc,
+static int plain(cw_console_env_t *env, cw_store_reply_fn fn, void *arg, int argc,
                  const char **argv)
 {
-    if (!cw_console_store_ready(console))
+    if (!cw_casestore_ready(env))
         return -1;
     size_t lens[8];
     for (int i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
-    return cw_store_send(console->store, fn, arg, argc, argv, lens);
+    return cw_store_send(env->store, fn, arg, argc, argv, lens);
 }
 
-int cw_casestore_report(cw_console_t *console, const char *week, cw_store_reply_fn fn,
+int cw_casestore_report(cw_console_env_t *env, const char *week, cw_store_reply_fn fn,
                         void *arg)
 {
     char key[160];
-    snprintf(key, sizeof key, "%s:rep:%s", console->base_key, week);
+    snprintf(key, sizeof key, "%s:rep:%s", env->base_key, week);
     const char *argv[] = {"HGETALL", key};
-    return plain(console, fn, arg, 2, argv);
+    return plain(env, fn, arg, 2, argv);
 }
 
-int cw_casestore_weeks(cw_console_t *console, cw_store_reply_fn fn, void *arg)
+int cw_casestore_weeks(cw_console_env_t *env, cw_store_reply_fn fn, void *arg)
 {
     char key[160];
-    snprintf(key, sizeof key, "%s:weeks", console->base_key);
+    snprintf(key, sizeof key, "%s:weeks", env->base_key);
     const char *argv[] = {"ZRANGE", key, "0", "-1"};
-    return plain(console, fn, arg, 4, argv);
+    return plain(env, fn, arg, 4, argv);
 }
 
-int cw_casestore_months(cw_console_t *console, cw_store_reply_fn fn, void *arg)
+int cw_casestore_months(cw_console_env_t *env, cw_store_reply_fn fn, void *arg)
 {
     char key[160];
-    snprintf(key, sizeof key, "%s:months", console->base_key);
+    snprintf(key, sizeof key, "%s:months", env->base_key);
     const char *argv[] = {"ZRANGE", key, "0", "-1"};
-    return plain(console, fn, arg, 4, argv);
+    return plain(env, fn, arg, 4, argv);
 }
 
 int cw_casestore_pairs(const redisReply *reply, const char ***fields, size_t **field_lens,

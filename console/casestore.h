@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "caserec.h"
-#include "console.h"
+#include "env.h"
 #include "intake.h"
 #include "store.h"
 
@@ -30,33 +30,37 @@ void cw_argv_addz(cw_argv_t *a, const char *s);
 void cw_argv_addi(cw_argv_t *a, int64_t v);
 void cw_argv_free(cw_argv_t *a);
 
+/* The Redis connection is ready and the case-id secret loaded: the case
+ * store may be used. */
+bool cw_casestore_ready(const cw_console_env_t *env);
+
 /* Starts an "alerts" call: numkeys, the base key, op, now, and a count slot
  * filled by cw_casestore_alerts_end. */
-void cw_casestore_alerts_begin(const cw_console_t *console, cw_argv_t *a, int64_t now_ms);
-void cw_casestore_alerts_add(const cw_console_t *console, cw_argv_t *a,
+void cw_casestore_alerts_begin(const cw_console_env_t *env, cw_argv_t *a, int64_t now_ms);
+void cw_casestore_alerts_add(const cw_console_env_t *env, cw_argv_t *a,
                              const cw_intake_alert_t *alert);
 void cw_casestore_alerts_end(cw_argv_t *a, int count);
 
 /* A "scores" call, built the same way: begin, one add per score record,
  * then cw_casestore_alerts_end with the count. */
-void cw_casestore_scores_begin(const cw_console_t *console, cw_argv_t *a, int64_t now_ms);
-void cw_casestore_scores_add(const cw_console_t *console, cw_argv_t *a,
+void cw_casestore_scores_begin(const cw_console_env_t *env, cw_argv_t *a, int64_t now_ms);
+void cw_casestore_scores_add(const cw_console_env_t *env, cw_argv_t *a,
                              const cw_intake_score_t *score);
 
 /* An "outcome" call for one churn outcome; horizon_low = the first week of
  * the horizon (churn week minus outcome_horizon_weeks). */
-void cw_casestore_outcome(const cw_console_t *console, cw_argv_t *a,
+void cw_casestore_outcome(const cw_console_env_t *env, cw_argv_t *a,
                           const cw_intake_outcome_t *outcome, const char *horizon_low,
                           int64_t now_ms);
 
 /* Sends a prepared call; 0, or -1 when the connection is not ready. */
-int cw_casestore_send(cw_console_t *console, const cw_argv_t *a, cw_store_reply_fn fn,
+int cw_casestore_send(cw_console_env_t *env, const cw_argv_t *a, cw_store_reply_fn fn,
                       void *arg);
 
 /* One-call helpers. */
-int cw_casestore_get(cw_console_t *console, const char *id, cw_store_reply_fn fn,
+int cw_casestore_get(cw_console_env_t *env, const char *id, cw_store_reply_fn fn,
                      void *arg);
-int cw_casestore_update(cw_console_t *console, const cw_case_t *c, const char *state,
+int cw_casestore_update(cw_console_env_t *env, const cw_case_t *c, const char *state,
                         const char *owner, const char *outcome, const char *reason,
                         const char *history_json, bool note, cw_store_reply_fn fn,
                         void *arg);
@@ -72,14 +76,14 @@ typedef struct cw_casestore_query {
                                                          monthly case's month */
     const char *kind;                                  /* "", "weekly", "monthly" */
 } cw_casestore_query_t;
-int cw_casestore_list(cw_console_t *console, const cw_casestore_query_t *q,
+int cw_casestore_list(cw_console_env_t *env, const cw_casestore_query_t *q,
                       cw_store_reply_fn fn, void *arg);
 /* The counters of a week, or of a month's monthly cases (label YYYY-MM). */
-int cw_casestore_report(cw_console_t *console, const char *week, cw_store_reply_fn fn,
+int cw_casestore_report(cw_console_env_t *env, const char *week, cw_store_reply_fn fn,
                         void *arg);
-int cw_casestore_weeks(cw_console_t *console, cw_store_reply_fn fn, void *arg);
+int cw_casestore_weeks(cw_console_env_t *env, cw_store_reply_fn fn, void *arg);
 /* The months with monthly cases. */
-int cw_casestore_months(cw_console_t *console, cw_store_reply_fn fn, void *arg);
+int cw_casestore_months(cw_console_env_t *env, cw_store_reply_fn fn, void *arg);
 
 /* A case from cases.lua's reply for one ({fields and values, history});
  * -1 when it is not one. */

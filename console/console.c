@@ -1,5 +1,8 @@
 /* The console's process: start-up, the event loop, signals, timers, the
- * case-id secret, sd_notify, and an orderly stop (see console.h). */
+ * case-id secret, sd_notify, and an orderly stop (see console.h). This file
+ * wires the modules: it fills their environment (env.h) and hooks, and is
+ * the only one that knows them all; none of them calls back into it by
+ * name. */
 #include "console.h"
 
 #include <errno.h>
@@ -10,8 +13,11 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "api.h"
 #include "audit.h"
+#include "casestore.h"
 #include "clock.h"
+#include "env.h"
 #include "feed.h"
 #include "ingest.h"
 #include "kafka_conf.h"
@@ -22,21 +28,33 @@
 #include "server.h"
 #include "sessions.h"
 #include "store.h"
-#include "week.h"
+#include "web.h"
 
 #define STOP_TIMEOUT_MS 5000
 
 extern const char cw_console_script[];
 
-bool cw_console_store_ready(const cw_console_t *console)
-{
-    return console->store != NULL && cw_store_ready(console->store) &&
-           console->id_key_ready;
-}
+typedef struct cw_console {
+    cw_console_env_t env; /* what the modules are given; its objects are owned here */
+    const char *config_path;
+    cw_config_t *config; /* owned: the start-up config (env.config) */
+    cw_ingest_t *ingest;
+    cw_server_t *server;
+    bool ready_sent;
+    struct event *signals[4];
+    struct event *tick_timer;
+} cw_console_t;
 
-void cw_console_current_week(const cw_console_t *console, char out[9])
+/* The HTTP server's routes beyond /healthz and /metrics. */
+static const cw_server_routes_t routes = {
+    .api = cw_api_handle,
+    .page = cw_web_serve,
+};
+
+static int records_pending(void *arg)
 {
-    cw_week_label(cw_week_of_ms(cw_wall_ms(), console->config->utc_offset_s), out);
+    cw_console_t *console = arg;
+    return cw_ingest_pending(console->ingest);
 }
 
 /* Reads and parses the accounts file; NULL with errs. */
@@ -106,9 +124,9 @@ static void reload_users(cw_console_t *console)
     if (users == NULL) {
         log_errors("reload: accounts kept as they were: ", &errs);
     } else {
-        cw_users_free(console->users);
-        console->users = users;
-        cw_sessions_prune(console->sessions, users, cw_wall_ms());
+        cw_users_free(console->env.users);
+        console->env.users = users;
+        cw_sessions_prune(console->env.sessions, users, cw_wall_ms());
         cw_log(LOG_NOTICE, "reload: %zu account(s) from %s", users->count,
                console->config->console_users_file);
     }
@@ -121,17 +139,17 @@ static void on_secret(redisReply *reply, void *arg)
 {
     cw_console_t *console = arg;
     if (reply == NULL || reply->type != REDIS_REPLY_STRING ||
-        cw_caseid_key_parse(reply->str, reply->len, console->id_key) != 0) {
+        cw_caseid_key_parse(reply->str, reply->len, console->env.id_key) != 0) {
         cw_log(LOG_ERR,
                "console: the case-id secret %s:secret in Redis is missing or not 64 "
                "hex digits; case ids cannot be made",
-               console->base_key);
+               console->env.base_key);
         return;
     }
-    bool first = !console->id_key_ready;
-    console->id_key_ready = true;
+    bool first = !console->env.id_key_ready;
+    console->env.id_key_ready = true;
     if (first)
-        cw_log(LOG_INFO, "console: case store ready (%s)", console->base_key);
+        cw_log(LOG_INFO, "console: case store ready (%s)", console->env.base_key);
     cw_ingest_kick(console->ingest);
 }
 
@@ -148,13 +166,13 @@ static void load_secret(cw_console_t *console)
     for (size_t i = 0; i < sizeof bytes; i++)
         snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
     char key[128];
-    snprintf(key, sizeof key, "%s:secret", console->base_key);
+    snprintf(key, sizeof key, "%s:secret", console->env.base_key);
     const char *set[] = {"SET", key, hex, "NX"};
     size_t set_len[] = {3, strlen(key), strlen(hex), 2};
     const char *get[] = {"GET", key};
     size_t get_len[] = {3, strlen(key)};
-    cw_store_send(console->store, NULL, NULL, 4, set, set_len);
-    cw_store_send(console->store, on_secret, console, 2, get, get_len);
+    cw_store_send(console->env.store, NULL, NULL, 4, set, set_len);
+    cw_store_send(console->env.store, on_secret, console, 2, get, get_len);
     memset(bytes, 0, sizeof bytes);
     memset(hex, 0, sizeof hex);
 }
@@ -175,13 +193,13 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
         reload_users(console);
         return;
     }
-    if (console->stopping) {
+    if (console->env.stopping) {
         cw_log(LOG_NOTICE, "second signal: stopping at once");
-        event_base_loopbreak(console->base);
+        event_base_loopbreak(console->env.base);
         return;
     }
     cw_log(LOG_NOTICE, "stopping (signal %d)", (int)sig);
-    console->stopping = true;
+    console->env.stopping = true;
     cw_notify("STOPPING=1");
 }
 
@@ -191,15 +209,15 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     static int64_t stop_started;
     int64_t now = cw_mono_ms();
     cw_log_flush_suppressed(time(NULL));
-    if (console->stopping) {
+    if (console->env.stopping) {
         if (stop_started == 0)
             stop_started = now;
         if (cw_ingest_pending(console->ingest) == 0 ||
             now - stop_started > STOP_TIMEOUT_MS)
-            event_base_loopexit(console->base, NULL);
+            event_base_loopexit(console->env.base, NULL);
         return;
     }
-    if (!console->ready_sent && cw_console_store_ready(console)) {
+    if (!console->ready_sent && cw_casestore_ready(&console->env)) {
         console->ready_sent = true;
         cw_notify("READY=1\nSTATUS=serving");
         cw_log(LOG_NOTICE, "console ready on http://%s/",
@@ -213,13 +231,14 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
             status, sizeof status,
             "STATUS=%llu alerts, %llu outcomes, %llu score records, %d live page(s), "
             "redis %s, kafka %s",
-            (unsigned long long)(console->metrics.alerts_new +
-                                 console->metrics.alerts_raised),
-            (unsigned long long)console->metrics.outcomes_applied,
-            (unsigned long long)(console->metrics.scores_new +
-                                 console->metrics.scores_raised),
-            cw_feed_count(console->feed), cw_console_store_ready(console) ? "up" : "down",
-            console->metrics.consumer_joined ? "joined" : "joining");
+            (unsigned long long)(console->env.metrics.alerts_new +
+                                 console->env.metrics.alerts_raised),
+            (unsigned long long)console->env.metrics.outcomes_applied,
+            (unsigned long long)(console->env.metrics.scores_new +
+                                 console->env.metrics.scores_raised),
+            cw_feed_count(console->env.feed),
+            cw_casestore_ready(&console->env) ? "up" : "down",
+            console->env.metrics.consumer_joined ? "joined" : "joining");
         cw_notify(status);
     }
     static int64_t last_watchdog;
@@ -246,38 +265,39 @@ static char *redis_password(const cw_config_t *config, cw_errlist_t *errs)
 static int start(cw_console_t *console, cw_errlist_t *errs)
 {
     const cw_config_t *config = console->config;
-    snprintf(console->base_key, sizeof console->base_key, "%s{console}",
+    snprintf(console->env.base_key, sizeof console->env.base_key, "%s{console}",
              config->console_key_prefix);
-    console->users = load_users(config->console_users_file, errs);
-    if (console->users == NULL)
+    console->env.users = load_users(config->console_users_file, errs);
+    if (console->env.users == NULL)
         return -1;
     char why[256];
-    console->audit = cw_audit_open(config->console_audit_log, why, sizeof why);
-    if (console->audit == NULL) {
+    console->env.audit = cw_audit_open(config->console_audit_log, why, sizeof why);
+    if (console->env.audit == NULL) {
         cw_errlist_add(errs, "[console] audit_log: %s", why);
         return -1;
     }
-    console->dummy_hash =
+    console->env.dummy_hash =
         cw_passwd_hash("no account has this password", "$y$", why, sizeof why);
-    if (console->dummy_hash == NULL) {
+    if (console->env.dummy_hash == NULL) {
         cw_errlist_add(errs, "password hashing: %s", why);
         return -1;
     }
-    cw_throttle_init(&console->user_throttle, 5);
-    cw_throttle_init(&console->addr_throttle, 30);
-    console->sessions = cw_sessions_new();
-    console->feed = cw_feed_new(console->base);
-    if (console->sessions == NULL || console->feed == NULL)
+    cw_throttle_init(&console->env.user_throttle, 5);
+    cw_throttle_init(&console->env.addr_throttle, 30);
+    console->env.sessions = cw_sessions_new();
+    console->env.feed = cw_feed_new(console->env.base);
+    if (console->env.sessions == NULL || console->env.feed == NULL)
         return -1;
     static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        console->signals[i] = evsignal_new(console->base, sigs[i], on_signal, console);
+        console->signals[i] =
+            evsignal_new(console->env.base, sigs[i], on_signal, console);
         if (console->signals[i] == NULL || event_add(console->signals[i], NULL) != 0) {
             cw_errlist_add(errs, "cannot watch signal %d", sigs[i]);
             return -1;
         }
     }
-    console->server = cw_server_new(console, errs);
+    console->server = cw_server_new(&console->env, &routes, errs);
     if (console->server == NULL)
         return -1;
     char *password = redis_password(config, errs);
@@ -294,15 +314,16 @@ static int start(cw_console_t *console, cw_errlist_t *errs)
         .cluster = config->redis_cluster,
         .wait_replicas = config->min_replicas_acked,
     };
-    console->store = cw_store_new(console->base, &options, &console->store_metrics,
-                                  on_store_state, console);
+    console->env.store =
+        cw_store_new(console->env.base, &options, &console->env.store_metrics,
+                     on_store_state, console);
     cw_secret_free(password);
-    if (console->store == NULL)
+    if (console->env.store == NULL)
         return -1;
-    console->ingest = cw_ingest_new(console, errs);
+    console->ingest = cw_ingest_new(&console->env, errs);
     if (console->ingest == NULL)
         return -1;
-    console->tick_timer = event_new(console->base, -1, EV_PERSIST, on_tick, console);
+    console->tick_timer = event_new(console->env.base, -1, EV_PERSIST, on_tick, console);
     if (console->tick_timer == NULL)
         return -1;
     struct timeval tick = {0, 100 * 1000};
@@ -317,10 +338,10 @@ static void finish(cw_console_t *console)
      * requests still waiting get their 503 while the server is there, and
      * ingest batches learn they were not applied (the consumer commits only
      * what was); then the server and the consumer */
-    cw_feed_free(console->feed);
-    console->feed = NULL;
-    cw_store_free(console->store);
-    console->store = NULL;
+    cw_feed_free(console->env.feed);
+    console->env.feed = NULL;
+    cw_store_free(console->env.store);
+    console->env.store = NULL;
     cw_server_free(console->server);
     cw_ingest_free(console->ingest);
     for (size_t i = 0; i < sizeof console->signals / sizeof console->signals[0]; i++)
@@ -328,14 +349,14 @@ static void finish(cw_console_t *console)
             event_free(console->signals[i]);
     if (console->tick_timer)
         event_free(console->tick_timer);
-    cw_sessions_free(console->sessions);
-    cw_audit_close(console->audit);
-    cw_users_free(console->users);
-    cw_free(console->dummy_hash);
+    cw_sessions_free(console->env.sessions);
+    cw_audit_close(console->env.audit);
+    cw_users_free(console->env.users);
+    cw_free(console->env.dummy_hash);
     cw_config_free(console->config);
-    if (console->base)
-        event_base_free(console->base);
-    memset(console->id_key, 0, sizeof console->id_key);
+    if (console->env.base)
+        event_base_free(console->env.base);
+    memset(console->env.id_key, 0, sizeof console->env.id_key);
     cw_free(console);
 }
 
@@ -372,23 +393,26 @@ int cw_console_run(const char *config_path)
     if (console == NULL)
         return 1;
     console->config_path = config_path;
-    console->started_ms = cw_mono_ms();
+    console->env.started_ms = cw_mono_ms();
+    console->env.records_pending = records_pending;
+    console->env.hook_arg = console;
     cw_errlist_t errs = CW_ERRLIST_INIT;
     int rc = 1;
     if (cw_config_load(config_path, &console->config, &errs) != 0) {
         log_errors("", &errs);
         goto out;
     }
-    console->base = event_base_new();
-    if (console->base == NULL || start(console, &errs) != 0) {
+    console->env.config = console->config;
+    console->env.base = event_base_new();
+    if (console->env.base == NULL || start(console, &errs) != 0) {
         log_errors("cannot start: ", &errs);
         goto out;
     }
     cw_log(LOG_NOTICE,
            "cdrwarn-console %s starting: http://%s/, %zu account(s), Redis %s:%lld",
-           CW_VERSION, console->config->console_listen, console->users->count,
+           CW_VERSION, console->config->console_listen, console->env.users->count,
            console->config->redis_host, (long long)console->config->redis_port);
-    event_base_dispatch(console->base);
+    event_base_dispatch(console->env.base);
     cw_log(LOG_NOTICE, "stopped");
     rc = 0;
 out:

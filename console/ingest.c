@@ -53,7 +53,7 @@ struct batch {
 };
 
 struct cw_ingest {
-    cw_console_t *console;
+    cw_console_env_t *env;
     rd_kafka_t *rk;
     rd_kafka_queue_t *queue;
     char *alert_topic, *outcome_topic, *score_topic;
@@ -118,7 +118,7 @@ static void retire(cw_ingest_t *ingest)
  * stream: one "case" event each, or one "reload" when there are many. */
 static void publish(cw_ingest_t *ingest, const redisReply *reply, size_t first)
 {
-    cw_console_t *console = ingest->console;
+    cw_console_env_t *env = ingest->env;
     if (reply->elements <= first)
         return;
     size_t changed = reply->elements - first;
@@ -126,8 +126,8 @@ static void publish(cw_ingest_t *ingest, const redisReply *reply, size_t first)
         char text[96];
         int n = snprintf(text, sizeof text, "event: reload\ndata: {\"changed\":%zu}\n\n",
                          changed);
-        cw_feed_broadcast(console->feed, text, (size_t)n);
-        console->metrics.sse_events++;
+        cw_feed_broadcast(env->feed, text, (size_t)n);
+        env->metrics.sse_events++;
         return;
     }
     struct evbuffer *out = evbuffer_new();
@@ -141,12 +141,12 @@ static void publish(cw_ingest_t *ingest, const redisReply *reply, size_t first)
             continue;
         evbuffer_add_printf(out, "event: case\ndata: %s\n\n", text);
         free(text);
-        console->metrics.sse_events++;
+        env->metrics.sse_events++;
     }
     size_t len = evbuffer_get_length(out);
     const char *text = (const char *)evbuffer_pullup(out, -1);
     if (text != NULL)
-        cw_feed_broadcast(console->feed, text, len);
+        cw_feed_broadcast(env->feed, text, len);
     evbuffer_free(out);
 }
 
@@ -160,7 +160,7 @@ static void on_reply(redisReply *reply, void *arg)
     call_t *call = arg;
     batch_t *b = call->batch;
     cw_ingest_t *ingest = b->ingest;
-    cw_console_t *console = ingest->console;
+    cw_console_env_t *env = ingest->env;
     b->answered++;
     bool ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1 &&
               reply->element[0]->type == REDIS_REPLY_INTEGER;
@@ -176,21 +176,21 @@ static void on_reply(redisReply *reply, void *arg)
         call->done = true;
         const char *op = call->argv.items[2];
         if (strcmp(op, "alerts") == 0 && reply->elements >= 3) {
-            console->metrics.alerts_new += (uint64_t)reply->element[0]->integer;
-            console->metrics.alerts_raised += (uint64_t)reply->element[1]->integer;
-            console->metrics.alerts_duplicate += (uint64_t)reply->element[2]->integer;
+            env->metrics.alerts_new += (uint64_t)reply->element[0]->integer;
+            env->metrics.alerts_raised += (uint64_t)reply->element[1]->integer;
+            env->metrics.alerts_duplicate += (uint64_t)reply->element[2]->integer;
             publish(ingest, reply, 3);
         } else if (strcmp(op, "scores") == 0 && reply->elements >= 3) {
-            console->metrics.scores_new += (uint64_t)reply->element[0]->integer;
-            console->metrics.scores_raised += (uint64_t)reply->element[1]->integer;
-            console->metrics.scores_duplicate += (uint64_t)reply->element[2]->integer;
+            env->metrics.scores_new += (uint64_t)reply->element[0]->integer;
+            env->metrics.scores_raised += (uint64_t)reply->element[1]->integer;
+            env->metrics.scores_duplicate += (uint64_t)reply->element[2]->integer;
             publish(ingest, reply, 3);
         } else if (strcmp(op, "outcome") == 0) {
             if (reply->element[0]->integer == 1) {
-                console->metrics.outcomes_applied++;
-                console->metrics.cases_auto_closed += reply->elements - 1;
+                env->metrics.outcomes_applied++;
+                env->metrics.cases_auto_closed += reply->elements - 1;
             } else {
-                console->metrics.outcomes_duplicate++;
+                env->metrics.outcomes_duplicate++;
             }
             publish(ingest, reply, 1);
         }
@@ -198,7 +198,7 @@ static void on_reply(redisReply *reply, void *arg)
     if (b->answered == b->call_count) {
         ingest->in_flight--;
         if (b->failed)
-            console->metrics.batch_retries++;
+            env->metrics.batch_retries++;
     }
     retire(ingest);
 }
@@ -213,7 +213,7 @@ static int send_batch(cw_ingest_t *ingest, batch_t *b)
             b->answered++;
             continue;
         }
-        if (cw_casestore_send(ingest->console, &b->calls[i].argv, on_reply,
+        if (cw_casestore_send(ingest->env, &b->calls[i].argv, on_reply,
                               &b->calls[i]) != 0) {
             b->answered++;
             b->failed = true;
@@ -235,7 +235,7 @@ static bool resend_failed(cw_ingest_t *ingest)
     for (batch_t *b = ingest->head; b != NULL; b = b->next) {
         if (!b->failed || b->answered < b->call_count)
             continue;
-        if (!cw_console_store_ready(ingest->console) || send_batch(ingest, b) != 0) {
+        if (!cw_casestore_ready(ingest->env) || send_batch(ingest, b) != 0) {
             waiting = true;
             break;
         }
@@ -279,7 +279,7 @@ static void log_bad(const rd_kafka_message_t *msg, const char *what, const char 
 
 static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
 {
-    cw_console_t *console = ingest->console;
+    cw_console_env_t *env = ingest->env;
     batch_t *b = cw_calloc(1, sizeof *b);
     if (b != NULL) {
         b->ingest = ingest;
@@ -293,10 +293,10 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
             n);
     int64_t now = cw_wall_ms();
     call_t *alerts = new_call(b);
-    cw_casestore_alerts_begin(console, &alerts->argv, now);
+    cw_casestore_alerts_begin(env, &alerts->argv, now);
     int alert_count = 0;
     call_t *scores = new_call(b);
-    cw_casestore_scores_begin(console, &scores->argv, now);
+    cw_casestore_scores_begin(env, &scores->argv, now);
     int score_count = 0;
     for (ssize_t i = 0; i < n; i++) {
         rd_kafka_message_t *msg = msgs[i];
@@ -322,10 +322,10 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
             cw_intake_alert_t alert;
             if (cw_intake_alert_parse(msg->payload, msg->len, &alert, why, sizeof why) !=
                 0) {
-                console->metrics.bad_records++;
+                env->metrics.bad_records++;
                 log_bad(msg, "alert", why);
             } else {
-                cw_casestore_alerts_add(console, &alerts->argv, &alert);
+                cw_casestore_alerts_add(env, &alerts->argv, &alert);
                 cw_intake_alert_free(&alert);
                 alert_count++;
             }
@@ -333,10 +333,10 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
             cw_intake_score_t score;
             if (cw_intake_score_parse(msg->payload, msg->len, &score, why, sizeof why) !=
                 0) {
-                console->metrics.bad_records++;
+                env->metrics.bad_records++;
                 log_bad(msg, "score record", why);
             } else {
-                cw_casestore_scores_add(console, &scores->argv, &score);
+                cw_casestore_scores_add(env, &scores->argv, &score);
                 cw_intake_score_free(&score);
                 score_count++;
             }
@@ -346,14 +346,14 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
             if (cw_intake_outcome_parse(msg->payload, msg->len, &outcome, why,
                                         sizeof why) != 0 ||
                 cw_week_parse_label(outcome.week, strlen(outcome.week), &week) != 0) {
-                console->metrics.bad_records++;
+                env->metrics.bad_records++;
                 log_bad(msg, "outcome", why);
             } else {
                 char low[CW_WEEK_LABEL_SIZE];
                 cw_week_label(
-                    week - (int32_t)console->config->rules.outcome_horizon_weeks, low);
+                    week - (int32_t)env->config->rules.outcome_horizon_weeks, low);
                 call_t *call = new_call(b);
-                cw_casestore_outcome(console, &call->argv, &outcome, low, now);
+                cw_casestore_outcome(env, &call->argv, &outcome, low, now);
             }
         }
         rd_kafka_message_destroy(msg);
@@ -374,7 +374,7 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
             cw_log_fatal(
                 "console: out of memory building a batch; exiting so that it is read "
                 "again after the restart");
-    console->metrics.batches++;
+    env->metrics.batches++;
     ingest->pending_records += b->records;
     if (ingest->tail)
         ingest->tail->next = b;
@@ -391,8 +391,8 @@ static void take(cw_ingest_t *ingest, rd_kafka_message_t **msgs, ssize_t n)
 
 static void drain(cw_ingest_t *ingest)
 {
-    cw_console_t *console = ingest->console;
-    if (console->stopping || !cw_console_store_ready(console))
+    cw_console_env_t *env = ingest->env;
+    if (env->stopping || !cw_casestore_ready(env))
         return;
     if (any_failed(ingest) && resend_failed(ingest))
         return;
@@ -438,7 +438,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         cw_log(LOG_INFO, "console: kafka: assigned %d partition(s)", list->cnt);
         rd_kafka_assign(rk, list);
-        ingest->console->metrics.consumer_joined = 1;
+        ingest->env->metrics.consumer_joined = 1;
     } else {
         cw_log(LOG_INFO, "console: kafka: revoked %d partition(s)", list->cnt);
         rd_kafka_assign(rk, NULL);
@@ -451,13 +451,13 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
            rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
-cw_ingest_t *cw_ingest_new(cw_console_t *console, cw_errlist_t *errs)
+cw_ingest_t *cw_ingest_new(cw_console_env_t *env, cw_errlist_t *errs)
 {
-    const cw_config_t *config = console->config;
+    const cw_config_t *config = env->config;
     cw_ingest_t *ingest = cw_calloc(1, sizeof *ingest);
     if (ingest == NULL)
         return NULL;
-    ingest->console = console;
+    ingest->env = env;
     ingest->wake_pipe[0] = ingest->wake_pipe[1] = -1;
     ingest->alert_topic = cw_strdup(config->alert_topic);
     ingest->outcome_topic = cw_strdup(config->outcome_topic);
@@ -504,9 +504,9 @@ cw_ingest_t *cw_ingest_new(cw_console_t *console, cw_errlist_t *errs)
     }
     ingest->queue = rd_kafka_queue_get_consumer(ingest->rk);
     rd_kafka_queue_io_event_enable(ingest->queue, ingest->wake_pipe[1], "1", 1);
-    ingest->wake_event = event_new(console->base, ingest->wake_pipe[0],
+    ingest->wake_event = event_new(env->base, ingest->wake_pipe[0],
                                    EV_READ | EV_PERSIST, on_wake, ingest);
-    ingest->poll_timer = event_new(console->base, -1, EV_PERSIST, on_poll_timer, ingest);
+    ingest->poll_timer = event_new(env->base, -1, EV_PERSIST, on_poll_timer, ingest);
     if (ingest->wake_event == NULL || ingest->poll_timer == NULL)
         goto fail;
     event_add(ingest->wake_event, NULL);

@@ -9,11 +9,13 @@
 #ifndef CW_INGEST_H
 #define CW_INGEST_H
 
-#include "console.h"
+#include "env.h"
 #include "errlist.h"
 
+typedef struct cw_ingest cw_ingest_t;
+
 /* Creates the consumer and subscribes; NULL with errs. */
-cw_ingest_t *cw_ingest_new(cw_console_t *console, cw_errlist_t *errs);
+cw_ingest_t *cw_ingest_new(cw_console_env_t *env, cw_errlist_t *errs);
 /* Commits what was applied and leaves the group (bounded), then frees. */
 void cw_ingest_free(cw_ingest_t *ingest);
 /* Drains what is waiting now (called when the store becomes ready). */

@@ -14,15 +14,16 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "casestore.h"
 #include "clock.h"
 #include "feed.h"
-#include "ingest.h"
 #include "log.h"
 #include "sessions.h"
 #include "store.h"
 
 struct cw_server {
-    cw_console_t *console;
+    cw_console_env_t *env;
+    cw_server_routes_t routes;
     struct evhttp *http;
 };
 
@@ -75,7 +76,7 @@ void cw_server_security_headers(struct evhttp_request *req)
     evhttp_add_header(h, "Cross-Origin-Resource-Policy", "same-origin");
 }
 
-void cw_server_reply(cw_console_t *console, struct evhttp_request *req, int code,
+void cw_server_reply(cw_console_env_t *env, struct evhttp_request *req, int code,
                      const char *type, const char *body, size_t len)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
@@ -91,60 +92,60 @@ void cw_server_reply(cw_console_t *console, struct evhttp_request *req, int code
     if (body != NULL && len > 0)
         evbuffer_add(buf, body, len);
     if (code >= 100 && code < 600)
-        console->metrics.http_requests[code / 100]++;
+        env->metrics.http_requests[code / 100]++;
     evhttp_send_reply(req, code, reason_of(code), buf);
     evbuffer_free(buf);
 }
 
-void cw_server_reply_json(cw_console_t *console, struct evhttp_request *req, int code,
+void cw_server_reply_json(cw_console_env_t *env, struct evhttp_request *req, int code,
                           json_t *body)
 {
     char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(body);
     if (text == NULL) {
-        cw_server_reply(console, req, 500, "application/json",
+        cw_server_reply(env, req, 500, "application/json",
                         "{\"error\":\"out of memory\"}", 25);
         return;
     }
-    cw_server_reply(console, req, code, "application/json", text, strlen(text));
+    cw_server_reply(env, req, code, "application/json", text, strlen(text));
     free(text);
 }
 
-void cw_server_reply_error(cw_console_t *console, struct evhttp_request *req, int code,
+void cw_server_reply_error(cw_console_env_t *env, struct evhttp_request *req, int code,
                            const char *message)
 {
     json_t *body = json_object();
     json_object_set_new(body, "error", json_string(message));
-    cw_server_reply_json(console, req, code, body);
+    cw_server_reply_json(env, req, code, body);
 }
 
-static bool healthy(const cw_console_t *console, json_t *reasons)
+static bool healthy(const cw_console_env_t *env, json_t *reasons)
 {
     bool ok = true;
-    if (console->stopping) {
+    if (env->stopping) {
         json_array_append_new(reasons, json_string("stopping"));
         ok = false;
     }
-    if (!cw_console_store_ready(console)) {
+    if (!cw_casestore_ready(env)) {
         json_array_append_new(reasons, json_string("redis unreachable"));
         ok = false;
     }
-    if (!console->metrics.consumer_joined) {
+    if (!env->metrics.consumer_joined) {
         json_array_append_new(reasons, json_string("consumer has not joined its group"));
         ok = false;
     }
     return ok;
 }
 
-static void on_healthz(cw_console_t *console, struct evhttp_request *req)
+static void on_healthz(cw_console_env_t *env, struct evhttp_request *req)
 {
     json_t *reasons = json_array();
-    bool ok = healthy(console, reasons);
+    bool ok = healthy(env, reasons);
     json_t *body = json_object();
     json_object_set_new(body, "status", json_string(ok ? "ok" : "unavailable"));
     json_object_set_new(body, "reasons", reasons);
-    json_object_set_new(body, "streams", json_integer(cw_feed_count(console->feed)));
-    cw_server_reply_json(console, req, ok ? 200 : 503, body);
+    json_object_set_new(body, "streams", json_integer(cw_feed_count(env->feed)));
+    cw_server_reply_json(env, req, ok ? 200 : 503, body);
 }
 
 #define COUNTER(name, help, value)                                                       \
@@ -156,14 +157,14 @@ static void on_healthz(cw_console_t *console, struct evhttp_request *req)
         out, "# HELP " name " " help "\n# TYPE " name " gauge\n" name " %lld\n",         \
         (long long)(value))
 
-static void on_metrics(cw_console_t *console, struct evhttp_request *req)
+static void on_metrics(cw_console_env_t *env, struct evhttp_request *req)
 {
     struct evbuffer *out = evbuffer_new();
     if (out == NULL) {
         evhttp_send_error(req, 500, "out of memory");
         return;
     }
-    const cw_console_metrics_t *m = &console->metrics;
+    const cw_console_metrics_t *m = &env->metrics;
     evbuffer_add_printf(
         out,
         "# HELP cdrwarn_console_alerts_total Alerts consumed, by what they did "
@@ -201,7 +202,7 @@ static void on_metrics(cw_console_t *console, struct evhttp_request *req)
     COUNTER("cdrwarn_console_batch_retries_total",
             "Batches sent again after Redis failed to answer.", m->batch_retries);
     GAUGE("cdrwarn_console_records_pending", "Records taken from Kafka, not yet applied.",
-          cw_ingest_pending(console->ingest));
+          env->records_pending(env->hook_arg));
     evbuffer_add_printf(
         out,
         "# HELP cdrwarn_console_logins_total Sign-in attempts by result.\n"
@@ -225,28 +226,28 @@ static void on_metrics(cw_console_t *console, struct evhttp_request *req)
                             "cdrwarn_console_http_responses_total{code=\"%dxx\"} %llu\n",
                             c, (unsigned long long)m->http_requests[c]);
     GAUGE("cdrwarn_console_sessions", "Signed-in sessions.",
-          cw_sessions_count(console->sessions));
+          cw_sessions_count(env->sessions));
     GAUGE("cdrwarn_console_streams", "Open live streams (pages showing the feed).",
-          cw_feed_count(console->feed));
+          cw_feed_count(env->feed));
     COUNTER("cdrwarn_console_stream_events_total", "Events sent on the live stream.",
             m->sse_events);
     COUNTER("cdrwarn_console_streams_dropped_total",
             "Live streams ended because the browser could not keep up.",
-            cw_feed_dropped(console->feed));
+            cw_feed_dropped(env->feed));
     GAUGE("cdrwarn_console_redis_up", "1 while the Redis connection is ready.",
-          cw_console_store_ready(console) ? 1 : 0);
+          cw_casestore_ready(env) ? 1 : 0);
     COUNTER("cdrwarn_console_redis_roundtrips_total", "Redis commands answered.",
-            console->store_metrics.redis_roundtrips);
+            env->store_metrics.redis_roundtrips);
     COUNTER("cdrwarn_console_redis_errors_total", "Redis commands failed or unanswered.",
-            console->store_metrics.redis_errors);
+            env->store_metrics.redis_errors);
     GAUGE("cdrwarn_console_consumer_joined", "1 once the consumer joined its group.",
           m->consumer_joined);
     GAUGE("cdrwarn_console_uptime_seconds", "Seconds since the start.",
-          (cw_mono_ms() - console->started_ms) / 1000);
+          (cw_mono_ms() - env->started_ms) / 1000);
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     evhttp_add_header(h, "Cache-Control", "no-store");
-    console->metrics.http_requests[2]++;
+    env->metrics.http_requests[2]++;
     evhttp_send_reply(req, 200, "OK", out);
     evbuffer_free(out);
 }
@@ -267,41 +268,43 @@ static void no_delay(struct evhttp_request *req)
 static void on_request(struct evhttp_request *req, void *arg)
 {
     cw_server_t *server = arg;
-    cw_console_t *console = server->console;
+    cw_console_env_t *env = server->env;
     no_delay(req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     if (path == NULL || path[0] != '/') {
-        cw_server_reply_error(console, req, 400, "bad request path");
+        cw_server_reply_error(env, req, 400, "bad request path");
         return;
     }
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
     if (strncmp(path, "/api/", 5) == 0) {
-        cw_api_handle(console, req, path);
+        server->routes.api(env, req, path);
         return;
     }
     if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
-        cw_server_reply_error(console, req, 405, "only GET here");
+        cw_server_reply_error(env, req, 405, "only GET here");
         return;
     }
     if (strcmp(path, "/healthz") == 0)
-        on_healthz(console, req);
+        on_healthz(env, req);
     else if (strcmp(path, "/metrics") == 0)
-        on_metrics(console, req);
-    else if (!cw_web_serve(console, req, path))
-        cw_server_reply_error(console, req, 404, "no such page");
+        on_metrics(env, req);
+    else if (!server->routes.page(env, req, path))
+        cw_server_reply_error(env, req, 404, "no such page");
 }
 
-cw_server_t *cw_server_new(cw_console_t *console, cw_errlist_t *errs)
+cw_server_t *cw_server_new(cw_console_env_t *env, const cw_server_routes_t *routes,
+                           cw_errlist_t *errs)
 {
     cw_server_t *server = cw_calloc(1, sizeof *server);
     if (server == NULL)
         return NULL;
-    server->console = console;
-    server->http = evhttp_new(console->base);
+    server->env = env;
+    server->routes = *routes;
+    server->http = evhttp_new(env->base);
     if (server->http == NULL)
         goto fail;
-    const char *listen = console->config->console_listen;
+    const char *listen = env->config->console_listen;
     const char *colon = strrchr(listen, ':');
     if (colon == NULL) {
         cw_errlist_add(errs, "[console] listen: expected host:port, got '%s'", listen);

@@ -1,6 +1,8 @@
 /* The page (SPEC section 12): plain HTML, CSS and JavaScript from
  * console/web/, embedded into the binary at build time, so the console needs
  * no files beside it and the browser fetches nothing from anywhere else. */
+#include "web.h"
+
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <string.h>
@@ -25,14 +27,14 @@ static const struct {
     {"/favicon.ico", "image/svg+xml", cw_web_icon_svg},
 };
 
-int cw_web_serve(cw_console_t *console, struct evhttp_request *req, const char *path)
+int cw_web_serve(cw_console_env_t *env, struct evhttp_request *req, const char *path)
 {
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (strcmp(path, files[i].path) != 0)
             continue;
         /* a new build may change them; the browser asks again each time */
         evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-cache");
-        cw_server_reply(console, req, 200, files[i].type, files[i].body,
+        cw_server_reply(env, req, 200, files[i].type, files[i].body,
                         strlen(files[i].body));
         return 1;
     }
