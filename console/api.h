@@ -3,7 +3,7 @@
 #ifndef CW_API_H
 #define CW_API_H
 
-#include "env.h"
+#include "console_env.h"
 
 struct evhttp_request;
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "caserec.h"
-#include "env.h"
+#include "console_env.h"
 #include "intake.h"
 #include "store.h"
 

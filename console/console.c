@@ -17,7 +17,7 @@
 #include "audit.h"
 #include "casestore.h"
 #include "clock.h"
-#include "env.h"
+#include "console_env.h"
 #include "feed.h"
 #include "ingest.h"
 #include "kafka_conf.h"

@@ -9,7 +9,7 @@
 #ifndef CW_INGEST_H
 #define CW_INGEST_H
 
-#include "env.h"
+#include "console_env.h"
 #include "errlist.h"
 
 typedef struct cw_ingest cw_ingest_t;

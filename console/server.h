@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "env.h"
+#include "console_env.h"
 #include "errlist.h"
 
 struct evhttp_request;

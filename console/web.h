@@ -2,7 +2,7 @@
 #ifndef CW_WEB_H
 #define CW_WEB_H
 
-#include "env.h"
+#include "console_env.h"
 
 struct evhttp_request;
 
