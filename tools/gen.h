@@ -1,12 +1,23 @@
-/* cdrwarn-gen: declarations shared by the generator's files. The flow is
- * options (gen_opts.c) -> subscribers and their habits (gen_model.c) -> one
- * day of time-ordered traffic records (gen_traffic.c) -> JSON text, good or
- * deliberately bad (gen_format.c) -> stdout or Kafka (gen_sink.c), driven by
- * gen_main.c, with the ground truth written by gen_truth.c. Two optional
- * models add to the population and to each day: labelled churn (--churn,
- * gen_churn.c) and the monthly rhythms with the slow drifters (--monthly,
- * gen_monthly.c). Everything before the sink is a pure function of the
- * options, so the same arguments give the same bytes. */
+/* cdrwarn-gen: the types and declarations shared by the generator's files.
+ * The flow is options (gen_opts.c) -> subscribers and their habits
+ * (gen_model.c) -> one day of time-ordered traffic records (gen_traffic.c)
+ * -> JSON text, good or deliberately bad (gen_format.c) -> stdout or Kafka
+ * (gen_sink.c), driven by gen_main.c, with the ground truth written by
+ * gen_truth.c. Two optional models add to the population and to each day:
+ * labelled churn (--churn, gen_churn.c) and the monthly rhythms with the
+ * slow drifters (--monthly, gen_monthly.c). Everything before the sink is a
+ * pure function of the options, so the same arguments give the same bytes.
+ *
+ * The population and day files each have their own header and call only
+ * downward, never in a circle (a file calls only those listed under it):
+ *   gen_traffic.c  the top: each subscriber-day
+ *   gen_model.c    builds the subscribers, then the two models' parts
+ *   gen_churn.c    labelled churn
+ *   gen_monthly.c  monthly rhythms, slow drifters, calendar months
+ *   gen_number.c, gen_day.c  numbering plan; day clock and record buffer
+ * What a lower file needs from a higher one is passed down as data (the
+ * subscriber's fields, or an argument such as cw_gen_monthly_day's
+ * `recycled`). */
 #ifndef CW_GEN_H
 #define CW_GEN_H
 
@@ -210,7 +221,7 @@ typedef struct {
 int cw_gen_opts_parse(int argc, char **argv, cw_gen_opts_t *opts, char *errbuf,
                       size_t errbuf_size);
 
-/* ---- subscribers (gen_model.c) ---- */
+/* ---- subscribers (built by gen_model.c) ---- */
 
 typedef struct {
     uint64_t msisdn;     /* 11 digits, own operator */
@@ -261,59 +272,7 @@ typedef struct {
     uint32_t slow_symptom_cnt[CW_GEN_SLOW_CNT];
 } cw_gen_model_t;
 
-int cw_gen_model_build(cw_gen_model_t *model, const cw_gen_opts_t *opts, char *errbuf,
-                       size_t errbuf_size);
-void cw_gen_model_free(cw_gen_model_t *model);
-/* True when `msisdn` is one of the model's subscribers. */
-bool cw_gen_model_is_subscriber(const cw_gen_model_t *model, uint64_t msisdn);
-/* The k-th frequent contact of a subscriber (own operator or rival). */
-uint64_t cw_gen_model_contact(const cw_gen_model_t *model, uint32_t sub, unsigned k);
-/* A random own-operator (own = true) or rival mobile number from `bits`. */
-uint64_t cw_gen_model_number(bool own, uint64_t bits);
-/* Index in cw_gen_operator_names of a rival number's operator. */
-int cw_gen_model_rival_operator(uint64_t number);
-/* Epoch ms of the day index's local midnight. */
-int64_t cw_gen_model_day_start_ms(const cw_gen_model_t *model, int day_index);
-
-/* ---- labelled churn (gen_churn.c) ---- */
-
-/* Decides, for --churn, who churns, when and how, spreads the weekly drifts
- * over the run and lets the drifters who stay recover; after the drifting
- * and slow drifting subscribers are picked. */
-void cw_gen_churn_assign(cw_gen_model_t *model);
-/* Epoch ms of a churning subscriber's churn event. */
-int64_t cw_gen_churn_ts(const cw_gen_model_t *model, uint32_t sub);
-/* Epoch ms of a recycled number's fresh profile. */
-int64_t cw_gen_churn_recycle_ts(const cw_gen_model_t *model, uint32_t sub);
-/* True when the subscriber has left and sends nothing on this day. */
-bool cw_gen_churn_gone(const cw_gen_sub_t *sub, int day_index);
-/* True on and after a recycled number's fresh profile: a new customer with
- * plain habits, no drift. */
-bool cw_gen_churn_recycled(const cw_gen_sub_t *sub, int day_index);
-
-/* ---- monthly rhythms and slow drifters (gen_monthly.c) ---- */
-
-/* Gives every subscriber its value-added services and payment habit, and
- * picks the slow drifters with their symptoms and first month. Returns 0 or
- * -1 when out of memory. */
-int cw_gen_monthly_assign(cw_gen_model_t *model);
-/* Month index (year * 12 + month - 1) of a day number. */
-int32_t cw_gen_month_of_day(int32_t day);
-/* First day number of a month index. */
-int32_t cw_gen_month_first_day(int32_t month);
-/* "YYYY-MM" and a NUL into out[8]. */
-void cw_gen_month_label(int32_t month, char out[8]);
-/* The slow drift's month index, and the first month in which every item of
- * its symptoms should show (two months later). */
-int32_t cw_gen_slow_month(const cw_gen_sub_t *sub);
-/* The SPEC section 14 items a symptom set is meant to make true, in the
- * SPEC's table order; returns how many were written (at most 13), and the
- * items' default points in *points. */
-int cw_gen_slow_items(uint16_t symptoms, const char *items[13], int *points);
-/* Factor (0, 1] of a slow drifter's usage on a day: 1 before its drift. */
-double cw_gen_slow_factor(const cw_gen_model_t *model, uint32_t sub, int day_index);
-
-/* ---- one day of traffic (gen_traffic.c) ---- */
+/* ---- one day of records (gen_day.c, gen_traffic.c) ---- */
 
 /* One event before formatting. Field use by type:
  * voice: a = duration_s, b = charge_fen, dir, peer
@@ -356,43 +315,6 @@ typedef struct {
     size_t cnt;
     size_t cap;
 } cw_gen_day_t;
-
-/* What the generation of one day knows, shared by gen_traffic.c,
- * gen_churn.c and gen_monthly.c. */
-typedef struct {
-    const cw_gen_model_t *model; /* borrowed */
-    cw_gen_day_t *day;           /* borrowed */
-    int day_index;
-    int week;
-    int dow; /* 0 = Monday */
-    int64_t day_start_ms;
-    uint32_t seq;
-    bool failed;
-} cw_gen_dayctx_t;
-
-/* Appends a zeroed record of `type` at `ts`; NULL (and ctx->failed) when
- * out of memory. */
-cw_gen_rec_t *cw_gen_push(cw_gen_dayctx_t *ctx, uint32_t sub, cw_gen_type_t type,
-                          int64_t ts);
-/* A time between two local hours of the day. */
-int64_t cw_gen_time_between(const cw_gen_dayctx_t *ctx, cw_gen_rng_t *rng, int from_hour,
-                            int to_hour);
-/* The subscriber's churn on its churn day: drops what it would have sent
- * from the churn on (its records from index `first` of the day), then
- * sends the churn event; and a recycled number's fresh profile. */
-void cw_gen_churn_day(cw_gen_dayctx_t *ctx, uint32_t sub, size_t first);
-/* The monthly rhythms of one subscriber-day: the plan's rental deducted
- * daily, value-added service fees and subscriptions, arrears, suspensions,
- * faults, service contacts, and a slow drifter's symptoms. `fee_fen` is the
- * plan in force, `rental_factor` < 1 in a spend_drop drift, `vas` false
- * when value-added services are off (spend_drop drift). */
-void cw_gen_monthly_day(cw_gen_dayctx_t *ctx, uint32_t sub, uint32_t fee_fen,
-                        double rental_factor, bool vas);
-
-/* Fills `day` with every event of day `day_index` (0 = the --start Monday),
- * sorted by time. Returns 0 or -1 when out of memory. */
-int cw_gen_traffic_day(const cw_gen_model_t *model, int day_index, cw_gen_day_t *day);
-void cw_gen_day_free(cw_gen_day_t *day);
 
 /* ---- ground truth (gen_truth.c) ---- */
 

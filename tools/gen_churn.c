@@ -5,7 +5,10 @@
  * recover after a few weeks; a few subscribers who never drifted leave
  * without warning; and a share of the churned numbers are recycled: a
  * fresh profile, later than the churn, then plain traffic. */
-#include "gen.h"
+#include "gen_churn.h"
+
+#include "gen_monthly.h"
+#include "gen_number.h"
 
 enum {
     TAG_CHURN = 201,
@@ -29,7 +32,6 @@ enum {
 #define MS_PER_HOUR_CHURN 3600000LL
 
 const char *const cw_gen_churn_kind_names[2] = {"port_out", "cancel"};
-const char *const cw_gen_operator_names[2] = {"chinaunicom", "chinatelecom"};
 
 static bool churn_has(uint8_t drift, cw_gen_drift_t kind)
 {
@@ -100,7 +102,7 @@ void cw_gen_churn_assign(cw_gen_model_t *model)
         /* a number ports to where its owner already forwards calls */
         bool forwards = churn_has(sub->drift, CW_GEN_DRIFT_FWD_RIVAL) ||
                         (sub->slow & (1u << CW_GEN_SLOW_FWD)) != 0;
-        sub->churn_to = (uint8_t)(forwards ? cw_gen_model_rival_operator(sub->rival_peer)
+        sub->churn_to = (uint8_t)(forwards ? cw_gen_number_operator(sub->rival_peer)
                                   : u_operator < 0.55 ? 0
                                                       : 1);
         model->churn_cnt[why]++;
@@ -115,7 +117,7 @@ void cw_gen_churn_assign(cw_gen_model_t *model)
 int64_t cw_gen_churn_ts(const cw_gen_model_t *model, uint32_t sub)
 {
     const cw_gen_sub_t *s = &model->subs[sub];
-    return cw_gen_model_day_start_ms(model, s->churn_day) + s->churn_ms_of_day;
+    return cw_gen_day_start_ms(model, s->churn_day) + s->churn_ms_of_day;
 }
 
 int64_t cw_gen_churn_recycle_ts(const cw_gen_model_t *model, uint32_t sub)
@@ -123,7 +125,7 @@ int64_t cw_gen_churn_recycle_ts(const cw_gen_model_t *model, uint32_t sub)
     const cw_gen_sub_t *s = &model->subs[sub];
     uint64_t bits = cw_gen_hash4(model->opts->seed, TAG_CHURN_RECYCLE, sub, 0);
     /* the new owner signs up in a shop between 10:00 and 18:00 */
-    return cw_gen_model_day_start_ms(model, s->recycle_day) + 10 * MS_PER_HOUR_CHURN +
+    return cw_gen_day_start_ms(model, s->recycle_day) + 10 * MS_PER_HOUR_CHURN +
            (int64_t)(bits % (uint64_t)(8 * MS_PER_HOUR_CHURN));
 }
 

@@ -14,6 +14,10 @@
 #include <librdkafka/rdkafka.h>
 
 #include "alloc.h"
+#include "gen_day.h"
+#include "gen_model.h"
+#include "gen_number.h"
+#include "gen_traffic.h"
 #include "week.h"
 
 #define CLOSING_HOURS 7 /* after the last week's end: past the 6 h grace */
@@ -116,13 +120,13 @@ static int send_closing(run_t *run)
     for (int p = 0; p < partitions && !stop_requested; p++) {
         uint64_t msisdn = 0;
         for (uint64_t attempt = 0; attempt < CLOSING_MAX_TRIES; attempt++) {
-            uint64_t candidate = cw_gen_model_number(
+            uint64_t candidate = cw_gen_number(
                 true, cw_gen_hash4(opts->seed, 0xc105e, (uint64_t)p, attempt));
             char key[24];
             size_t key_len = cw_gen_format_key(candidate, key);
             if (rd_kafka_msg_partitioner_consistent_random(NULL, key, key_len, partitions,
                                                            NULL, NULL) == p &&
-                !cw_gen_model_is_subscriber(run->model, candidate)) {
+                !cw_gen_number_is_subscriber(run->model, candidate)) {
                 msisdn = candidate;
                 break;
             }

@@ -5,32 +5,16 @@
  * gen_churn.c's churners). Every value is a pure function of the options,
  * so traffic can be generated day by day without remembering anything
  * else. */
-#include "gen.h"
+#include "gen_model.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
-#include "week.h"
-
-/* China Mobile: the subscribers and most of their contacts. */
-static const uint16_t own_prefixes[] = {134, 135, 136, 137, 138, 139, 147, 150,
-                                        151, 152, 157, 158, 159, 172, 178, 182,
-                                        183, 184, 187, 188, 195, 197, 198};
-/* China Unicom, then China Telecom. */
-static const uint16_t rival_prefixes[] = {130, 131, 132, 145, 155, 156, 166, 175,
-                                          176, 185, 186, 196, 133, 149, 153, 173,
-                                          177, 180, 181, 189, 190, 191, 193, 199};
-#define OWN_PREFIX_CNT (sizeof(own_prefixes) / sizeof(own_prefixes[0]))
-#define RIVAL_PREFIX_CNT (sizeof(rival_prefixes) / sizeof(rival_prefixes[0]))
-#define RIVAL_UNICOM_CNT 12     /* the first prefixes of rival_prefixes */
-#define LINE_SPACE 100000000ULL /* 8 digits after the 3-digit prefix */
-#define OWN_SPACE (OWN_PREFIX_CNT * LINE_SPACE)
-
-/* Subscriber i gets own number (A * i + B) mod OWN_SPACE: unique without a
- * table, and invertible, so "is this number a subscriber" is arithmetic. */
-#define NUMBER_MULT 354435761ULL
+#include "gen_churn.h"
+#include "gen_monthly.h"
+#include "gen_number.h"
 
 /* Monthly plan fees in fen per tier: watched tiers (high, mid) all pay more
  * than the 2000 fen a week the spend_drop rule needs as a base. */
@@ -46,8 +30,7 @@ enum {
     TAG_DATES,
     TAG_DRIFT_PICK,
     TAG_DRIFT_KIND,
-    TAG_CONTACT,
-    TAG_NUMBER_OFFSET,
+    TAG_CONTACT, /* 7 is gen_number.c's TAG_NUMBER_OFFSET */
 };
 
 static uint64_t seeded(const cw_gen_model_t *model, uint64_t tag, uint64_t a, uint64_t b)
@@ -55,76 +38,11 @@ static uint64_t seeded(const cw_gen_model_t *model, uint64_t tag, uint64_t a, ui
     return cw_gen_hash4(model->opts->seed, tag, a, b);
 }
 
-static uint64_t number_offset(const cw_gen_model_t *model)
-{
-    return seeded(model, TAG_NUMBER_OFFSET, 0, 0) % OWN_SPACE;
-}
-
-static uint64_t own_number_at(uint64_t y)
-{
-    return own_prefixes[y / LINE_SPACE] * LINE_SPACE + y % LINE_SPACE;
-}
-
-int cw_gen_model_rival_operator(uint64_t number)
-{
-    uint64_t prefix = number / LINE_SPACE;
-    for (size_t idx = 0; idx < RIVAL_PREFIX_CNT; idx++)
-        if (rival_prefixes[idx] == prefix)
-            return idx < RIVAL_UNICOM_CNT ? 0 : 1;
-    return 0;
-}
-
-int64_t cw_gen_model_day_start_ms(const cw_gen_model_t *model, int day_index)
-{
-    return (int64_t)(model->opts->start_day + day_index) * CW_MS_PER_DAY -
-           (int64_t)model->opts->utc_offset_s * 1000;
-}
-
-uint64_t cw_gen_model_number(bool own, uint64_t bits)
-{
-    uint64_t line = (bits >> 8) % LINE_SPACE;
-    if (own)
-        return own_prefixes[(bits & 0xff) % OWN_PREFIX_CNT] * LINE_SPACE + line;
-    return rival_prefixes[(bits & 0xff) % RIVAL_PREFIX_CNT] * LINE_SPACE + line;
-}
-
-/* Inverse of a mod m by the extended Euclid algorithm (gcd(a, m) = 1). */
-static uint64_t mod_inverse(uint64_t a, uint64_t m)
-{
-    int64_t t = 0, new_t = 1;
-    int64_t r = (int64_t)m, new_r = (int64_t)(a % m);
-    while (new_r != 0) {
-        int64_t q = r / new_r, tmp;
-        tmp = t - q * new_t;
-        t = new_t;
-        new_t = tmp;
-        tmp = r - q * new_r;
-        r = new_r;
-        new_r = tmp;
-    }
-    return (uint64_t)(t < 0 ? t + (int64_t)m : t);
-}
-
-bool cw_gen_model_is_subscriber(const cw_gen_model_t *model, uint64_t msisdn)
-{
-    uint64_t prefix = msisdn / LINE_SPACE;
-    size_t idx;
-    for (idx = 0; idx < OWN_PREFIX_CNT; idx++)
-        if (own_prefixes[idx] == prefix)
-            break;
-    if (idx == OWN_PREFIX_CNT)
-        return false;
-    uint64_t y = idx * LINE_SPACE + msisdn % LINE_SPACE;
-    uint64_t diff = (y + OWN_SPACE - number_offset(model)) % OWN_SPACE;
-    uint64_t index = mod_inverse(NUMBER_MULT, OWN_SPACE) * diff % OWN_SPACE;
-    return index < model->sub_cnt;
-}
-
 uint64_t cw_gen_model_contact(const cw_gen_model_t *model, uint32_t sub, unsigned k)
 {
     uint64_t bits = seeded(model, TAG_CONTACT, sub, k);
     /* China Mobile holds most lines, so most contacts are own numbers */
-    return cw_gen_model_number(cw_gen_unit(bits) < 0.72, cw_gen_mix(bits));
+    return cw_gen_number(cw_gen_unit(bits) < 0.72, cw_gen_mix(bits));
 }
 
 /* A date spread uniformly over [lo, hi] days after `base`. */
@@ -140,7 +58,7 @@ static void build_subscriber(cw_gen_model_t *model, uint32_t i)
     cw_gen_rng_t rng;
     int32_t last_day = opts->start_day + 7 * opts->weeks - 1;
 
-    sub->msisdn = own_number_at((NUMBER_MULT * i + number_offset(model)) % OWN_SPACE);
+    sub->msisdn = cw_gen_number_of_sub(model, i);
 
     /* tiers high/mid/low in 20/40/40 shares; 2 % never get a profile */
     cw_gen_rng_seed(&rng, seeded(model, TAG_TIER, i, 0));
@@ -182,7 +100,7 @@ static void build_subscriber(cw_gen_model_t *model, uint32_t i)
         cw_gen_rng_unit(&rng) < 0.3 ? (uint16_t)cw_gen_rng_range(&rng, 2, 15) * 100 : 0;
     sub->circle = (uint8_t)cw_gen_rng_range(&rng, 4, 24);
     sub->billing_dow = (uint8_t)cw_gen_rng_range(&rng, 0, 6);
-    sub->rival_peer = cw_gen_model_number(false, cw_gen_rng_next(&rng));
+    sub->rival_peer = cw_gen_number(false, cw_gen_rng_next(&rng));
     sub->complaint_style = (uint8_t)cw_gen_rng_range(&rng, 0, 2);
     sub->billed = 1;
 }

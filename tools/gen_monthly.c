@@ -7,7 +7,7 @@
  * spread thin enough that no week ever crosses a weekly threshold. Part of
  * the population (cw_gen_monthly_assign, from gen_model.c) and of each
  * subscriber-day (cw_gen_monthly_day, from gen_traffic.c). */
-#include "gen.h"
+#include "gen_monthly.h"
 
 #include <math.h>
 #include <string.h>
@@ -614,7 +614,7 @@ static void slow_events(cw_gen_dayctx_t *ctx, uint32_t i, cw_gen_rng_t *rng,
 }
 
 void cw_gen_monthly_day(cw_gen_dayctx_t *ctx, uint32_t i, uint32_t fee_fen,
-                        double rental_factor, bool vas)
+                        double rental_factor, bool vas, bool recycled)
 {
     const cw_gen_model_t *model = ctx->model;
     const cw_gen_opts_t *opts = model->opts;
@@ -624,7 +624,6 @@ void cw_gen_monthly_day(cw_gen_dayctx_t *ctx, uint32_t i, uint32_t fee_fen,
     cw_date_to_civil(day, &y, &m, &mday);
     int32_t month = y * 12 + m - 1;
     int dim = cw_date_days_in_month(y, m);
-    bool recycled = opts->churn && cw_gen_churn_recycled(sub, ctx->day_index);
     bool slow = sub->slow != 0 && !recycled;
     bool slow_on = slow && day >= sub->slow_start;
     cw_gen_rng_t rng;

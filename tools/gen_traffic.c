@@ -4,17 +4,18 @@
  * not depend on the days before it or on the order of the work. With
  * --monthly and --churn, gen_monthly.c and gen_churn.c add their part of
  * each subscriber-day here. */
-#include "gen.h"
+#include "gen_traffic.h"
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "alloc.h"
-#include "week.h"
+#include "gen_churn.h"
+#include "gen_day.h"
+#include "gen_model.h"
+#include "gen_monthly.h"
+#include "gen_number.h"
 
 #define MS_PER_HOUR 3600000LL
-#define MS_PER_MINUTE 60000LL
 
 enum {
     TAG_DAY = 101,
@@ -38,30 +39,6 @@ static const uint64_t rival_service[] = {10010, 10000};
 #define OWN_SERVICE 10086
 
 typedef cw_gen_dayctx_t day_ctx_t;
-
-cw_gen_rec_t *cw_gen_push(cw_gen_dayctx_t *ctx, uint32_t sub, cw_gen_type_t type,
-                          int64_t ts)
-{
-    cw_gen_day_t *day = ctx->day;
-    cw_gen_rec_t *recs =
-        cw_grow(day->recs, &day->cap, day->cnt + 1, sizeof(*recs), 65536);
-    if (recs == NULL) {
-        ctx->failed = true;
-        return NULL;
-    }
-    day->recs = recs;
-    cw_gen_rec_t *rec = &day->recs[day->cnt++];
-    memset(rec, 0, sizeof(*rec));
-    /* profiles hold the first minute of the traffic to themselves */
-    if (ctx->day_index == 0 && type != CW_GEN_PROFILE &&
-        ts < ctx->day_start_ms + MS_PER_MINUTE)
-        ts += MS_PER_MINUTE;
-    rec->ts = ts;
-    rec->sub = sub;
-    rec->seq = ctx->seq++;
-    rec->type = (uint8_t)type;
-    return rec;
-}
 
 static int rec_cmp(const void *pa, const void *pb)
 {
@@ -110,13 +87,6 @@ static int64_t time_in_day(day_ctx_t *ctx, cw_gen_rng_t *rng, const uint8_t hour
            (int64_t)(cw_gen_rng_next(rng) % (uint64_t)MS_PER_HOUR);
 }
 
-int64_t cw_gen_time_between(const cw_gen_dayctx_t *ctx, cw_gen_rng_t *rng, int from_hour,
-                            int to_hour)
-{
-    return ctx->day_start_ms + from_hour * MS_PER_HOUR +
-           cw_gen_rng_range(rng, 0, (to_hour - from_hour) * MS_PER_HOUR - 1);
-}
-
 static uint64_t pick_peer(const cw_gen_model_t *model, uint32_t i, cw_gen_rng_t *rng)
 {
     const cw_gen_sub_t *sub = &model->subs[i];
@@ -126,7 +96,7 @@ static uint64_t pick_peer(const cw_gen_model_t *model, uint32_t i, cw_gen_rng_t 
         double v = cw_gen_rng_unit(rng);
         return cw_gen_model_contact(model, i, (unsigned)(v * v * sub->circle));
     }
-    return cw_gen_model_number(cw_gen_rng_unit(rng) < 0.7, cw_gen_rng_next(rng));
+    return cw_gen_number(cw_gen_rng_unit(rng) < 0.7, cw_gen_rng_next(rng));
 }
 
 /* The drift of subscriber i in this week: the kinds, and how deep into
@@ -166,7 +136,7 @@ static void gen_voice(day_ctx_t *ctx, uint32_t i, cw_gen_rng_t *rng, double dur_
     if (rec->dir == CW_GEN_DIR_FWD) {
         /* forwarded to the subscriber's own second line: our operator */
         rec->peer =
-            cw_gen_model_number(true, cw_gen_hash4(model->opts->seed, TAG_FWD, i, 0));
+            cw_gen_number(true, cw_gen_hash4(model->opts->seed, TAG_FWD, i, 0));
     } else if (rec->dir == CW_GEN_DIR_MO &&
                cw_gen_rng_unit(rng) < (monthly ? 0.003 : 0.01)) {
         rec->peer = OWN_SERVICE;
@@ -503,7 +473,8 @@ static void gen_subscriber_day(day_ctx_t *ctx, uint32_t i)
         gen_drift(ctx, i, drift);
     if (opts->monthly)
         cw_gen_monthly_day(ctx, i, plan_fee_on(model, i, ctx->week, ctx->dow),
-                           rental_factor, !has(drift, CW_GEN_DRIFT_SPEND_DROP));
+                           rental_factor, !has(drift, CW_GEN_DRIFT_SPEND_DROP),
+                           recycled);
     if (opts->churn)
         cw_gen_churn_day(ctx, i, first);
 }
@@ -534,7 +505,7 @@ int cw_gen_traffic_day(const cw_gen_model_t *model, int day_index, cw_gen_day_t 
         .day_index = day_index,
         .week = day_index / 7,
         .dow = day_index % 7,
-        .day_start_ms = cw_gen_model_day_start_ms(model, day_index),
+        .day_start_ms = cw_gen_day_start_ms(model, day_index),
     };
     day->cnt = 0;
     if (day_index == 0)
@@ -545,10 +516,4 @@ int cw_gen_traffic_day(const cw_gen_model_t *model, int day_index, cw_gen_day_t 
         return -1;
     qsort(day->recs, day->cnt, sizeof(*day->recs), rec_cmp);
     return 0;
-}
-
-void cw_gen_day_free(cw_gen_day_t *day)
-{
-    cw_free(day->recs);
-    memset(day, 0, sizeof(*day));
 }

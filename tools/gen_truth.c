@@ -9,6 +9,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "gen_churn.h"
+#include "gen_monthly.h"
 #include "week.h"
 
 static void put_date_or_null(FILE *out, int32_t day)

@@ -1,8 +1,9 @@
 /* Check suite for cdrwarn-gen's pure stages (tools/gen_opts.c,
- * gen_model.c, gen_traffic.c, gen_churn.c, gen_monthly.c, gen_format.c,
- * gen_truth.c): the options, the population, one day of traffic, the JSON
- * text and the ground truth, without Kafka. The tool's sources are
- * compiled in here because they are not part of cwcore. */
+ * gen_number.c, gen_day.c, gen_model.c, gen_traffic.c, gen_churn.c,
+ * gen_monthly.c, gen_format.c, gen_truth.c): the options, the population,
+ * one day of traffic, the JSON text and the ground truth, without Kafka.
+ * The tool's sources are compiled in here because they are not part of
+ * cwcore. */
 #include <check.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -10,9 +11,11 @@
 #include <string.h>
 
 #include "../../tools/gen_churn.c"
+#include "../../tools/gen_day.c"
 #include "../../tools/gen_format.c"
 #include "../../tools/gen_model.c"
 #include "../../tools/gen_monthly.c"
+#include "../../tools/gen_number.c"
 #include "../../tools/gen_opts.c"
 #include "../../tools/gen_traffic.c"
 #include "../../tools/gen_truth.c"
@@ -94,7 +97,7 @@ START_TEST(subscriber_numbers_are_unique_own_operator_lines)
         uint64_t number = model.subs[i].msisdn;
         ck_assert_uint_ge(number, 13000000000ULL);
         ck_assert_uint_lt(number, 20000000000ULL);
-        ck_assert(cw_gen_model_is_subscriber(&model, number));
+        ck_assert(cw_gen_number_is_subscriber(&model, number));
         for (uint32_t j = i + 1; j < model.sub_cnt && j < i + 50; j++)
             ck_assert_uint_ne(number, model.subs[j].msisdn);
     }
@@ -102,7 +105,7 @@ START_TEST(subscriber_numbers_are_unique_own_operator_lines)
     int outside = 0;
     for (uint64_t k = 0; k < 1000; k++)
         outside +=
-            !cw_gen_model_is_subscriber(&model, cw_gen_model_number(true, k * 7919));
+            !cw_gen_number_is_subscriber(&model, cw_gen_number(true, k * 7919));
     ck_assert_int_gt(outside, 990);
     cw_gen_model_free(&model);
 }
@@ -778,7 +781,7 @@ START_TEST(churn_comes_the_lag_after_the_drift)
         ck_assert_int_lt(sub->churn_day, 7 * opts.weeks);
         ck_assert_int_eq(sub->drift_end_week, 0); /* churners drift to the end */
         int64_t ts = cw_gen_churn_ts(&model, i);
-        int64_t start = cw_gen_model_day_start_ms(&model, sub->churn_day);
+        int64_t start = cw_gen_day_start_ms(&model, sub->churn_day);
         ck_assert_int_ge(ts, start + 9 * 3600000LL);
         ck_assert_int_lt(ts, start + 19 * 3600000LL);
         switch ((cw_gen_why_t)sub->churn_why) {
