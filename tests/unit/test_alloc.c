@@ -11,35 +11,27 @@ static void injection_off(void)
     cw_alloc_fail_after(-1);
 }
 
-START_TEST(an_empty_array_grows_to_first)
+/* From empty: the capacity is `first`, doubled until it holds the need; an
+ * empty array needing nothing is still allocated, so that NULL always means
+ * out of memory. */
+START_TEST(an_empty_array_grows_to_first_or_doubles_from_it)
 {
-    size_t cap = 0;
-    int *items = cw_grow(NULL, &cap, 3, sizeof *items, 8);
-    ck_assert_ptr_nonnull(items);
-    ck_assert_uint_eq(cap, 8);
-    items[7] = 7; /* all of it is there (ASan and valgrind would say otherwise) */
-    cw_free(items);
-}
-END_TEST
-
-START_TEST(an_empty_array_needing_more_than_first_doubles_from_first)
-{
-    size_t cap = 0;
-    int *items = cw_grow(NULL, &cap, 20, sizeof *items, 8);
-    ck_assert_ptr_nonnull(items);
-    ck_assert_uint_eq(cap, 32);
-    cw_free(items);
-}
-END_TEST
-
-START_TEST(an_empty_array_needing_nothing_is_still_allocated)
-{
-    /* so that NULL always means out of memory */
-    size_t cap = 0;
-    int *items = cw_grow(NULL, &cap, 0, sizeof *items, 4);
-    ck_assert_ptr_nonnull(items);
-    ck_assert_uint_eq(cap, 4);
-    cw_free(items);
+    static const struct {
+        size_t need, size, first, cap;
+    } cases[] = {
+        {3, sizeof(int), 8, 8},   /* fits in first */
+        {20, sizeof(int), 8, 32}, /* doubled from first */
+        {0, sizeof(int), 4, 4},   /* needing nothing */
+        {5, 1, 4, 8},             /* a char buffer grows by bytes */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t cap = 0;
+        unsigned char *items = cw_grow(NULL, &cap, cases[i].need, cases[i].size, cases[i].first);
+        ck_assert_ptr_nonnull(items);
+        ck_assert_uint_eq(cap, cases[i].cap);
+        items[cap * cases[i].size - 1] = 7; /* all of it is there (ASan and valgrind) */
+        cw_free(items);
+    }
 }
 END_TEST
 
@@ -61,16 +53,6 @@ START_TEST(a_full_array_doubles_and_keeps_its_contents)
     for (int i = 0; i < 8; i++)
         ck_assert_int_eq(items[i], i * 11);
     cw_free(items);
-}
-END_TEST
-
-START_TEST(a_char_buffer_grows_by_bytes)
-{
-    size_t cap = 0;
-    char *text = cw_grow(NULL, &cap, 5, 1, 4);
-    ck_assert_ptr_nonnull(text);
-    ck_assert_uint_eq(cap, 8);
-    cw_free(text);
 }
 END_TEST
 
@@ -136,11 +118,8 @@ static Suite *alloc_suite(void)
     Suite *s = suite_create("alloc");
     TCase *grow = tcase_create("grow");
     tcase_add_checked_fixture(grow, NULL, injection_off);
-    tcase_add_test(grow, an_empty_array_grows_to_first);
-    tcase_add_test(grow, an_empty_array_needing_more_than_first_doubles_from_first);
-    tcase_add_test(grow, an_empty_array_needing_nothing_is_still_allocated);
+    tcase_add_test(grow, an_empty_array_grows_to_first_or_doubles_from_it);
     tcase_add_test(grow, a_full_array_doubles_and_keeps_its_contents);
-    tcase_add_test(grow, a_char_buffer_grows_by_bytes);
     tcase_add_test(grow, an_array_big_enough_is_returned_as_it_is);
     suite_add_tcase(s, grow);
     TCase *failure = tcase_create("failure");
