@@ -139,6 +139,12 @@ static bool grow(cw_statecache_t *cache)
     return true;
 }
 
+/* The 32 bits of cw_hash_table that place and tell apart a key. */
+static uint32_t key_hash(const char *key, size_t key_len)
+{
+    return (uint32_t)cw_hash_table(key, key_len);
+}
+
 static bool cacheable(const cw_statecache_t *cache, int32_t partition)
 {
     return cache->max_bytes > 0 && partition >= 0 && partition <= MAX_PARTITION;
@@ -159,6 +165,16 @@ static void prefetch(const cw_statecache_t *cache, const uint32_t *hashes, size_
                 __builtin_prefetch(cache->slots[i].entry);
                 break;
             }
+}
+
+/* The hashes of a chunk of items (at most CHUNK), their memory fetched. */
+static void hash_chunk(const cw_statecache_t *cache, const cw_statecache_item_t *items,
+                       size_t count, uint32_t *hashes)
+{
+    for (size_t k = 0; k < count; k++)
+        hashes[k] = key_hash(items[k].key, items[k].key_len);
+    if (cache->count > 0)
+        prefetch(cache, hashes, count);
 }
 
 static void get_one(cw_statecache_t *cache, int32_t partition, uint32_t hash,
@@ -192,9 +208,7 @@ void cw_statecache_get_many(cw_statecache_t *cache, int32_t partition,
             continue;
         }
         uint32_t hashes[CHUNK];
-        for (size_t k = 0; k < count; k++)
-            hashes[k] = (uint32_t)cw_hash_table(items[first + k].key, items[first + k].key_len);
-        prefetch(cache, hashes, count);
+        hash_chunk(cache, items + first, count, hashes);
         for (size_t k = 0; k < count; k++)
             get_one(cache, partition, hashes[k], &items[first + k]);
     }
@@ -210,14 +224,21 @@ bool cw_statecache_get(cw_statecache_t *cache, int32_t partition, const char *ke
     return item.bytes != NULL;
 }
 
+static void remove_hashed(cw_statecache_t *cache, int32_t partition, uint32_t hash,
+                          const char *key, size_t key_len)
+{
+    if (cache->count == 0)
+        return;
+    size_t i = find(cache, hash, partition, key, key_len);
+    if (cache->slots[i].entry != NULL)
+        drop(cache, i);
+}
+
 void cw_statecache_remove(cw_statecache_t *cache, int32_t partition, const char *key,
                           size_t key_len)
 {
-    if (!cacheable(cache, partition) || cache->count == 0)
-        return;
-    size_t i = find(cache, (uint32_t)cw_hash_table(key, key_len), partition, key, key_len);
-    if (cache->slots[i].entry != NULL)
-        drop(cache, i);
+    if (cacheable(cache, partition))
+        remove_hashed(cache, partition, key_hash(key, key_len), key, key_len);
 }
 
 /* The eviction clock's step: odd, so that it visits every slot once per
@@ -258,11 +279,11 @@ static int put_one(cw_statecache_t *cache, int32_t partition, uint32_t hash, con
                    size_t key_len, const uint8_t *bytes, size_t len)
 {
     if (sizeof(entry_t) + key_len + len + MALLOC_OVERHEAD > cache->max_bytes / 8) {
-        cw_statecache_remove(cache, partition, key, key_len);
+        remove_hashed(cache, partition, hash, key, key_len);
         return 0; /* one entry must not flush the cache */
     }
     if (10 * (cache->count + 1) > 7 * cache->slot_count && !grow(cache)) {
-        cw_statecache_remove(cache, partition, key, key_len);
+        remove_hashed(cache, partition, hash, key, key_len);
         return -1;
     }
     size_t i = find(cache, hash, partition, key, key_len);
@@ -303,10 +324,7 @@ int cw_statecache_put_many(cw_statecache_t *cache, int32_t partition,
     for (size_t first = 0; first < n; first += CHUNK) {
         size_t count = n - first < CHUNK ? n - first : CHUNK;
         uint32_t hashes[CHUNK];
-        for (size_t k = 0; k < count; k++)
-            hashes[k] = (uint32_t)cw_hash_table(items[first + k].key, items[first + k].key_len);
-        if (cache->count > 0)
-            prefetch(cache, hashes, count);
+        hash_chunk(cache, items + first, count, hashes);
         for (size_t k = 0; k < count; k++) {
             const cw_statecache_item_t *item = &items[first + k];
             if (put_one(cache, partition, hashes[k], item->key, item->key_len, item->bytes,
