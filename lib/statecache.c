@@ -214,16 +214,6 @@ void cw_statecache_get_many(cw_statecache_t *cache, int32_t partition,
     }
 }
 
-bool cw_statecache_get(cw_statecache_t *cache, int32_t partition, const char *key,
-                       size_t key_len, const uint8_t **bytes, size_t *len)
-{
-    cw_statecache_item_t item = {.key = key, .key_len = key_len};
-    cw_statecache_get_many(cache, partition, &item, 1);
-    *bytes = item.bytes;
-    *len = item.len;
-    return item.bytes != NULL;
-}
-
 static void remove_hashed(cw_statecache_t *cache, int32_t partition, uint32_t hash,
                           const char *key, size_t key_len)
 {
@@ -333,13 +323,6 @@ int cw_statecache_put_many(cw_statecache_t *cache, int32_t partition,
         }
     }
     return result;
-}
-
-int cw_statecache_put(cw_statecache_t *cache, int32_t partition, const char *key,
-                      size_t key_len, const uint8_t *bytes, size_t len)
-{
-    cw_statecache_item_t item = {.key = key, .key_len = key_len, .bytes = bytes, .len = len};
-    return cw_statecache_put_many(cache, partition, &item, 1);
 }
 
 void cw_statecache_drop_partition(cw_statecache_t *cache, int32_t partition)

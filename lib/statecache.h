@@ -42,17 +42,11 @@ typedef struct cw_statecache_item {
  * free. Counts the hits and misses. */
 void cw_statecache_get_many(cw_statecache_t *cache, int32_t partition,
                             cw_statecache_item_t *items, size_t n);
-/* The same for one key: false on a miss. */
-bool cw_statecache_get(cw_statecache_t *cache, int32_t partition, const char *key,
-                       size_t key_len, const uint8_t **bytes, size_t *len);
 /* Caches (a copy of) what Redis now holds for each key. An entry larger
  * than an eighth of the budget is not kept. Returns 0, or -1 when out of
  * memory (some keys are then not cached). */
 int cw_statecache_put_many(cw_statecache_t *cache, int32_t partition,
                            const cw_statecache_item_t *items, size_t n);
-/* The same for one key. */
-int cw_statecache_put(cw_statecache_t *cache, int32_t partition, const char *key,
-                      size_t key_len, const uint8_t *bytes, size_t len);
 /* Forgets `key` (Redis may drop it: it was given an expiry). */
 void cw_statecache_remove(cw_statecache_t *cache, int32_t partition, const char *key,
                           size_t key_len);

@@ -11,20 +11,19 @@ static cw_statecache_t *cache;
 
 static void put(int32_t partition, const char *key, const char *value)
 {
-    ck_assert_int_eq(cw_statecache_put(cache, partition, key, strlen(key),
-                                       (const uint8_t *)value, strlen(value)),
-                     0);
+    cw_statecache_item_t item = {key, strlen(key), (const uint8_t *)value, strlen(value)};
+    ck_assert_int_eq(cw_statecache_put_many(cache, partition, &item, 1), 0);
 }
 
 /* The cached value of key as a string, or NULL on a miss. */
 static const char *get(int32_t partition, const char *key)
 {
     static char text[256];
-    const uint8_t *bytes;
-    size_t len;
-    if (!cw_statecache_get(cache, partition, key, strlen(key), &bytes, &len))
+    cw_statecache_item_t item = {.key = key, .key_len = strlen(key)};
+    cw_statecache_get_many(cache, partition, &item, 1);
+    if (item.bytes == NULL)
         return NULL;
-    snprintf(text, sizeof text, "%.*s", (int)len, (const char *)bytes);
+    snprintf(text, sizeof text, "%.*s", (int)item.len, (const char *)item.bytes);
     return text;
 }
 
